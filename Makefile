@@ -1,0 +1,80 @@
+# ply: build the engine (libply.a), the ply command and the tests.
+#   make            ./ply
+#   make check      every test (unit, golden, end to end); needs root
+#   make check-asan the same tests built with ASan and UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#   V=1             show full commands
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CC      ?= cc
+B       ?= build
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
+LDLIBS  += -lbpf -lelf -lz
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LIB_SRC  := $(wildcard src/*.c)
+LIB_OBJ  := $(LIB_SRC:src/%.c=$(B)/src/%.o)
+UNIT_SRC := $(wildcard test/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/%)
+HELPERS  := $(patsubst test/helpers/%.c,$(B)/test/helpers/%,$(wildcard test/helpers/*.c))
+
+all: ply
+
+ply: $(B)/ply
+	$(Q)cp $< $@
+
+$(B)/ply: $(B)/cli/ply.o $(B)/libply.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/libply.a: $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c $(wildcard src/*.h include/ply/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/test/%: test/unit/%.c test/unit/test.h $(B)/libply.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
+
+$(B)/test/helpers/%: test/helpers/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $<
+
+tests: $(B)/ply $(UNIT_BIN) $(HELPERS)
+
+check: ply tests
+	$(Q)PLY=$(CURDIR)/$(B)/ply B=$(B) test/run
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory B=build-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" tests
+	$(Q)PLY=$(CURDIR)/build-asan/ply B=build-asan \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/run
+
+install: ply
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 ply $(DESTDIR)$(BINDIR)/ply
+	install -m 644 man/ply.1 $(DESTDIR)$(MANDIR)/ply.1
+
+clean:
+	rm -rf build build-asan ply
+
+.PHONY: all check check-asan tests install clean

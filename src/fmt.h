@@ -1,0 +1,39 @@
+/* fmt: turning raw values into text. Default output of each type, printf
+ * with libc's conversions checked at compile time, and the printing of a
+ * whole map (aggregations sorted by value, plain maps by key). */
+#ifndef PLY_FMT_H
+#define PLY_FMT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "prog.h"
+#include "type.h"
+#include "util.h"
+
+/* Add to a nanoseconds-since-boot value to get nanoseconds since the
+ * epoch; set by the runtime before any TF_WALLTIME value is printed. */
+extern int64_t fmt_boot_to_wall_ns;
+
+/* Check fmt against the argument types; errors point at floc (the format
+ * string) or at arglocs[i]. Returns the number of errors. */
+int fmt_check(struct diag *d, struct loc floc, const char *fmt,
+	      struct type **args, const struct loc *arglocs, size_t nargs);
+
+/* printf: args[i] describes argument i (type and offset into buf). */
+void fmt_printf(FILE *out, const char *fmt, const struct field *args,
+		size_t nargs, const void *buf);
+
+/* The default output format of a value of type t stored at p. */
+void value_print(FILE *out, const struct type *t, const void *p);
+
+/* Compare two values of type t (integers by value and sign, strings as C
+ * strings, others bytewise): <0, 0, >0. */
+int value_cmp(const struct type *t, const void *a, const void *b);
+
+/* Print map m: n entries, keys at keys + i * ksize, values at vals + i *
+ * vsize (per-CPU values already summed). Sorts in place. */
+void map_print(FILE *out, const struct mapsym *m, void *keys, void *vals,
+	       size_t n);
+
+#endif

@@ -1,0 +1,48 @@
+/* prog: what a compiled program is made of, shared by the compiler (which
+ * fills it) and the runtime (which loads it and decodes what it produces):
+ * its maps, its event sites (printf, print, exit) and its probes. */
+#ifndef PLY_PROG_H
+#define PLY_PROG_H
+
+#include <stdint.h>
+
+#include "type.h"
+#include "util.h"
+
+enum agg_kind {
+	AGG_NONE,	/* a plain map: m[k] = v */
+	AGG_COUNT,
+	AGG_SUM,
+	AGG_QUANTIZE,
+};
+
+struct mapsym {
+	const char *name;	/* "@", "@lat", "t" */
+	int is_agg;		/* name starts with '@' */
+	enum agg_kind agg;
+	struct type *ktype;	/* a tuple (type_tuple); NULL when keyless */
+	struct type *vtype;
+	struct loc kloc, vloc;	/* where ktype/vtype were first fixed */
+	int index;		/* position in the program's map table */
+	uint32_t max_entries;
+	struct mapsym *next;
+};
+
+enum ev_kind {
+	EV_PRINTF,
+	EV_PRINT,
+	EV_EXIT,
+};
+
+/* An event record in the ring buffer is a tuple: field 0 is the u64 site
+ * id, fields 1.. are the arguments, each 8-aligned. */
+struct evsite {
+	int id;
+	enum ev_kind kind;
+	const char *fmt;	/* EV_PRINTF */
+	struct type *rec;
+	struct loc loc;
+	struct evsite *next;
+};
+
+#endif

@@ -1,0 +1,172 @@
+/* util: arena allocator and diagnostics with source carets. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct chunk {
+	struct chunk *next;
+	size_t size, used;
+	_Alignas(16) unsigned char mem[];
+};
+
+struct arena {
+	struct chunk *head;
+};
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (!p) {
+		fputs("ply: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+struct arena *arena__new(void)
+{
+	return xcalloc(1, sizeof(struct arena));
+}
+
+void arena__free(struct arena *a)
+{
+	struct chunk *c, *next;
+
+	if (!a)
+		return;
+	for (c = a->head; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(a);
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	struct chunk *c = a->head;
+	void *p;
+
+	size = ALIGN_UP(size ? size : 1, 16);
+	if (!c || c->size - c->used < size) {
+		size_t csize = size > 32768 ? size : 32768;
+
+		c = xcalloc(1, sizeof(*c) + csize);
+		c->size = csize;
+		c->next = a->head;
+		a->head = c;
+	}
+	p = c->mem + c->used;
+	c->used += size;
+	return p;
+}
+
+void *arena_dup(struct arena *a, const void *p, size_t size)
+{
+	void *d = arena_alloc(a, size);
+
+	memcpy(d, p, size);
+	return d;
+}
+
+char *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+	char *d = arena_alloc(a, n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *arena_strdup(struct arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(struct arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = arena_alloc(a, n + 1);
+	va_start(ap, fmt);
+	vsnprintf(s, n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Print the line l points into, and a caret under its column. Tabs are
+ * kept in the indent so the caret lines up in a terminal. */
+static void diag_caret(FILE *out, struct loc l)
+{
+	const char *p, *end;
+	int line = 1, i;
+
+	if (!l.src || !l.src->text)
+		return;
+	for (p = l.src->text; *p && line < l.line; p++)
+		if (*p == '\n')
+			line++;
+	for (end = p; *end && *end != '\n'; end++)
+		;
+	fprintf(out, "%.*s\n", (int)(end - p), p);
+	for (i = 1; i < l.col && p + i - 1 < end; i++)
+		fputc(p[i - 1] == '\t' ? '\t' : ' ', out);
+	fputs("^\n", out);
+}
+
+static void diag_vreport(struct diag *d, struct loc l, const char *kind,
+			 const char *fmt, va_list ap)
+{
+	FILE *out = d->out ? d->out : stderr;
+
+	fprintf(out, "%s:%d:%d: %s: ", l.src ? l.src->name : "<input>",
+		l.line, l.col, kind);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	diag_caret(out, l);
+}
+
+void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vreport(d, l, "error", fmt, ap);
+	va_end(ap);
+	d->nerrors++;
+}
+
+void diag_note(struct diag *d, struct loc l, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vreport(d, l, "note", fmt, ap);
+	va_end(ap);
+}
+
+void diag_plain(struct diag *d, const char *fmt, ...)
+{
+	FILE *out = d->out ? d->out : stderr;
+	va_list ap;
+
+	fputs("ply: error: ", out);
+	va_start(ap, fmt);
+	vfprintf(out, fmt, ap);
+	va_end(ap);
+	fputc('\n', out);
+	d->nerrors++;
+}
+
+void ply_unreachable(const char *file, int line, const char *func)
+{
+	fprintf(stderr, "ply: internal error at %s:%d (%s); please report "
+		"this with the output of -S\n", file, line, func);
+	abort();
+}

@@ -1,0 +1,73 @@
+/* util: the arena every compilation allocates from, growable vectors,
+ * source locations and the diagnostics printer. */
+#ifndef PLY_UTIL_H
+#define PLY_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- arena: one per compilation, freed whole ---- */
+struct arena;
+
+struct arena *arena__new(void);
+void arena__free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t size);	/* zeroed, 16-aligned */
+void *arena_dup(struct arena *a, const void *p, size_t size);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Growable array living in an arena: VEC(int) v = {0}; vec_push(a, &v, 3); */
+#define VEC(T) struct { T *v; size_t n, cap; }
+#define vec_push(ar, vec, x) do {					\
+	if ((vec)->n == (vec)->cap) {					\
+		size_t _nc = (vec)->cap ? (vec)->cap * 2 : 8;		\
+		void *_nv = arena_alloc((ar), _nc * sizeof(*(vec)->v));	\
+		if ((vec)->n)						\
+			memcpy(_nv, (vec)->v, (vec)->n * sizeof(*(vec)->v)); \
+		(vec)->v = _nv;						\
+		(vec)->cap = _nc;					\
+	}								\
+	(vec)->v[(vec)->n++] = (x);					\
+} while (0)
+
+/* ---- source text and locations ---- */
+struct src {
+	const char *name;	/* file name, or "<input>" for program text */
+	const char *text;	/* NUL-terminated */
+	size_t len;
+};
+
+struct loc {
+	const struct src *src;
+	int line, col;		/* 1-based */
+};
+
+/* ---- diagnostics ----
+ * Every error prints "name:line:col: error: msg", the source line and a
+ * caret under the column. Passes report all they find; the pipeline stops
+ * between passes when nerrors > 0. */
+struct diag {
+	FILE *out;
+	int nerrors;
+};
+
+void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void diag_note(struct diag *d, struct loc l, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* An error with no source location ("ply: error: ..."). */
+void diag_plain(struct diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Internal bugs end here, never in a silent wrong answer. */
+#define unreachable() ply_unreachable(__FILE__, __LINE__, __func__)
+_Noreturn void ply_unreachable(const char *file, int line, const char *func);
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((size_t)(a) - 1))
+
+#endif
