@@ -51,6 +51,8 @@ enum ir_op {
 			 * args: vreg, imm, or fp (then off is added: a stack
 			 * address). r1-r5 are clobbered, as by the kernel. */
 	IR_RET,		/* return a (vreg or imm) */
+	IR_XADD,	/* atomic *(size *)(d + off) += a  (size 4 or 8; d: vreg;
+			 * a: vreg) — BPF_STX | BPF_ATOMIC, imm BPF_ADD */
 };
 
 struct ir_insn {
@@ -100,6 +102,7 @@ void ir_stackaddr(struct ir *ir, int d, int off);
 void ir_ldx(struct ir *ir, int size, int d, struct ir_opnd base, int off);
 void ir_stx(struct ir *ir, int size, struct ir_opnd base, int off, int a);
 void ir_st(struct ir *ir, int size, struct ir_opnd base, int off, int64_t imm);
+void ir_xadd(struct ir *ir, int size, struct ir_opnd base, int off, int a);
 void ir_jmp(struct ir *ir, int code, struct ir_opnd a, struct ir_opnd b,
 	    int label);
 void ir_ja(struct ir *ir, int label);
@@ -109,6 +112,13 @@ void ir_ret(struct ir *ir, struct ir_opnd a);
 void ir_zero(struct ir *ir, int off, size_t size);
 
 void ir_dump(const struct ir *ir, FILE *out);
+
+/* Names both dumps share: a helper's name from its BPF_FUNC_* number (NULL
+ * when not one of the common ones), and the operator of a BPF_ALU code
+ * ("+", "s>>") or BPF_JMP code ("==", "s<=", "&"). */
+const char *bpf_helper_name(int func);
+const char *bpf_alu_op(int code);
+const char *bpf_jmp_op(int code);
 
 /* Back end: register allocation over r6-r9 (spilling the rest to stack
  * slots below ir->stack), jump resolution, emission. On success *out is a

@@ -1,0 +1,143 @@
+/* ply(1): the command line front end over libply's public API. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ply/ply.h>
+
+static const char usage[] =
+"usage: ply [options] program-file | program-text\n"
+"\n"
+"Compile a ply program to eBPF, attach it to the running kernel, and print\n"
+"what it gathers when it ends (Ctrl-C, exit() in the program, or the end of\n"
+"the -c command).\n"
+"\n"
+"options:\n"
+"  -c, --command=CMD   run CMD (with sh -c) once every probe is attached;\n"
+"                      stop when it exits\n"
+"  -d, --debug         debug output: the verifier's log when the kernel\n"
+"                      refuses a program\n"
+"  -e, --dry-run       compile only, attach nothing (with -S: show the code)\n"
+"  -h, --help          this help\n"
+"  -k, --keep-going    keep going when events are lost (the loss is still\n"
+"                      reported)\n"
+"  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
+"  -v, --version       print the version\n"
+"\n"
+"example:\n"
+"  ply -c 'cat /etc/hostname' \\\n"
+"      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"\n"
+"See ply(1) for the language.\n";
+
+static const struct option longopts[] = {
+	{ "command", required_argument, NULL, 'c' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "dry-run", no_argument, NULL, 'e' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "keep-going", no_argument, NULL, 'k' },
+	{ "dump", no_argument, NULL, 'S' },
+	{ "version", no_argument, NULL, 'v' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The whole of a file, NUL-terminated, or NULL with errno set. */
+static char *read_file(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!fp)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap += 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(fp);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len - 1, fp);
+		len += n;
+	} while (n > 0);
+	buf[len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+/* An argument that names a regular file is a program file; anything else
+ * is program text, as in ply. */
+static char *program_text(const char *arg, const char **name)
+{
+	struct stat st;
+	char *text;
+
+	if (stat(arg, &st) || !S_ISREG(st.st_mode)) {
+		*name = NULL;
+		return strdup(arg);
+	}
+	*name = arg;
+	text = read_file(arg);
+	if (!text)
+		fprintf(stderr, "ply: error: cannot read %s: %s\n", arg,
+			strerror(errno));
+	return text;
+}
+
+int main(int argc, char **argv)
+{
+	struct ply_opts opts = { .sz = sizeof(opts) };
+	const char *command = NULL, *name;
+	int dry_run = 0, dump = 0, c, status;
+	struct ply *p;
+	char *text;
+
+	while ((c = getopt_long(argc, argv, "+c:dehkSv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': command = optarg; break;
+		case 'd': opts.debug = 1; break;
+		case 'e': dry_run = 1; break;
+		case 'h': fputs(usage, stdout); return 0;
+		case 'k': opts.keep_going = 1; break;
+		case 'S': dump = 1; break;
+		case 'v': printf("ply %s\n", ply_version()); return 0;
+		default: fputs(usage, stderr); return 1;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?
+			"no program given" : "more than one program given", usage);
+		return 1;
+	}
+	text = program_text(argv[optind], &name);
+	if (!text)
+		return 1;
+	opts.name = name;
+	if (ply__compile(&p, text, &opts)) {
+		free(text);
+		return 1;
+	}
+	free(text);
+	if (dump && ply__dump(p, stdout)) {
+		ply__free(p);
+		return 1;
+	}
+	if (dry_run) {
+		status = ply__generate(p) ? 1 : 0;
+		ply__free(p);
+		return status;
+	}
+	if (command)
+		ply__spawn(p, command);
+	status = ply__run(p);
+	ply__free(p);
+	return status;
+}

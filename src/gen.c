@@ -1,0 +1,700 @@
+/* gen: typed ast to ir, one probe at a time. */
+#include <string.h>
+
+#include "gen.h"
+#include "provider.h"
+#include "runtime.h"
+
+struct gen {
+	struct sema *s;
+	struct ir *ir;
+	struct probe *probe;
+	int ctx;		/* vreg holding the program's context */
+	int out;		/* label of the program's exit */
+};
+
+struct arg {
+	struct ir_opnd o;
+	int off;		/* for O_FP: the stack address fp+off */
+};
+
+static struct arg A_V(int v) { return (struct arg){ ir_v(v), 0 }; }
+static struct arg A_I(int64_t i) { return (struct arg){ ir_imm(i), 0 }; }
+static struct arg A_FP(int off) { return (struct arg){ ir_fp(), off }; }
+
+static int gen_scalar(struct gen *g, struct node *n);
+static void gen_into(struct gen *g, struct node *n, int off,
+		     const struct type *dst);
+
+/* d = helper(args...); returns d. */
+static int call(struct gen *g, int helper, int nargs, ...)
+{
+	struct ir_insn in = { .op = IR_CALL, .helper = helper, .nargs = nargs };
+	va_list ap;
+	int i;
+
+	va_start(ap, nargs);
+	for (i = 0; i < nargs; i++) {
+		struct arg a = va_arg(ap, struct arg);
+
+		in.args[i] = a.o;
+		in.argoff[i] = a.off;
+	}
+	va_end(ap);
+	in.d = ir_v(ir_vreg(g->ir));
+	ir_emit(g->ir, in);
+	return in.d.v;
+}
+
+static int map_reg(struct gen *g, int index)
+{
+	int v = ir_vreg(g->ir);
+
+	ir_ldmap(g->ir, v, index);
+	return v;
+}
+
+/* stats[idx] += 1: how losses are counted instead of being silent. */
+static void stat_inc(struct gen *g, int idx)
+{
+	int key = ir_stack(g->ir, 8), v, skip = ir_label(g->ir), one;
+
+	ir_st(g->ir, 8, ir_fp(), key, idx);
+	v = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map_reg(g, MAP_IDX_STATS)),
+		 A_FP(key));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(v), ir_imm(0), skip);
+	one = ir_vreg(g->ir);
+	ir_mov(g->ir, one, ir_imm(1));
+	ir_xadd(g->ir, 8, ir_v(v), 0, one);
+	ir_place(g->ir, skip);
+}
+
+static int is_signed(const struct type *t)
+{
+	return t->kind == T_INT && t->is_signed;
+}
+
+/* Signedness of an operation on a and b, after C's promotion to 64 bits. */
+static int op_signed(const struct type *a, const struct type *b)
+{
+	int ua = (a->kind == T_PTR || !a->is_signed) && a->size == 8;
+	int ub = (b->kind == T_PTR || !b->is_signed) && b->size == 8;
+
+	return !ua && !ub;
+}
+
+static void sign_extend(struct gen *g, int v, int size)
+{
+	if (size >= 8)
+		return;
+	ir_alu(g->ir, BPF_LSH, v, ir_imm(64 - 8 * size));
+	ir_alu(g->ir, BPF_ARSH, v, ir_imm(64 - 8 * size));
+}
+
+/* ---- the context (a tracepoint's data) ---- */
+
+/* The kernel lets tracepoint programs load naturally aligned fields of
+ * their context directly; anything else is copied with probe_read. */
+static int ctx_direct(int off, int size)
+{
+	return (size == 1 || size == 2 || size == 4 || size == 8) &&
+		off % size == 0 && off >= 8;
+}
+
+static int ctx_addr(struct gen *g, int off)
+{
+	int a = ir_vreg(g->ir);
+
+	ir_mov(g->ir, a, ir_v(g->ctx));
+	ir_alu(g->ir, BPF_ADD, a, ir_imm(off));
+	return a;
+}
+
+static int ctx_load(struct gen *g, int off, const struct type *t)
+{
+	int v = ir_vreg(g->ir), tmp;
+
+	if (ctx_direct(off, t->size)) {
+		ir_ldx(g->ir, t->size, v, ir_v(g->ctx), off);
+	} else {
+		tmp = ir_stack(g->ir, 8);
+		ir_zero(g->ir, tmp, 8);
+		call(g, BPF_FUNC_probe_read_kernel, 3, A_FP(tmp), A_I(t->size),
+		     A_V(ctx_addr(g, off)));
+		ir_ldx(g->ir, 8, v, ir_fp(), tmp);
+	}
+	if (is_signed(t))
+		sign_extend(g, v, t->size);
+	return v;
+}
+
+static void ctx_copy(struct gen *g, int off, size_t size, int dst)
+{
+	size_t i;
+
+	if (off % 8 == 0 && size % 8 == 0 && off >= 8) {
+		for (i = 0; i < size; i += 8) {
+			int v = ir_vreg(g->ir);
+
+			ir_ldx(g->ir, 8, v, ir_v(g->ctx), off + i);
+			ir_stx(g->ir, 8, ir_fp(), dst + i, v);
+		}
+		return;
+	}
+	call(g, BPF_FUNC_probe_read_kernel, 3, A_FP(dst), A_I(size),
+	     A_V(ctx_addr(g, off)));
+}
+
+/* Offset of a member (or an element of one) within data. */
+static int member_off(struct node *n, const struct type **t)
+{
+	const struct field *f;
+
+	if (n->kind == N_INDEX) {
+		int off = member_off(n->a, t);
+
+		*t = n->type;
+		return off + n->b->ival * n->type->size;
+	}
+	if (n->kind != N_MEMBER || n->a->kind != N_IDENT)
+		unreachable();
+	f = n->sym;
+	*t = f->type;
+	return f->offset;
+}
+
+/* ---- maps ---- */
+
+/* Builds n's key in a fresh zeroed stack slot; returns its offset. */
+static int gen_key(struct gen *g, struct node *n)
+{
+	const struct mapsym *m = n->map;
+	struct node *k;
+	size_t i;
+	int off;
+
+	if (!m->ktype) {
+		off = ir_stack(g->ir, 8);
+		ir_st(g->ir, 8, ir_fp(), off, 0);
+		return off;
+	}
+	off = ir_stack(g->ir, m->ktype->size);
+	ir_zero(g->ir, off, m->ktype->size);
+	for (i = 0, k = n->keys; k; k = k->next, i++)
+		gen_into(g, k, off + m->ktype->fields[i].offset,
+			 m->ktype->fields[i].type);
+	return off;
+}
+
+/* Looks n up; returns the vreg holding the value pointer (or 0). */
+static int map_lookup(struct gen *g, struct node *n)
+{
+	int key = gen_key(g, n);
+
+	return call(g, BPF_FUNC_map_lookup_elem, 2,
+		    A_V(map_reg(g, n->map->index)), A_FP(key));
+}
+
+/* Copies size bytes from the pointer in vreg p to the stack at dst. */
+static void copy_from(struct gen *g, int p, size_t size, int dst)
+{
+	size_t i = 0;
+	int v;
+
+	for (; i + 8 <= size; i += 8) {
+		v = ir_vreg(g->ir);
+		ir_ldx(g->ir, 8, v, ir_v(p), i);
+		ir_stx(g->ir, 8, ir_fp(), dst + i, v);
+	}
+	for (; i < size; i++) {
+		v = ir_vreg(g->ir);
+		ir_ldx(g->ir, 1, v, ir_v(p), i);
+		ir_stx(g->ir, 1, ir_fp(), dst + i, v);
+	}
+}
+
+static int gen_map_read(struct gen *g, struct node *n)
+{
+	int p = map_lookup(g, n), v = ir_vreg(g->ir), none = ir_label(g->ir);
+
+	ir_mov(g->ir, v, ir_imm(0));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
+	ir_ldx(g->ir, 8, v, ir_v(p), 0);
+	ir_place(g->ir, none);
+	return v;
+}
+
+/* ---- scalars ---- */
+
+static int gen_builtin_var(struct gen *g, struct node *n)
+{
+	const struct builtin *bi = n->sym;
+	int v;
+
+	switch (bi->id) {
+	case BI_PID:
+	case BI_KPID:
+		v = call(g, BPF_FUNC_get_current_pid_tgid, 0);
+		break;
+	case BI_UID:
+	case BI_GID:
+		v = call(g, BPF_FUNC_get_current_uid_gid, 0);
+		break;
+	case BI_CPU:
+		return call(g, BPF_FUNC_get_smp_processor_id, 0);
+	case BI_TIME:
+	case BI_WALLTIME:
+		return call(g, BPF_FUNC_ktime_get_ns, 0);
+	case BI_PROVIDER_VAR:
+		return g->ctx;	/* data: the tracepoint record */
+	default:
+		unreachable();
+	}
+	if (bi->id == BI_PID || bi->id == BI_GID) {
+		ir_alu(g->ir, BPF_RSH, v, ir_imm(32));
+	} else {
+		ir_alu(g->ir, BPF_LSH, v, ir_imm(32));
+		ir_alu(g->ir, BPF_RSH, v, ir_imm(32));
+	}
+	return v;
+}
+
+static struct ir_opnd operand(struct gen *g, struct node *n)
+{
+	if (n->kind == N_INT && n->ival <= INT32_MAX)
+		return ir_imm(n->ival);
+	return ir_v(gen_scalar(g, n));
+}
+
+/* A fresh copy of n's value, safe to modify in place. */
+static int gen_copy(struct gen *g, struct node *n)
+{
+	int v = ir_vreg(g->ir);
+
+	ir_mov(g->ir, v, operand(g, n));
+	return v;
+}
+
+static int jmp_code(int op, int sgn)
+{
+	switch (op) {
+	case TK_EQ: return BPF_JEQ;
+	case TK_NE: return BPF_JNE;
+	case TK_LT: return sgn ? BPF_JSLT : BPF_JLT;
+	case TK_LE: return sgn ? BPF_JSLE : BPF_JLE;
+	case TK_GT: return sgn ? BPF_JSGT : BPF_JGT;
+	case TK_GE: return sgn ? BPF_JSGE : BPF_JGE;
+	}
+	unreachable();
+}
+
+/* "abc" == s: compares the literal's bytes and its NUL. */
+static int gen_streq(struct gen *g, struct node *n)
+{
+	struct node *lit = n->a->kind == N_STR ? n->a : n->b;
+	struct node *s = lit == n->a ? n->b : n->a;
+	int buf = ir_stack(g->ir, ALIGN_UP(s->type->size, 8));
+	int r = ir_vreg(g->ir), differ = ir_label(g->ir), done = ir_label(g->ir);
+	size_t i, len = lit->slen + 1;
+
+	ir_zero(g->ir, buf, ALIGN_UP(s->type->size, 8));
+	gen_into(g, s, buf, s->type);
+	ir_mov(g->ir, r, ir_imm(n->op == TK_EQ ? 0 : 1));
+	if (len > s->type->len)
+		goto out;	/* the literal cannot fit: never equal */
+	for (i = 0; i < len; i++) {
+		int c = ir_vreg(g->ir);
+
+		ir_ldx(g->ir, 1, c, ir_fp(), buf + i);
+		ir_jmp(g->ir, BPF_JNE, ir_v(c),
+		       ir_imm(i < lit->slen ? (unsigned char)lit->str[i] : 0),
+		       differ);
+	}
+	ir_mov(g->ir, r, ir_imm(n->op == TK_EQ ? 1 : 0));
+out:
+	ir_ja(g->ir, done);
+	ir_place(g->ir, differ);
+	ir_place(g->ir, done);
+	return r;
+}
+
+static int gen_logical(struct gen *g, struct node *n)
+{
+	int r = ir_vreg(g->ir), done = ir_label(g->ir), a, b;
+	int short_val = n->op == TK_OROR;
+
+	ir_mov(g->ir, r, ir_imm(short_val));
+	a = gen_scalar(g, n->a);
+	ir_jmp(g->ir, short_val ? BPF_JNE : BPF_JEQ, ir_v(a), ir_imm(0), done);
+	b = gen_scalar(g, n->b);
+	ir_jmp(g->ir, short_val ? BPF_JNE : BPF_JEQ, ir_v(b), ir_imm(0), done);
+	ir_mov(g->ir, r, ir_imm(!short_val));
+	ir_place(g->ir, done);
+	return r;
+}
+
+static int gen_compare(struct gen *g, struct node *n)
+{
+	int r = ir_vreg(g->ir), yes = ir_label(g->ir);
+	int a = gen_scalar(g, n->a);
+	struct ir_opnd b = operand(g, n->b);
+
+	ir_mov(g->ir, r, ir_imm(1));
+	ir_jmp(g->ir, jmp_code(n->op, op_signed(n->a->type, n->b->type)),
+	       ir_v(a), b, yes);
+	ir_mov(g->ir, r, ir_imm(0));
+	ir_place(g->ir, yes);
+	return r;
+}
+
+/* x = |x|, flipping *neg when x was negative. */
+static void gen_abs(struct gen *g, int x, int neg)
+{
+	int pos = ir_label(g->ir);
+
+	ir_jmp(g->ir, BPF_JSGE, ir_v(x), ir_imm(0), pos);
+	ir_emit(g->ir, (struct ir_insn){ .op = IR_NEG, .d = ir_v(x) });
+	ir_alu(g->ir, BPF_XOR, neg, ir_imm(1));
+	ir_place(g->ir, pos);
+}
+
+/* BPF divides unsigned only: C's signed / and % (truncating toward zero,
+ * the remainder taking the dividend's sign) are built around it. Division
+ * by zero gives 0, as in BPF. */
+static int gen_sdiv(struct gen *g, struct node *n)
+{
+	int a = gen_copy(g, n->a), b = gen_copy(g, n->b);
+	int neg = ir_vreg(g->ir), keep = ir_label(g->ir);
+
+	ir_mov(g->ir, neg, ir_imm(0));
+	gen_abs(g, a, neg);
+	if (n->op == TK_SLASH) {
+		gen_abs(g, b, neg);
+	} else {
+		int dummy = ir_vreg(g->ir);
+
+		ir_mov(g->ir, dummy, ir_imm(0));
+		gen_abs(g, b, dummy);
+	}
+	ir_alu(g->ir, n->op == TK_SLASH ? BPF_DIV : BPF_MOD, a, ir_v(b));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(neg), ir_imm(0), keep);
+	ir_emit(g->ir, (struct ir_insn){ .op = IR_NEG, .d = ir_v(a) });
+	ir_place(g->ir, keep);
+	return a;
+}
+
+static int alu_code(int op, int sgn)
+{
+	switch (op) {
+	case TK_PLUS: return BPF_ADD;
+	case TK_MINUS: return BPF_SUB;
+	case TK_STAR: return BPF_MUL;
+	case TK_SLASH: return BPF_DIV;
+	case TK_PERCENT: return BPF_MOD;
+	case TK_AMP: return BPF_AND;
+	case TK_PIPE: return BPF_OR;
+	case TK_CARET: return BPF_XOR;
+	case TK_SHL: return BPF_LSH;
+	case TK_SHR: return sgn ? BPF_ARSH : BPF_RSH;
+	}
+	unreachable();
+}
+
+static int gen_binary(struct gen *g, struct node *n)
+{
+	int sgn, r;
+
+	switch (n->op) {
+	case TK_ANDAND:
+	case TK_OROR:
+		return gen_logical(g, n);
+	case TK_EQ: case TK_NE:
+		if (n->a->type->kind == T_STR)
+			return gen_streq(g, n);
+		/* fallthrough */
+	case TK_LT: case TK_LE: case TK_GT: case TK_GE:
+		return gen_compare(g, n);
+	}
+	sgn = op_signed(n->a->type, n->b->type);
+	if (sgn && (n->op == TK_SLASH || n->op == TK_PERCENT))
+		return gen_sdiv(g, n);
+	r = gen_copy(g, n->a);
+	ir_alu(g->ir, alu_code(n->op, is_signed(n->a->type)), r,
+	       operand(g, n->b));
+	return r;
+}
+
+static int gen_unary(struct gen *g, struct node *n)
+{
+	int r = gen_copy(g, n->a), z;
+
+	switch (n->op) {
+	case TK_MINUS:
+		ir_emit(g->ir, (struct ir_insn){ .op = IR_NEG, .d = ir_v(r) });
+		return r;
+	case TK_TILDE:
+		ir_alu(g->ir, BPF_XOR, r, ir_imm(-1));
+		return r;
+	case TK_BANG:
+		z = ir_label(g->ir);
+		ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), z);
+		ir_mov(g->ir, r, ir_imm(-1));
+		ir_place(g->ir, z);
+		ir_alu(g->ir, BPF_ADD, r, ir_imm(1));
+		return r;
+	}
+	unreachable();
+}
+
+static int gen_cond(struct gen *g, struct node *n)
+{
+	int r = ir_vreg(g->ir), no = ir_label(g->ir), done = ir_label(g->ir);
+
+	ir_jmp(g->ir, BPF_JEQ, ir_v(gen_scalar(g, n->c)), ir_imm(0), no);
+	ir_mov(g->ir, r, operand(g, n->a));
+	ir_ja(g->ir, done);
+	ir_place(g->ir, no);
+	ir_mov(g->ir, r, operand(g, n->b));
+	ir_place(g->ir, done);
+	return r;
+}
+
+static int gen_scalar(struct gen *g, struct node *n)
+{
+	const struct type *t;
+	int v;
+
+	switch (n->kind) {
+	case N_INT:
+		v = ir_vreg(g->ir);
+		if (n->ival <= INT32_MAX)
+			ir_mov(g->ir, v, ir_imm(n->ival));
+		else
+			ir_ld64(g->ir, v, n->ival);
+		return v;
+	case N_IDENT:
+		return gen_builtin_var(g, n);
+	case N_MAP:
+		return gen_map_read(g, n);
+	case N_UNARY:
+		return gen_unary(g, n);
+	case N_BINARY:
+		return gen_binary(g, n);
+	case N_COND:
+		return gen_cond(g, n);
+	case N_MEMBER:
+	case N_INDEX:
+		v = member_off(n, &t);
+		return ctx_load(g, v, t);
+	default:
+		unreachable();
+	}
+}
+
+/* ---- values in memory ---- */
+
+static void gen_strlit(struct gen *g, struct node *n, int off, size_t room)
+{
+	size_t i, len = n->slen < room ? n->slen : room - 1;
+
+	for (i = 0; i < len; i += 8) {
+		uint64_t w = 0;
+		int v = ir_vreg(g->ir);
+
+		memcpy(&w, n->str + i, len - i < 8 ? len - i : 8);
+		ir_ld64(g->ir, v, (int64_t)w);
+		ir_stx(g->ir, 8, ir_fp(), off + i, v);
+	}
+}
+
+/* str(p[, size]) and dyn(data->member[, size]) into zeroed memory. */
+static void gen_strfn(struct gen *g, struct node *n, int off)
+{
+	const struct builtin *bi = n->sym;
+	size_t size = n->type->len;
+	int addr;
+
+	if (bi->id == BI_STR) {
+		addr = gen_scalar(g, n->args);
+		call(g, BPF_FUNC_probe_read_str, 3, A_FP(off), A_I(size),
+		     A_V(addr));
+		return;
+	}
+	/* __data_loc: the low 16 bits are the offset in the record */
+	addr = gen_copy(g, n->args);
+	ir_alu(g->ir, BPF_AND, addr, ir_imm(0xffff));
+	ir_alu(g->ir, BPF_ADD, addr, ir_v(g->ctx));
+	call(g, BPF_FUNC_probe_read_kernel_str, 3, A_FP(off), A_I(size),
+	     A_V(addr));
+}
+
+/* Writes n's value at fp+off as a dst, into memory the caller zeroed. */
+static void gen_into(struct gen *g, struct node *n, int off,
+		     const struct type *dst)
+{
+	const struct type *t = n->type;
+	int p, none;
+
+	if (type_is_scalar(dst)) {
+		ir_stx(g->ir, dst->size, ir_fp(), off, gen_scalar(g, n));
+		return;
+	}
+	switch (n->kind) {
+	case N_STR:
+		gen_strlit(g, n, off, dst->size);
+		return;
+	case N_IDENT:	/* comm */
+		call(g, BPF_FUNC_get_current_comm, 2, A_FP(off), A_I(16));
+		return;
+	case N_CALL:
+		gen_strfn(g, n, off);
+		return;
+	case N_MEMBER:
+		ctx_copy(g, member_off(n, &t), t->size, off);
+		return;
+	case N_MAP:
+		p = map_lookup(g, n);
+		none = ir_label(g->ir);
+		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
+		copy_from(g, p, n->map->vtype->size, off);
+		ir_place(g->ir, none);
+		return;
+	default:
+		unreachable();
+	}
+}
+
+/* ---- statements ---- */
+
+static void gen_event(struct gen *g, struct node *n)
+{
+	const struct evsite *e = g->s->sites.v[n->site];
+	const struct type *rec = e->rec;
+	struct node *a = n->args;
+	int off = ir_stack(g->ir, rec->size), r, ok = ir_label(g->ir);
+	size_t i;
+
+	if (e->kind == EV_PRINTF)
+		a = a->next;	/* the format stays in ply */
+	ir_zero(g->ir, off, rec->size);
+	ir_st(g->ir, 8, ir_fp(), off, e->id);
+	for (i = 1; a; a = a->next, i++)
+		gen_into(g, a, off + rec->fields[i].offset, rec->fields[i].type);
+	r = call(g, BPF_FUNC_ringbuf_output, 4, A_V(map_reg(g, MAP_IDX_RINGBUF)),
+		 A_FP(off), A_I(rec->size), A_I(0));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
+	stat_inc(g, STAT_LOST);
+	ir_place(g->ir, ok);
+}
+
+/* @m[k] = count() / sum(x): add to this CPU's slot, creating it if new. */
+static void gen_aggregate(struct gen *g, struct node *n)
+{
+	struct node *lhs = n->a, *rhs = n->b;
+	const struct mapsym *m = lhs->map;
+	int key = gen_key(g, lhs), val = ir_stack(g->ir, 8), map, p, inc, r;
+	int fresh = ir_label(g->ir), done = ir_label(g->ir);
+
+	inc = m->agg == AGG_COUNT ? ir_vreg(g->ir) : gen_scalar(g, rhs->args);
+	if (m->agg == AGG_COUNT)
+		ir_mov(g->ir, inc, ir_imm(1));
+	map = map_reg(g, m->index);
+	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), fresh);
+	ir_xadd(g->ir, 8, ir_v(p), 0, inc);
+	ir_ja(g->ir, done);
+
+	ir_place(g->ir, fresh);
+	ir_stx(g->ir, 8, ir_fp(), val, inc);
+	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map), A_FP(key),
+		 A_FP(val), A_I(BPF_NOEXIST));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), done);
+	/* Someone created it between our lookup and update: add again. */
+	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	fresh = ir_label(g->ir);
+	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), fresh);
+	ir_xadd(g->ir, 8, ir_v(p), 0, inc);
+	ir_ja(g->ir, done);
+	ir_place(g->ir, fresh);
+	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_place(g->ir, done);
+}
+
+static void gen_assign(struct gen *g, struct node *n)
+{
+	const struct mapsym *m = n->a->map;
+	int key, val, r, ok = ir_label(g->ir);
+	size_t vsize = ALIGN_UP(m->vtype->size, 8);
+
+	if (m->is_agg) {
+		gen_aggregate(g, n);
+		return;
+	}
+	key = gen_key(g, n->a);
+	val = ir_stack(g->ir, vsize);
+	if (!type_is_scalar(m->vtype))
+		ir_zero(g->ir, val, vsize);
+	gen_into(g, n->b, val, m->vtype);
+	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map_reg(g, m->index)),
+		 A_FP(key), A_FP(val), A_I(BPF_ANY));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
+	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_place(g->ir, ok);
+}
+
+static void gen_stmt(struct gen *g, struct node *n)
+{
+	struct node *c;
+	int no, done;
+
+	switch (n->kind) {
+	case N_BLOCK:
+		for (c = n->body; c; c = c->next)
+			gen_stmt(g, c);
+		break;
+	case N_IF:
+		no = ir_label(g->ir);
+		ir_jmp(g->ir, BPF_JEQ, ir_v(gen_scalar(g, n->c)), ir_imm(0), no);
+		gen_stmt(g, n->a);
+		if (n->b) {
+			done = ir_label(g->ir);
+			ir_ja(g->ir, done);
+			ir_place(g->ir, no);
+			gen_stmt(g, n->b);
+			ir_place(g->ir, done);
+		} else {
+			ir_place(g->ir, no);
+		}
+		break;
+	case N_ASSIGN:
+		gen_assign(g, n);
+		break;
+	case N_DELETE:
+		c = n->a;
+		call(g, BPF_FUNC_map_delete_elem, 2,
+		     A_V(map_reg(g, c->map->index)), A_FP(gen_key(g, c)));
+		break;
+	case N_EXPR:
+		gen_event(g, n->a);
+		break;
+	default:
+		unreachable();
+	}
+}
+
+int gen_probe(struct sema *s, struct probe *p, struct ir *ir)
+{
+	struct gen g = { .s = s, .ir = ir, .probe = p };
+
+	g.ctx = ir_vreg(ir);
+	g.out = ir_label(ir);
+	ir_emit(ir, (struct ir_insn){ .op = IR_MOV, .d = ir_v(g.ctx),
+				      .a = { .kind = O_CTX } });
+	if (p->pred)
+		ir_jmp(ir, BPF_JEQ, ir_v(gen_scalar(&g, p->pred)), ir_imm(0),
+		       g.out);
+	gen_stmt(&g, p->body);
+	ir_place(ir, g.out);
+	ir_ret(ir, ir_imm(0));
+	return 0;
+}

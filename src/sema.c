@@ -1,0 +1,754 @@
+/* sema: resolve names, infer and check types.
+ *
+ * Map types are learned from assignments anywhere in the program, so a
+ * probe may read a map that a later probe fills. Passes run silently until
+ * no new type is learned; a last pass then reports every error it finds. */
+#include <errno.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "provider.h"
+#include "sema.h"
+
+static const struct builtin builtins[] = {
+	{ "comm", BI_COMM, 0 },
+	{ "execname", BI_COMM, 0 },
+	{ "pid", BI_PID, 0 },
+	{ "kpid", BI_KPID, 0 },
+	{ "uid", BI_UID, 0 },
+	{ "gid", BI_GID, 0 },
+	{ "cpu", BI_CPU, 0 },
+	{ "time", BI_TIME, 0 },
+	{ "walltime", BI_WALLTIME, 0 },
+	{ "count", BI_COUNT, 1 },
+	{ "sum", BI_SUM, 1 },
+	{ "str", BI_STR, 1 },
+	{ "dyn", BI_DYN, 1 },
+	{ "printf", BI_PRINTF, 1 },
+	{ "print", BI_PRINT, 1 },
+	{ "exit", BI_EXIT, 1 },
+};
+
+static const struct builtin provider_var = { "(provider)", BI_PROVIDER_VAR, 0 };
+
+static const struct builtin *builtin_find(const char *name, int is_func)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (builtins[i].is_func == is_func &&
+		    !strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+#define error(s, l, ...) do {					\
+	if ((s)->final)						\
+		diag_error((s)->diag, (l), __VA_ARGS__);	\
+} while (0)
+
+static struct type *check_expr(struct sema *s, struct node *n);
+
+static int nargs(const struct node *args)
+{
+	int n = 0;
+
+	for (; args; args = args->next)
+		n++;
+	return n;
+}
+
+/* ---- map type inference ---- */
+
+/* Integers are kept 64 bits wide in maps so any integer can go in. */
+static struct type *widen(struct sema *s, struct type *t)
+{
+	if (t->kind == T_INT && t->size < 8)
+		return type_with_fmt(s->arena, type_int(8, t->is_signed), t->fmt);
+	return t;
+}
+
+/* The type that holds both old and new, or NULL if they conflict. */
+static struct type *merge(struct type *old, struct type *new)
+{
+	if (!old)
+		return new;
+	if (type_is_scalar(old) && type_is_scalar(new))
+		return old;
+	if (old->kind == T_STR && new->kind == T_STR)
+		return new->len > old->len ? new : old;
+	return type_equal(old, new) ? old : NULL;
+}
+
+static struct mapsym *map_get(struct sema *s, struct node *n)
+{
+	struct mapsym *m;
+	size_t i;
+
+	for (i = 0; i < s->maps.n; i++)
+		if (!strcmp(s->maps.v[i]->name, n->name))
+			return s->maps.v[i];
+	m = arena_alloc(s->arena, sizeof(*m));
+	m->name = n->name;
+	m->is_agg = n->name[0] == '@';
+	m->index = s->maps.n;
+	m->kloc.line = -1;
+	m->vloc.line = -1;
+	vec_push(s->arena, &s->maps, m);
+	return m;
+}
+
+static void conflict(struct sema *s, struct loc here, struct loc there,
+		     const char *what, const char *name, const struct type *a,
+		     const struct type *b)
+{
+	if (!s->final)
+		return;
+	diag_error(s->diag, here, "%s of map %s: %s here conflicts with %s",
+		   what, name, b->name, a->name);
+	diag_note(s->diag, there, "%s of %s first set to %s here", what, name,
+		  a->name);
+}
+
+/* Learn or check the key tuple of n's map from its key expressions. */
+static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
+{
+	struct type *kt[16], *merged;
+	struct node *k;
+	int i, nk = nargs(n->keys), known = 1, grew = 0;
+
+	if (nk > (int)ARRAY_SIZE(kt)) {
+		error(s, n->loc, "map %s has more than %zu keys", n->name,
+		      ARRAY_SIZE(kt));
+		return;
+	}
+	for (i = 0, k = n->keys; k; k = k->next, i++) {
+		kt[i] = check_expr(s, k);
+		if (!kt[i])
+			known = 0;
+		else if (kt[i]->kind == T_VOID) {
+			error(s, k->loc, "a map key must have a value");
+			known = 0;
+		} else
+			kt[i] = widen(s, kt[i]);
+	}
+	if (m->kloc.line < 0) {
+		if (!known)
+			return;
+		m->ktype = nk ? type_tuple(s->arena, "key", kt, nk) : NULL;
+		m->kloc = n->loc;
+		s->changed = 1;
+		return;
+	}
+	if ((int)(m->ktype ? m->ktype->nfields : 0) != nk) {
+		if (s->final) {
+			diag_error(s->diag, n->loc, "map %s used with %d keys "
+				   "here, with %zu before", n->name, nk,
+				   m->ktype ? m->ktype->nfields : 0);
+			diag_note(s->diag, m->kloc, "first used here");
+		}
+		return;
+	}
+	if (!known || !nk)
+		return;
+	for (i = 0; i < nk; i++) {
+		struct type *old = m->ktype->fields[i].type;
+
+		merged = merge(old, kt[i]);
+		if (!merged) {
+			conflict(s, n->loc, m->kloc, "key", n->name, old, kt[i]);
+			return;
+		}
+		grew |= merged != old;
+		kt[i] = merged;
+	}
+	if (grew) {
+		s->changed = 1;
+		m->ktype = type_tuple(s->arena, "key", kt, nk);
+	}
+}
+
+static void learn_value(struct sema *s, struct node *n, struct mapsym *m,
+			struct type *t)
+{
+	struct type *merged;
+
+	if (!t)
+		return;
+	t = widen(s, t);
+	merged = merge(m->vtype, t);
+	if (!merged) {
+		conflict(s, n->loc, m->vloc, "value", n->name, m->vtype, t);
+		return;
+	}
+	if (merged != m->vtype) {
+		if (!m->vtype)
+			m->vloc = n->loc;
+		m->vtype = merged;
+		s->changed = 1;
+	}
+}
+
+/* ---- expressions ---- */
+
+static struct type *check_map_read(struct sema *s, struct node *n)
+{
+	struct mapsym *m = map_get(s, n);
+
+	n->map = m;
+	check_keys(s, n, m);
+	if (m->is_agg) {
+		error(s, n->loc, "aggregation %s cannot be read in a probe: its "
+		      "value is kept per CPU and only summed when printed; use "
+		      "a plain map (without '@') to carry values between probes",
+		      n->name);
+		return NULL;
+	}
+	if (!m->vtype && s->final)
+		diag_error(s->diag, n->loc, "cannot infer the type of map %s: "
+			   "it is read but never assigned", n->name);
+	return m->vtype;
+}
+
+static struct type *check_ident(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = builtin_find(n->name, 0);
+	struct type *t;
+
+	if (!bi) {
+		if (builtin_find(n->name, 1)) {
+			error(s, n->loc, "%s is a function: write %s(...)",
+			      n->name, n->name);
+			return NULL;
+		}
+		t = s->probe->prov->var(s->probe, n->name);
+		if (!t) {
+			error(s, n->loc, "unknown variable '%s'", n->name);
+			return NULL;
+		}
+		n->sym = &provider_var;
+		return t;
+	}
+	n->sym = bi;
+	switch (bi->id) {
+	case BI_COMM:
+		return type_str(s->arena, 16);
+	case BI_PID: case BI_KPID: case BI_UID: case BI_GID: case BI_CPU:
+		return &type_u32;
+	case BI_TIME:
+		return type_with_fmt(s->arena, &type_s64, TF_TIME);
+	case BI_WALLTIME:
+		return type_with_fmt(s->arena, &type_s64, TF_WALLTIME);
+	default:
+		unreachable();
+	}
+}
+
+/* Integer constant of a size argument, e.g. the 32 of str(p, 32). */
+static int const_size(struct sema *s, struct node *n, size_t *out)
+{
+	if (n->kind != N_INT || n->ival == 0 || n->ival > 4096) {
+		error(s, n->loc, "size must be a constant from 1 to 4096");
+		return -1;
+	}
+	*out = n->ival;
+	return 0;
+}
+
+static struct type *check_strfn(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = n->sym;
+	struct node *arg = n->args;
+	struct type *t;
+	size_t size = s->strsize;
+
+	if (!arg || nargs(arg) > 2) {
+		error(s, n->loc, "%s() takes an address and an optional size",
+		      n->name);
+		return NULL;
+	}
+	t = check_expr(s, arg);
+	if (arg->next && const_size(s, arg->next, &size))
+		return NULL;
+	if (!t)
+		return NULL;
+	if (bi->id == BI_DYN) {
+		if (arg->kind != N_MEMBER || !arg->sym ||
+		    !((const struct field *)arg->sym)->data_loc) {
+			error(s, arg->loc, "dyn() takes a __data_loc member of "
+			      "data, such as data->filename");
+			return NULL;
+		}
+	} else if (!type_is_scalar(t)) {
+		error(s, arg->loc, "str() takes an address, not %s", t->name);
+		return NULL;
+	}
+	arg->type = t;
+	return type_str(s->arena, size);
+}
+
+static struct type *check_call(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = builtin_find(n->name, 1);
+
+	if (!bi) {
+		if (builtin_find(n->name, 0))
+			error(s, n->loc, "%s is a variable, not a function",
+			      n->name);
+		else
+			error(s, n->loc, "unknown function '%s'", n->name);
+		return NULL;
+	}
+	n->sym = bi;
+	switch (bi->id) {
+	case BI_STR:
+	case BI_DYN:
+		return check_strfn(s, n);
+	case BI_COUNT:
+	case BI_SUM:
+		error(s, n->loc, "%s() can only be assigned to an aggregation "
+		      "such as @%s[key]", n->name, n->name);
+		return NULL;
+	default:
+		error(s, n->loc, "%s() is a statement, not a value", n->name);
+		return NULL;
+	}
+}
+
+static struct type *arith_type(struct sema *s, int op, struct type *a,
+			       struct type *b)
+{
+	int is_unsigned = (a->kind == T_PTR || !a->is_signed) && a->size == 8;
+	enum type_fmt f = TF_NONE;
+	struct type *t;
+
+	is_unsigned |= (b->kind == T_PTR || !b->is_signed) && b->size == 8;
+	t = type_int(8, !is_unsigned);
+	if (op == TK_MINUS && a->fmt == TF_WALLTIME && b->fmt == TF_WALLTIME)
+		f = TF_TIME;
+	else if (op == TK_PLUS || op == TK_MINUS || op == TK_STAR ||
+		 op == TK_SLASH || op == TK_PERCENT)
+		f = a->fmt == TF_HEX ? b->fmt : a->fmt ? a->fmt : b->fmt;
+	if (f == TF_HEX)
+		f = TF_NONE;
+	return type_with_fmt(s->arena, t, f);
+}
+
+static int is_strlit(const struct node *n)
+{
+	return n->kind == N_STR;
+}
+
+static struct type *check_binary(struct sema *s, struct node *n)
+{
+	struct type *a = check_expr(s, n->a), *b = check_expr(s, n->b);
+	int cmp = n->op == TK_EQ || n->op == TK_NE || n->op == TK_LT ||
+		n->op == TK_GT || n->op == TK_LE || n->op == TK_GE;
+
+	if (!a || !b)
+		return NULL;
+	if ((n->op == TK_EQ || n->op == TK_NE) && a->kind == T_STR &&
+	    b->kind == T_STR) {
+		if (!is_strlit(n->a) && !is_strlit(n->b)) {
+			error(s, n->loc, "strings can be compared with == and "
+			      "!= only against a string literal");
+			return NULL;
+		}
+		return &type_s64;
+	}
+	if (!type_is_scalar(a) || !type_is_scalar(b)) {
+		struct node *bad = type_is_scalar(a) ? n->b : n->a;
+
+		error(s, bad->loc, "operator '%s' needs numbers, not %s",
+		      op_str(n->op), (bad == n->a ? a : b)->name);
+		return NULL;
+	}
+	if (cmp || n->op == TK_ANDAND || n->op == TK_OROR)
+		return &type_s64;
+	return arith_type(s, n->op, a, b);
+}
+
+static struct type *check_unary(struct sema *s, struct node *n)
+{
+	struct type *a = check_expr(s, n->a);
+
+	if (!a)
+		return NULL;
+	if (n->op == TK_STAR) {
+		error(s, n->loc, "pointers cannot be dereferenced directly; "
+		      "use str() or a member access");
+		return NULL;
+	}
+	if (!type_is_scalar(a)) {
+		error(s, n->a->loc, "operator '%s' needs a number, not %s",
+		      op_str(n->op), a->name);
+		return NULL;
+	}
+	if (n->op == TK_BANG)
+		return &type_s64;
+	return type_int(8, a->kind == T_INT && a->is_signed);
+}
+
+static struct type *check_member(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->a), *st;
+	const struct field *f;
+
+	if (!t)
+		return NULL;
+	st = t;
+	if (n->arrow) {
+		if (t->kind != T_PTR || t->elem->kind != T_STRUCT) {
+			error(s, n->loc, "'->' needs a pointer to a struct, not %s",
+			      t->name);
+			return NULL;
+		}
+		st = t->elem;
+	} else if (t->kind != T_STRUCT) {
+		error(s, n->loc, "'.' needs a struct, not %s%s", t->name,
+		      t->kind == T_PTR ? " (did you mean '->'?)" : "");
+		return NULL;
+	}
+	f = type_field(st, n->name);
+	if (!f) {
+		error(s, n->loc, "%s has no member '%s'", st->name, n->name);
+		return NULL;
+	}
+	n->sym = f;
+	return f->type;
+}
+
+static struct type *check_index(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->a);
+
+	check_expr(s, n->b);
+	if (!t)
+		return NULL;
+	if (t->kind != T_ARRAY && t->kind != T_STR) {
+		error(s, n->loc, "only arrays can be indexed, not %s", t->name);
+		return NULL;
+	}
+	if (n->a->kind != N_MEMBER || n->b->kind != N_INT) {
+		error(s, n->b->loc, "an array index must be a constant on a "
+		      "member of data");
+		return NULL;
+	}
+	if (n->b->ival >= t->len) {
+		error(s, n->b->loc, "index %llu is out of bounds of %s",
+		      (unsigned long long)n->b->ival, t->name);
+		return NULL;
+	}
+	return t->kind == T_STR ? &type_s8 : t->elem;
+}
+
+static struct type *check_cond(struct sema *s, struct node *n)
+{
+	struct type *c = check_expr(s, n->c), *a = check_expr(s, n->a),
+		*b = check_expr(s, n->b);
+
+	if (!c || !a || !b)
+		return NULL;
+	if (!type_is_scalar(c) || !type_is_scalar(a) || !type_is_scalar(b)) {
+		error(s, n->loc, "'?:' needs numbers");
+		return NULL;
+	}
+	return arith_type(s, TK_QUESTION, a, b);
+}
+
+static struct type *check_expr_kind(struct sema *s, struct node *n)
+{
+	switch (n->kind) {
+	case N_INT:
+		return n->ival > INT64_MAX ? &type_u64 : &type_s64;
+	case N_STR:
+		return type_str(s->arena, n->slen + 1);
+	case N_IDENT:
+		return check_ident(s, n);
+	case N_DOLLAR:
+		error(s, n->loc, "$%s: script parameters are not supported yet",
+		      n->name);
+		return NULL;
+	case N_MAP:
+		return check_map_read(s, n);
+	case N_CALL:
+		return check_call(s, n);
+	case N_UNARY:
+		return check_unary(s, n);
+	case N_BINARY:
+		return check_binary(s, n);
+	case N_COND:
+		return check_cond(s, n);
+	case N_MEMBER:
+		return check_member(s, n);
+	case N_INDEX:
+		return check_index(s, n);
+	default:
+		unreachable();
+	}
+}
+
+static struct type *check_expr(struct sema *s, struct node *n)
+{
+	n->type = check_expr_kind(s, n);
+	return n->type;
+}
+
+/* ---- statements ---- */
+
+static struct evsite *site_new(struct sema *s, struct node *call,
+			       enum ev_kind kind, struct type **args, size_t n)
+{
+	struct evsite *e = arena_alloc(s->arena, sizeof(*e));
+	struct type **members = arena_alloc(s->arena, (n + 1) * sizeof(*members));
+
+	members[0] = &type_u64;
+	if (n)
+		memcpy(members + 1, args, n * sizeof(*args));
+	e->id = s->sites.n;
+	e->kind = kind;
+	e->loc = call->loc;
+	e->rec = type_tuple(s->arena, "event", members, n + 1);
+	vec_push(s->arena, &s->sites, e);
+	call->site = e->id;
+	return e;
+}
+
+/* printf, print, exit: they send an event to ply. */
+static void check_event(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = n->sym;
+	struct node *a, *first = n->args;
+	struct type *args[32];
+	struct loc locs[32];
+	size_t na = 0;
+	int ok = 1;
+
+	if (bi->id == BI_PRINTF) {
+		if (!first || first->kind != N_STR) {
+			error(s, first ? first->loc : n->loc, "printf() needs "
+			      "a format string literal as its first argument");
+			return;
+		}
+		first = first->next;
+	}
+	for (a = first; a; a = a->next) {
+		struct type *t = check_expr(s, a);
+
+		if (na == ARRAY_SIZE(args)) {
+			error(s, a->loc, "too many arguments (at most %zu)",
+			      ARRAY_SIZE(args));
+			return;
+		}
+		if (t && t->kind == T_VOID) {
+			error(s, a->loc, "this argument has no value");
+			t = NULL;
+		}
+		ok &= t != NULL;
+		locs[na] = a->loc;
+		args[na++] = t;
+	}
+	if (bi->id == BI_EXIT && (na != 1 || (args[0] && !type_is_scalar(args[0])))) {
+		error(s, n->loc, "exit() takes one integer, the exit status");
+		return;
+	}
+	if (!ok || !s->final)
+		return;
+	if (bi->id == BI_PRINTF) {
+		if (fmt_check(s->diag, n->args->loc, n->args->str, args, locs, na))
+			return;
+		site_new(s, n, EV_PRINTF, args, na)->fmt = n->args->str;
+	} else if (bi->id == BI_EXIT) {
+		args[0] = &type_s64;
+		site_new(s, n, EV_EXIT, args, 1);
+	} else {
+		site_new(s, n, EV_PRINT, args, na);
+	}
+}
+
+static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
+{
+	struct node *rhs = n->b;
+	const struct builtin *bi = rhs->kind == N_CALL ?
+		builtin_find(rhs->name, 1) : NULL;
+	enum agg_kind agg;
+	struct type *t;
+
+	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM)) {
+		error(s, rhs->loc, "aggregation %s can only be assigned count() "
+		      "or sum(expr)", m->name);
+		return;
+	}
+	rhs->sym = bi;
+	agg = bi->id == BI_COUNT ? AGG_COUNT : AGG_SUM;
+	if (agg == AGG_COUNT) {
+		if (rhs->args)
+			error(s, rhs->args->loc, "count() takes no arguments");
+		t = &type_u64;
+	} else {
+		if (nargs(rhs->args) != 1) {
+			error(s, rhs->loc, "sum() takes one argument");
+			return;
+		}
+		t = check_expr(s, rhs->args);
+		if (!t)
+			return;
+		if (!type_is_scalar(t)) {
+			error(s, rhs->args->loc, "sum() needs a number, not %s",
+			      t->name);
+			return;
+		}
+		t = type_with_fmt(s->arena, type_int(8, t->kind == T_INT &&
+				  (t->is_signed || t->size < 8)),
+				  t->fmt == TF_HEX ? TF_NONE : t->fmt);
+	}
+	rhs->type = t;
+	if (m->agg && m->agg != agg) {
+		if (s->final) {
+			diag_error(s->diag, rhs->loc, "%s is aggregated with %s() "
+				   "here and with another function elsewhere",
+				   m->name, rhs->name);
+			diag_note(s->diag, m->vloc, "first aggregated here");
+		}
+		return;
+	}
+	m->agg = agg;
+	learn_value(s, n->a, m, t);
+}
+
+static void check_assign(struct sema *s, struct node *n)
+{
+	struct node *lhs = n->a;
+	struct mapsym *m = map_get(s, lhs);
+	struct type *t;
+
+	lhs->map = m;
+	check_keys(s, lhs, m);
+	if (m->is_agg) {
+		check_agg_assign(s, n, m);
+		return;
+	}
+	if (n->b->kind == N_CALL && (!strcmp(n->b->name, "count") ||
+				     !strcmp(n->b->name, "sum"))) {
+		error(s, n->b->loc, "%s() can only be assigned to an "
+		      "aggregation, whose name starts with '@' (@%s)",
+		      n->b->name, lhs->name);
+		return;
+	}
+	t = check_expr(s, n->b);
+	if (t && t->kind == T_VOID) {
+		error(s, n->b->loc, "this expression has no value to assign");
+		return;
+	}
+	learn_value(s, lhs, m, t);
+}
+
+static void check_stmt(struct sema *s, struct node *n)
+{
+	struct node *c;
+	struct type *t;
+
+	switch (n->kind) {
+	case N_BLOCK:
+		for (c = n->body; c; c = c->next)
+			check_stmt(s, c);
+		break;
+	case N_IF:
+		t = check_expr(s, n->c);
+		if (t && !type_is_scalar(t))
+			error(s, n->c->loc, "a condition must be a number, not %s",
+			      t->name);
+		check_stmt(s, n->a);
+		if (n->b)
+			check_stmt(s, n->b);
+		break;
+	case N_ASSIGN:
+		check_assign(s, n);
+		break;
+	case N_DELETE:
+		n->a->map = map_get(s, n->a);
+		check_keys(s, n->a, n->a->map);
+		break;
+	case N_EXPR:
+		c = n->a;
+		if (c->kind == N_CALL) {
+			const struct builtin *bi = builtin_find(c->name, 1);
+
+			if (bi && (bi->id == BI_PRINTF || bi->id == BI_PRINT ||
+				   bi->id == BI_EXIT)) {
+				c->sym = bi;
+				check_event(s, c);
+				break;
+			}
+		}
+		check_expr(s, c);
+		error(s, c->loc, "this statement has no effect");
+		break;
+	default:
+		unreachable();
+	}
+}
+
+static void check_probe(struct sema *s, struct probe *p)
+{
+	struct type *t;
+
+	s->probe = p;
+	if (p->pred) {
+		t = check_expr(s, p->pred);
+		if (t && !type_is_scalar(t))
+			error(s, p->pred->loc, "a predicate must be a number, "
+			      "not %s", t->name);
+	}
+	check_stmt(s, p->body);
+}
+
+static int resolve_probes(struct sema *s, struct program *prog)
+{
+	struct probe *p;
+	int errs = s->diag->nerrors;
+
+	for (p = prog->probes; p; p = p->next) {
+		p->prov = provider_find(p->provider);
+		if (!p->prov) {
+			diag_error(s->diag, p->loc, "unknown provider '%s' (this "
+				   "ply knows tracepoint, BEGIN and END)",
+				   p->provider);
+			continue;
+		}
+		p->prov->resolve(p, s->arena, s->diag);
+	}
+	return s->diag->nerrors - errs;
+}
+
+int sema_program(struct sema *s, struct program *prog)
+{
+	int errs = s->diag->nerrors, pass;
+	struct probe *p;
+	size_t i;
+
+	if (!s->strsize)
+		s->strsize = 64;
+	if (resolve_probes(s, prog))
+		return s->diag->nerrors - errs;
+	/* Each pass can only learn more, and there is a finite amount to
+	 * learn (strings widen at most to the largest size in the program). */
+	for (pass = 0; pass < 64; pass++) {
+		s->changed = 0;
+		for (p = prog->probes; p; p = p->next)
+			check_probe(s, p);
+		if (!s->changed)
+			break;
+	}
+	s->final = 1;
+	for (p = prog->probes; p; p = p->next)
+		check_probe(s, p);
+	for (i = 0; i < s->maps.n; i++) {
+		struct mapsym *m = s->maps.v[i];
+
+		if (!m->vtype && s->diag->nerrors == errs)
+			diag_error(s->diag, m->kloc.line > 0 ? m->kloc : prog->probes->loc,
+				   "map %s is never assigned a value", m->name);
+	}
+	return s->diag->nerrors - errs;
+}

@@ -1,0 +1,42 @@
+/* sema: names and types. Resolves each probe's provider, the built-in
+ * variables and functions, infers the key and value types of every map
+ * across all probes (iterating until nothing changes), and creates the
+ * event sites of printf/print/exit. */
+#ifndef PLY_SEMA_H
+#define PLY_SEMA_H
+
+#include "ast.h"
+#include "prog.h"
+
+enum bi_id {
+	BI_COMM, BI_PID, BI_KPID, BI_UID, BI_GID, BI_CPU, BI_TIME,
+	BI_WALLTIME,
+	BI_COUNT, BI_SUM, BI_STR, BI_DYN, BI_PRINTF, BI_PRINT, BI_EXIT,
+	BI_PROVIDER_VAR,	/* e.g. `data`: resolved by the probe's provider */
+};
+
+struct builtin {
+	const char *name;
+	enum bi_id id;
+	int is_func;
+};
+
+struct sema {
+	struct arena *arena;
+	struct diag *diag;
+	size_t strsize;		/* default size of str() and dyn() */
+
+	/* results */
+	VEC(struct mapsym *) maps;
+	VEC(struct evsite *) sites;
+
+	/* pass state */
+	int final;		/* report errors (the last pass) */
+	int changed;		/* a map type was learned in this pass */
+	struct probe *probe;
+};
+
+/* Returns the number of errors reported. */
+int sema_program(struct sema *s, struct program *prog);
+
+#endif
