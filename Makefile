@@ -55,7 +55,7 @@ $(B)/test/%: test/unit/%.c test/unit/test.h $(B)/libply.a
 $(B)/test/helpers/%: test/helpers/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 tests: $(B)/ply $(UNIT_BIN) $(HELPERS)
 

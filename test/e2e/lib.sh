@@ -1,0 +1,36 @@
+# Shared by the end-to-end tests: each test runs ply for real on this
+# kernel and checks what the traced command did. Source it, call the
+# checks, end with `finish NAME`.
+PLY=${PLY:?PLY must name the ply binary}
+PLYLOAD=${PLYLOAD:?PLYLOAD must name the plyload helper}
+BPFPROGS=${BPFPROGS:?BPFPROGS must name the bpfprogs helper}
+T_PASS=0 T_FAIL=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok()   { T_PASS=$((T_PASS + 1)); echo "  ok   $1"; }
+nok()  { T_FAIL=$((T_FAIL + 1)); echo "  FAIL $1"; shift; for l in "$@"; do echo "    $l"; done; }
+
+# run_ply OUT ERR ply-args...: runs ply, leaving output in files, status in $rc
+run_ply() {
+	local out=$1 err=$2; shift 2
+	timeout -k 5 60 "$PLY" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+
+# expect_rc NAME WANT
+expect_rc() { if [ "$rc" = "$2" ]; then ok "$1"; else nok "$1" "exit status $rc, want $2" "$(head -c 2000 "$TMP/err" 2>/dev/null)"; fi; }
+# expect_grep NAME FILE REGEX
+expect_grep() { if grep -Eq -- "$3" "$2"; then ok "$1"; else nok "$1" "no line matching /$3/ in:" "$(head -c 2000 "$2")"; fi; }
+# expect_nogrep NAME FILE REGEX
+expect_nogrep() { if ! grep -Eq -- "$3" "$2"; then ok "$1"; else nok "$1" "unexpected /$3/ in:" "$(head -c 2000 "$2")"; fi; }
+# expect_eq NAME GOT WANT
+expect_eq() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:  $2" "want: $3"; fi; }
+
+# How many BPF programs the kernel holds now (all owners). Once ply has
+# gone, by any exit, this must fall back to what it was before it started.
+bpf_progs() { "$BPFPROGS"; }
+# wait_progs WANT: the kernel frees programs a moment after their last fd.
+wait_progs() { local i; for i in $(seq 50); do [ "$(bpf_progs)" -le "$1" ] && return 0; sleep 0.1; done; return 1; }
+
+finish() { echo "$1: $T_PASS passed, $T_FAIL failed"; [ $T_FAIL -eq 0 ]; }

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# How ply starts and stops: errors, signals, the -c command, and nothing
+# left attached afterwards, however ply exits.
+. "$(dirname "$0")/lib.sh"
+
+# A script error: file:line:col, the line, a caret; exit 1; the -c command
+# never runs.
+run_ply $TMP/out $TMP/err -c "touch $TMP/ran" \
+	'tracepoint:syscalls/sys_enter_openat { @[comm] = count( ; }'
+expect_rc "syntax error: exit 1" 1
+expect_grep "syntax error: location" $TMP/err '^<input>:1:[0-9]+: error: '
+expect_grep "syntax error: caret" $TMP/err '^ +\^$'
+[ -e $TMP/ran ] && nok "syntax error: command never ran" || ok "syntax error: command never ran"
+
+# A probe the kernel doesn't have: a clear error, the command never runs.
+run_ply $TMP/out $TMP/err -c "touch $TMP/ran" \
+	'tracepoint:syscalls/no_such_event { @[comm] = count(); }'
+expect_rc "missing tracepoint: exit 1" 1
+expect_grep "missing tracepoint: says so" $TMP/err 'no such tracepoint'
+[ -e $TMP/ran ] && nok "missing tracepoint: command never ran" || ok "missing tracepoint: command never ran"
+sleep 0.2
+expect_eq "no child left behind" "$(pgrep -f "touch $TMP/ran" | wc -l)" 0
+
+# Program files get their own name in messages.
+printf 'tracepoint:syscalls/sys_enter_openat {\n\t@[comm] = cnt();\n}\n' > $TMP/bad.ply
+run_ply $TMP/out $TMP/err $TMP/bad.ply
+expect_grep "file:line:col for a program file" $TMP/err "^$TMP/bad.ply:2:[0-9]+: error: unknown function 'cnt'"
+
+# -e compiles without attaching.
+run_ply $TMP/out $TMP/err -e 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'
+expect_rc "dry run: exit 0" 0
+
+before=$(bpf_progs)
+
+# SIGINT: maps are printed, exit 0, nothing stays loaded.
+timeout 60 "$PLY" 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
+pid=$!
+for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
+$PLYLOAD getppid 10 1
+kill -INT $pid; wait $pid; rc=$?
+expect_rc "SIGINT: exit 0" 0
+expect_grep "SIGINT: map printed" $TMP/out '^@n: [0-9]+$'
+wait_progs $before && ok "SIGINT: no program left" || nok "SIGINT: no program left" "$(bpf_progs) programs, $before before"
+
+# SIGKILL: the kernel drops every probe with ply's file descriptors.
+"$PLY" 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
+pid=$!
+for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
+[ "$(bpf_progs)" -gt "$before" ] && ok "running: programs loaded" || nok "running: programs loaded"
+kill -KILL $pid; wait $pid 2>/dev/null
+wait_progs $before && ok "SIGKILL: no program left" || nok "SIGKILL: no program left" "$(bpf_progs) programs, $before before"
+
+# The -c command's end stops ply, and its exit doesn't need any event.
+run_ply $TMP/out $TMP/err -c 'sleep 0.1' 'tracepoint:syscalls/sys_enter_getppid { @n = count(); }'
+expect_rc "-c: ply ends with the command" 0
+wait_progs $before && ok "-c: no program left" || nok "-c: no program left"
+
+finish lifecycle

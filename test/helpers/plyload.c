@@ -1,0 +1,73 @@
+/* plyload: makes an exact, known number of system calls, so tests can
+ * check that ply counted every one of them.
+ *
+ *   plyload getppid N P   P processes, one pinned per CPU (round robin),
+ *                         each calling getppid() N times
+ *   plyload open PATH N   open()+close() PATH N times
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void pin(int i)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(i % (ncpu > 0 ? ncpu : 1), &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int getppid_load(long n, int procs)
+{
+	int i, status, ret = 0;
+
+	for (i = 0; i < procs; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			long k;
+
+			pin(i);
+			for (k = 0; k < n; k++)
+				syscall(SYS_getppid);
+			_exit(0);
+		}
+	}
+	while (wait(&status) > 0)
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			ret = 1;
+	return ret;
+}
+
+static int open_load(const char *path, long n)
+{
+	long k;
+
+	for (k = 0; k < n; k++) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "getppid"))
+		return getppid_load(atol(argv[2]), atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "open"))
+		return open_load(argv[2], atol(argv[3]));
+	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N\n");
+	return 2;
+}
