@@ -584,7 +584,11 @@ static struct node *simple_stmt(struct parser *p)
 
 	if (at(p, TK_ASSIGN)) {
 		n = node_new(p->a, N_ASSIGN, e->loc);
-		if (e->kind != N_MAP)
+		if (e->kind == N_IDENT)
+			error_at(p, e->loc, "can only assign to a map: write "
+				 "%s[key] = ..., or @%s = ... for an aggregation",
+				 e->name, e->name);
+		else if (e->kind != N_MAP)
 			error_at(p, e->loc, "can only assign to a map");
 		next(p);
 		n->a = e;

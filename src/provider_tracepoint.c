@@ -121,7 +121,9 @@ static struct type *format_parse(struct arena *a, FILE *fp, const char *name)
 	while (fgets(line, sizeof(line), fp)) {
 		struct field f = { 0 };
 
-		if (parse_field(a, line, &f) <= 0)
+		/* The kernel hands BPF the record with its first 8 bytes
+		 * (the common_ fields) overwritten by a pt_regs pointer. */
+		if (parse_field(a, line, &f) <= 0 || f.offset < 8)
 			continue;
 		vec_push(a, &fields, f);
 		if (f.offset + f.type->size > end)

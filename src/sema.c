@@ -410,7 +410,11 @@ static struct type *check_member(struct sema *s, struct node *n)
 		return NULL;
 	}
 	f = type_field(st, n->name);
-	if (!f) {
+	if (!f && !strncmp(n->name, "common_", 7)) {
+		error(s, n->loc, "%s is not available to BPF programs (the "
+		      "kernel overwrites it); use kpid, cpu, ...", n->name);
+		return NULL;
+	} else if (!f) {
 		error(s, n->loc, "%s has no member '%s'", st->name, n->name);
 		return NULL;
 	}
@@ -574,6 +578,11 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 	enum agg_kind agg;
 	struct type *t;
 
+	if (rhs->kind == N_CALL && !builtin_find(rhs->name, 1)) {
+		error(s, rhs->loc, "unknown function '%s' (an aggregation "
+		      "takes count() or sum(expr))", rhs->name);
+		return;
+	}
 	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM)) {
 		error(s, rhs->loc, "aggregation %s can only be assigned count() "
 		      "or sum(expr)", m->name);
