@@ -517,7 +517,7 @@ static void test_errors(void)
 		     "BEGIN { print(1) }\n"
 		     "                 ^\n");
 	CHECK_ERRORS("BEGIN {\n\tx = 1;\n}", 1,
-		     "<input>:2:2: error: can only assign to a map\n"
+		     "<input>:2:2: error: can only assign to a map: write x[key] = ..., or @x = ... for an aggregation\n"
 		     "\tx = 1;\n"
 		     "\t^\n");
 	CHECK_ERRORS("BEGIN { data->x = 1; }", 1,
@@ -603,7 +603,7 @@ static void test_errors(void)
 		     "BEGIN { print(`); }\n"
 		     "              ^\n");
 	CHECK_ERRORS("BEGIN { x = 0x; }", 2,
-		     "<input>:1:9: error: can only assign to a map\n"
+		     "<input>:1:9: error: can only assign to a map: write x[key] = ..., or @x = ... for an aggregation\n"
 		     "BEGIN { x = 0x; }\n"
 		     "        ^\n"
 		     "<input>:1:13: error: no digits in hexadecimal constant\n"
