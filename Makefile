@@ -1,7 +1,8 @@
 # ply: build the engine (libply.a), the ply command and the tests.
 #   make            ./ply
-#   make check      every test (unit, golden, end to end); needs root
-#   make check-asan the same tests built with ASan and UBSan
+#   make check      every test (unit, golden, end to end), on a plain and
+#                   on an ASan+UBSan build; needs root
+#   make check-fast the tests on the plain build only
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show full commands
 
@@ -13,9 +14,14 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 CC      ?= cc
 B       ?= build
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+ifeq ($(SAN),1)
+CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
-LDLIBS  += -lbpf -lelf -lz
+override LDLIBS += -lbpf -lelf -lz
 
 ifeq ($(V),1)
 Q :=
@@ -52,22 +58,23 @@ $(B)/test/%: test/unit/%.c test/unit/test.h $(B)/libply.a
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
 
+# Helpers are the traced workload: never sanitized, so they make exactly
+# the system calls they are asked to.
 $(B)/test/helpers/%: test/helpers/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $< $(LDLIBS)
 
 tests: $(B)/ply $(UNIT_BIN) $(HELPERS)
 
+# Every test, on the plain build and on the ASan+UBSan build.
 check: ply tests
-	$(Q)PLY=$(CURDIR)/$(B)/ply B=$(B) test/run
+	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 tests
+	$(Q)BUILDS="$(B) build-asan" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/run
 
-check-asan:
-	$(Q)$(MAKE) --no-print-directory B=build-asan \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" tests
-	$(Q)PLY=$(CURDIR)/build-asan/ply B=build-asan \
-		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 test/run
+# Quicker: the plain build only.
+check-fast: ply tests
+	$(Q)BUILDS="$(B)" test/run
 
 install: ply
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
@@ -77,4 +84,4 @@ install: ply
 clean:
 	rm -rf build build-asan ply
 
-.PHONY: all check check-asan tests install clean
+.PHONY: all check check-fast tests install clean
