@@ -15,6 +15,12 @@
  * epoch; set by the runtime before any TF_WALLTIME value is printed. */
 extern int64_t fmt_boot_to_wall_ns;
 
+/* Set by the runtime: fills ips with the frames of stack id (at most max),
+ * returns how many, or a negative errno. Used to print TF_STACK values. */
+extern int (*fmt_stack_resolve)(void *ctx, int64_t id, uint64_t *ips,
+				size_t max);
+extern void *fmt_stack_ctx;
+
 /* Check fmt against the argument types; errors point at floc (the format
  * string) or at arglocs[i]. Returns the number of errors. */
 int fmt_check(struct diag *d, struct loc floc, const char *fmt,

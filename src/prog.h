@@ -28,10 +28,17 @@ struct mapsym {
 	struct mapsym *next;
 };
 
+/* quantize(): a log2 histogram of QUANTIZE_BUCKETS u64 counters. Bucket 0
+ * counts negative values, bucket 1 zero, bucket k >= 2 the values in
+ * [2^(k-2), 2^(k-1)); the last holds [2^63, 2^64). */
+#define QUANTIZE_BUCKETS 66
+
 enum ev_kind {
 	EV_PRINTF,
 	EV_PRINT,
 	EV_EXIT,
+	EV_PRINTMAP,	/* print(@map): print map `map` now */
+	EV_CLEAR,	/* clear(@map): delete every entry of map `map` */
 };
 
 /* An event record in the ring buffer is a tuple: field 0 is the u64 site
@@ -42,6 +49,7 @@ struct evsite {
 	const char *fmt;	/* EV_PRINTF */
 	struct type *rec;
 	struct loc loc;
+	int map;		/* EV_PRINTMAP, EV_CLEAR: the map's index */
 	struct evsite *next;
 };
 

@@ -7,6 +7,7 @@
 #define PLY_RUNTIME_H
 
 #include <linux/bpf.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -17,6 +18,11 @@
  * maps (0..nmaps-1). */
 #define MAP_IDX_RINGBUF	(-1)	/* BPF_MAP_TYPE_RINGBUF for events */
 #define MAP_IDX_STATS	(-2)	/* PERCPU_ARRAY of u64 counters, below */
+#define MAP_IDX_ZERO	(-3)	/* ARRAY of one all-zero value, as large as
+				 * the largest map value: the initial value
+				 * of an aggregation too big for the stack */
+#define MAP_IDX_STACK	(-4)	/* STACK_TRACE map: stack ids to kernel
+				 * stacks (spec->stack_depth frames) */
 
 /* Counters in the stats map: key STAT_LOST counts events that did not fit
  * in the ring buffer; key STAT_MAP_FULL + i counts updates of map i that
@@ -28,6 +34,16 @@ enum rt_attach {
 	RT_TRACEPOINT,	/* perf_event_open(PERF_TYPE_TRACEPOINT, id) */
 	RT_BEGIN,	/* BPF_PROG_TEST_RUN once, before the command starts */
 	RT_END,		/* BPF_PROG_TEST_RUN once, after the stop */
+	RT_KPROBE,	/* one perf event of the kprobe PMU per target */
+	RT_PERF,	/* perf events of perf_type/perf_config (interval,
+			 * profile): on cpu, or on every online CPU if -1 */
+};
+
+/* A kprobe target: a symbol (+ offset) or, when sym is NULL, an address. */
+struct rt_kprobe {
+	const char *sym;
+	uint64_t offset;
+	uint64_t addr;
 };
 
 struct rt_prog {
@@ -39,6 +55,18 @@ struct rt_prog {
 				 * carries a map index (or MAP_IDX_*) in imm;
 				 * the runtime patches in the fd */
 	size_t ninsns;
+
+	/* RT_KPROBE: the program is attached to every target */
+	int retprobe;
+	struct rt_kprobe *kprobes;
+	size_t nkprobes;
+
+	/* RT_PERF (BPF_PROG_TYPE_PERF_EVENT programs) */
+	uint32_t perf_type;	/* PERF_TYPE_SOFTWARE, ... */
+	uint64_t perf_config;	/* PERF_COUNT_SW_CPU_CLOCK, ... */
+	uint64_t period;	/* sample_period, or sample_freq if freq */
+	int freq;
+	int cpu;		/* a CPU, or -1 for every online CPU */
 };
 
 /* Called for each event record; rec starts with the u64 site id. The
@@ -54,6 +82,9 @@ struct rt_spec {
 	struct evsite **sites;	/* sites[i]->id == i */
 	size_t nsites;
 	size_t ringbuf_size;	/* bytes, a power of two >= 4096 */
+	uint32_t map_size;	/* max_entries of maps that don't set theirs;
+				 * 0: 4096 */
+	uint32_t stack_depth;	/* frames kept per stack; 0: no stack map */
 };
 
 struct rt_opts {
@@ -91,5 +122,9 @@ int runtime__exit_status(const struct runtime *rt);
  * used by runtime__finish and by front ends. */
 int runtime__map_read(struct runtime *rt, size_t i, void **keys,
 		      void **vals, size_t *n);
+
+/* The programs, once generated (which may be after runtime__spawn, so that
+ * code generation can use the command's pid). Before runtime__load. */
+void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n);
 
 #endif

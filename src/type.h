@@ -23,6 +23,8 @@ enum type_fmt {
 	TF_TIME,	/* nanoseconds, a duration */
 	TF_WALLTIME,	/* nanoseconds since boot, printed as a wall-clock time */
 	TF_HEX,		/* printed in hex by default (pointers, addresses) */
+	TF_SYM,		/* a kernel address, printed as symbol+offset */
+	TF_STACK,	/* a stack id (bpf_get_stackid), printed as frames */
 };
 
 struct field {
