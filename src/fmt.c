@@ -1,16 +1,21 @@
 /* fmt: turning raw values into text. The default output format of each
- * type (value_print), printf with libc's own conversions after a check at
- * compile time (fmt_check, fmt_printf), and the printing of whole maps
- * (map_print). Everything here reads values as the kernel wrote them: host
- * byte order, each integer of its own size. */
+ * type (value_print), kernel addresses and stacks as symbols, quantize()
+ * histograms (hist_print), printf with libc's own conversions after a
+ * check at compile time (fmt_check, fmt_printf), and the printing of whole
+ * maps (map_print). Everything here reads values as the kernel wrote them:
+ * host byte order, each integer of its own size. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fmt.h"
+#include "ksym.h"
 
 int64_t fmt_boot_to_wall_ns;
+int (*fmt_stack_resolve)(void *ctx, int64_t id, uint64_t *ips, size_t max);
+void *fmt_stack_ctx;
 
 #define NSEC_PER_SEC 1000000000LL
 
@@ -116,6 +121,80 @@ static void walltime_print(FILE *out, int64_t boot_ns)
 		frac);
 }
 
+/* ---- kernel symbols and stacks ---- */
+
+/* Loaded on the first address printed and kept to the end: the static
+ * pointer keeps it reachable, which leak checkers do not report. A
+ * failed load (not root) is not retried for every value. */
+static struct ksyms *fmt_ksyms;
+static int fmt_ksyms_tried;
+
+static const struct ksyms *fmt_ksyms_get(void)
+{
+	if (!fmt_ksyms_tried) {
+		fmt_ksyms_tried = 1;
+		fmt_ksyms = ksyms__load();
+	}
+	return fmt_ksyms;
+}
+
+/* "schedule+0x10", "schedule" at offset 0, or the hex address. */
+static void sym_print(FILE *out, uint64_t addr)
+{
+	const struct ksyms *k = fmt_ksyms_get();
+	const char *name = NULL;
+	uint64_t off = 0;
+
+	if (k)
+		name = ksyms__find(k, addr, &off);
+	if (!name) {
+		fprintf(out, "0x%" PRIx64, addr);
+		return;
+	}
+	fputs(name, out);
+	if (off)
+		fprintf(out, "+0x%" PRIx64, off);
+}
+
+/* The kernel's default limit on frames (kernel.perf_event_max_stack). */
+#define STACK_MAX_FRAMES 127
+
+/* bpf_get_stackid's negative errno, in words. */
+static const char *stack_error(int64_t id)
+{
+	if (id == -EEXIST)
+		return "another stack has the same hash";
+	if (id < -4095)
+		return "invalid stack id";
+	return strerror((int)-id);
+}
+
+/* Each frame on its own indented line, so the value starts with a
+ * newline: after "print(stack)" or "{ " the frames line up alike. */
+static void stack_print(FILE *out, int64_t id)
+{
+	uint64_t ips[STACK_MAX_FRAMES];
+	int n = -ENOSYS, i;
+
+	if (id < 0) {
+		fprintf(out, "<no stack: %s>", stack_error(id));
+		return;
+	}
+	if (fmt_stack_resolve)
+		n = fmt_stack_resolve(fmt_stack_ctx, id, ips, ARRAY_SIZE(ips));
+	if (n <= 0) {
+		fprintf(out, "stack#%" PRId64, id);
+		return;
+	}
+	if (n > (int)ARRAY_SIZE(ips))
+		n = ARRAY_SIZE(ips);
+	/* a stack shorter than the map's slots ends at a zero */
+	for (i = 0; i < n && ips[i]; i++) {
+		fputs("\n\t", out);
+		sym_print(out, ips[i]);
+	}
+}
+
 static void int_print(FILE *out, const struct type *t, const void *p)
 {
 	uint64_t v = int_value(t, p);
@@ -130,6 +209,12 @@ static void int_print(FILE *out, const struct type *t, const void *p)
 		return;
 	case TF_WALLTIME:
 		walltime_print(out, (int64_t)v);
+		return;
+	case TF_SYM:
+		sym_print(out, int_bits(t, p));
+		return;
+	case TF_STACK:
+		stack_print(out, (int64_t)v);
 		return;
 	case TF_NONE:
 		break;
@@ -239,13 +324,19 @@ void value_print(FILE *out, const struct type *t, const void *p)
 		int_print(out, t, p);
 		return;
 	case T_PTR:
-		fprintf(out, "0x%" PRIx64, int_bits(t, p));
+		if (t->fmt == TF_SYM)
+			sym_print(out, int_bits(t, p));
+		else
+			fprintf(out, "0x%" PRIx64, int_bits(t, p));
 		return;
 	case T_STR:
 		str_print(out, p, t->len);
 		return;
 	case T_ARRAY:
-		array_print(out, t, p);
+		if (type_is_hist(t))
+			hist_print(out, t, p);
+		else
+			array_print(out, t, p);
 		return;
 	case T_STRUCT:
 		struct_print(out, t, p);
@@ -270,6 +361,119 @@ int value_cmp(const struct type *t, const void *a, const void *b)
 		return memcmp(a, b, t->size);
 	}
 	unreachable();
+}
+
+/* ---- histograms ---- */
+
+#define HIST_COLS 32		/* bar width, in terminal cells */
+
+int type_is_hist(const struct type *t)
+{
+	return t->kind == T_ARRAY && t->len == QUANTIZE_BUCKETS && t->elem &&
+		t->elem->kind == T_INT && t->elem->size == 8 &&
+		!t->elem->is_signed;
+}
+
+/* 2^e as a short label: "512", "1K", "16E"; or in a time histogram "1us",
+ * "2ms". Units step by 1024 like the suffixes, so a bound is always a
+ * whole number: "1us" is 1024ns, the bound the bucket really has. */
+static int hist_bound(char *buf, size_t size, unsigned e, int is_time)
+{
+	static const char *const sfx[] = { "", "K", "M", "G", "T", "P", "E" };
+	static const char *const tsfx[] = { "ns", "us", "ms", "s" };
+	unsigned u = e / 10;
+
+	if (is_time && u >= ARRAY_SIZE(tsfx))
+		u = ARRAY_SIZE(tsfx) - 1;
+	return snprintf(buf, size, "%" PRIu64 "%s", (uint64_t)1 << (e - 10 * u),
+			is_time ? tsfx[u] : sfx[u]);
+}
+
+/* Bucket i's range, "[   4,    8)", or "< 0" and "0" right-aligned in
+ * the same width. w is the width of each bound. */
+static void hist_range(FILE *out, size_t i, int w, int is_time)
+{
+	char lo[24], hi[24];
+
+	if (i < 2) {
+		fprintf(out, "%*s", 2 * w + 4, i ? "0" : "< 0");
+		return;
+	}
+	hist_bound(lo, sizeof(lo), i - 2, is_time);
+	hist_bound(hi, sizeof(hi), i - 1, is_time);
+	fprintf(out, "[%*s, %*s)", w, lo, w, hi);
+}
+
+/* count as a bar of HIST_COLS cells where max fills them all, in eighths
+ * of a cell; any count above zero shows at least one eighth. */
+static void hist_bar(FILE *out, uint64_t count, uint64_t max)
+{
+	static const char *const part[] = {
+		"", "▏", "▎", "▍", "▌", "▋", "▊", "▉",
+	};
+	const uint64_t full = 8 * HIST_COLS;
+	uint64_t e;
+	unsigned i, cells;
+
+	if (max > UINT64_MAX / full)
+		e = count / (max / full);
+	else
+		e = count * full / max;
+	if (e > full)
+		e = full;
+	if (!e && count)
+		e = 1;
+	for (i = 0; i < e / 8; i++)
+		fputs("█", out);
+	fputs(part[e % 8], out);
+	cells = e / 8 + (e % 8 != 0);
+	fprintf(out, "%*s", (int)(HIST_COLS - cells), "");
+}
+
+/* The widest bound label from bucket first to last. */
+static int hist_bound_width(size_t first, size_t last, int is_time)
+{
+	char buf[24];
+	int w = 4, n;
+	size_t i;
+
+	/* bucket i >= 2 is [2^(i-2), 2^(i-1)) */
+	for (i = first < 2 ? 2 : first; i <= last; i++) {
+		n = hist_bound(buf, sizeof(buf), i - 2, is_time);
+		w = n > w ? n : w;
+		n = hist_bound(buf, sizeof(buf), i - 1, is_time);
+		w = n > w ? n : w;
+	}
+	return w;
+}
+
+void hist_print(FILE *out, const struct type *t, const void *buckets)
+{
+	int is_time = t->fmt == TF_TIME || t->elem->fmt == TF_TIME;
+	size_t first = QUANTIZE_BUCKETS, last = 0, i;
+	uint64_t b[QUANTIZE_BUCKETS], max = 0;
+	int w, cw;
+
+	memcpy(b, buckets, sizeof(b));
+	for (i = 0; i < QUANTIZE_BUCKETS; i++) {
+		if (!b[i])
+			continue;
+		first = i < first ? i : first;
+		last = i;
+		max = b[i] > max ? b[i] : max;
+	}
+	if (!max)
+		return;
+	w = hist_bound_width(first, last, is_time);
+	cw = snprintf(NULL, 0, "%" PRIu64, max);
+	cw = cw > 9 ? cw : 9;
+	for (i = first; i <= last; i++) {
+		fputs("\n\t", out);
+		hist_range(out, i, w, is_time);
+		fprintf(out, " %*" PRIu64 " ┤", cw, b[i]);
+		hist_bar(out, b[i], max);
+		fputs("│", out);
+	}
 }
 
 /* value_print into a malloc'd string, for padding and %v widths. */
@@ -627,7 +831,7 @@ static int map_entry_cmp(const void *a, const void *b)
 	const struct mapsym *m = x->m;
 	int c = 0;
 
-	if (m->is_agg)
+	if (m->is_agg && m->agg != AGG_QUANTIZE)
 		c = value_cmp(m->vtype, x->v, y->v);
 	if (!c)
 		c = value_cmp(m->ktype, x->k, y->k);
@@ -661,7 +865,8 @@ static void map_sort(const struct mapsym *m, char *keys, char *vals,
 	free(v2);
 }
 
-/* The widest printed value of each key column. */
+/* The widest printed value of each key column. A stack is many lines and
+ * is not padded; its width stays 0. */
 static size_t *map_widths(const struct type *kt, const char *keys, size_t n)
 {
 	size_t *w = fmt_alloc(kt->nfields * sizeof(*w)), i, j, len;
@@ -669,6 +874,8 @@ static size_t *map_widths(const struct type *kt, const char *keys, size_t n)
 
 	for (j = 0; j < kt->nfields; j++) {
 		w[j] = 0;
+		if (kt->fields[j].type->fmt == TF_STACK)
+			continue;
 		for (i = 0; i < n; i++) {
 			s = value_str(kt->fields[j].type,
 				      keys + i * kt->size + kt->fields[j].offset);
@@ -690,11 +897,9 @@ static void map_cell_print(FILE *out, const struct type *t, const void *p,
 	free(s);
 }
 
-static void map_entry_print(FILE *out, const struct mapsym *m,
-			    const size_t *widths, const char *k,
-			    const char *v)
+static void map_key_print(FILE *out, const struct type *kt,
+			  const size_t *widths, const char *k)
 {
-	const struct type *kt = m->ktype;
 	size_t j;
 
 	fputs("{ ", out);
@@ -704,16 +909,43 @@ static void map_entry_print(FILE *out, const struct mapsym *m,
 		map_cell_print(out, kt->fields[j].type, k + kt->fields[j].offset,
 			       widths[j]);
 	}
-	fputs(" }: ", out);
+	fputs(" }", out);
+}
+
+static void map_entry_print(FILE *out, const struct mapsym *m,
+			    const size_t *widths, const char *k,
+			    const char *v)
+{
+	map_key_print(out, m->ktype, widths, k);
+	fputs(": ", out);
 	value_print(out, m->vtype, v);
 	fputc('\n', out);
+}
+
+/* A histogram starts on its own line, so the key line ends at the colon;
+ * a blank line after each keeps neighbours apart. */
+static void map_hist_print(FILE *out, const struct mapsym *m,
+			   const size_t *widths, const char *k, const char *v)
+{
+	map_key_print(out, m->ktype, widths, k);
+	fputc(':', out);
+	hist_print(out, m->vtype, v);
+	fputs("\n\n", out);
 }
 
 void map_print(FILE *out, const struct mapsym *m, void *keys, void *vals,
 	       size_t n)
 {
+	int hist = m->agg == AGG_QUANTIZE;
 	size_t *widths, i;
 
+	if (!m->ktype && hist) {
+		fprintf(out, "%s:", m->name);
+		if (n)
+			hist_print(out, m->vtype, vals);
+		fputs("\n\n", out);
+		return;
+	}
 	if (!m->ktype) {
 		fprintf(out, "%s:", m->name);
 		if (n) {
@@ -727,9 +959,10 @@ void map_print(FILE *out, const struct mapsym *m, void *keys, void *vals,
 	widths = map_widths(m->ktype, keys, n);
 	fprintf(out, "%s:\n", m->name);
 	for (i = 0; i < n; i++)
-		map_entry_print(out, m, widths,
-				(char *)keys + i * m->ktype->size,
-				(char *)vals + i * m->vtype->size);
-	fputc('\n', out);
+		(hist ? map_hist_print : map_entry_print)(out, m, widths,
+			(char *)keys + i * m->ktype->size,
+			(char *)vals + i * m->vtype->size);
+	if (!hist || !n)
+		fputc('\n', out);
 	free(widths);
 }

@@ -1,6 +1,7 @@
-/* fmt: turning raw values into text. Default output of each type, printf
- * with libc's conversions checked at compile time, and the printing of a
- * whole map (aggregations sorted by value, plain maps by key). */
+/* fmt: turning raw values into text. Default output of each type (kernel
+ * addresses as symbols, stacks as frames, histograms as bars), printf with
+ * libc's conversions checked at compile time, and the printing of a whole
+ * map (aggregations sorted by value, histograms and plain maps by key). */
 #ifndef PLY_FMT_H
 #define PLY_FMT_H
 
@@ -32,6 +33,15 @@ void fmt_printf(FILE *out, const char *fmt, const struct field *args,
 
 /* The default output format of a value of type t stored at p. */
 void value_print(FILE *out, const struct type *t, const void *p);
+
+/* A quantize() histogram: QUANTIZE_BUCKETS u64 counters (prog.h). The
+ * array type or its element has fmt TF_TIME when durations were counted.
+ * value_print of such an array prints the histogram. */
+int type_is_hist(const struct type *t);
+/* One line per bucket from the first non-empty to the last, each starting
+ * with "\n\t": range, count, a bar scaled to the largest count. Nothing
+ * when every bucket is empty. */
+void hist_print(FILE *out, const struct type *t, const void *buckets);
 
 /* Compare two values of type t (integers by value and sign, strings as C
  * strings, others bytewise): <0, 0, >0. */

@@ -4,10 +4,14 @@
 #define PLY_KSYM_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 struct ksyms;
 
 struct ksyms *ksyms__load(void);	/* NULL with errno on failure */
+/* The same from kallsyms text in f; for tests. EPERM when every address
+ * is zero (an unprivileged reader), ENOENT when no text symbol is found. */
+struct ksyms *ksyms__parse(FILE *f);
 void ksyms__free(struct ksyms *k);
 /* The symbol containing addr, and addr's offset into it; NULL if none. */
 const char *ksyms__find(const struct ksyms *k, uint64_t addr, uint64_t *off);

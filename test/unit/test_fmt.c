@@ -1,12 +1,15 @@
 /* Unit tests of fmt: printf conversions checked against libc's own
  * printf of the same value, the default output of each type, the
- * compile-time format check's diagnostics, and map printing. */
+ * compile-time format check's diagnostics, map printing, histograms,
+ * kernel symbols and stacks. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fmt.h"
+#include "ksym.h"
 #include "test.h"
 
 static struct arena *ar;
@@ -604,6 +607,203 @@ static void test_map_keyless(void)
 	CHECK_STR(map_text(&t, NULL, &ns, 1), "start: 12.500ms\n\n");
 }
 
+/* ---- histograms ---- */
+
+static struct type *hist_type(enum type_fmt f)
+{
+	return type_with_fmt(ar, type_array(ar, &type_u64, QUANTIZE_BUCKETS), f);
+}
+
+static const char *hist_text(const struct type *t, const uint64_t *b)
+{
+	struct cap c;
+
+	hist_print(cap_begin(&c), t, b);
+	return cap_end(&c);
+}
+
+static void test_hist(void)
+{
+	struct type *t = hist_type(TF_NONE);
+	uint64_t b[QUANTIZE_BUCKETS] = { 0 };
+
+	CHECK(type_is_hist(t));
+	CHECK(!type_is_hist(type_array(ar, &type_u64, 4)));
+	CHECK(!type_is_hist(type_array(ar, &type_s32, QUANTIZE_BUCKETS)));
+	CHECK_STR(hist_text(t, b), "");
+
+	/* [4,8) is bucket 4; 12 of 40 is 9.6 cells: 9 full and 4 eighths
+	 * (rounded down); 1 of 40 is 6.4 eighths */
+	b[4] = 12;
+	b[5] = 40;
+	b[7] = 1;
+	CHECK_STR(hist_text(t, b),
+		  "\n\t[   4,    8)        12 ┤█████████▌                      │"
+		  "\n\t[   8,   16)        40 ┤████████████████████████████████│"
+		  "\n\t[  16,   32)         0 ┤                                │"
+		  "\n\t[  32,   64)         1 ┤▊                               │");
+
+	/* negative and zero buckets; suffixes in powers of 1024 */
+	memset(b, 0, sizeof(b));
+	b[0] = 3;
+	b[1] = 1;
+	b[12] = 2;
+	CHECK(strstr(hist_text(t, b),
+		     "\n\t         < 0         3 ┤████████████████████████████████│"
+		     "\n\t           0         1 ┤██████████▋                     │"
+		     "\n\t[   1,    2)         0 ┤"));
+	CHECK(strstr(hist_text(t, b),
+		     "\n\t[ 512,   1K)         0 ┤                                │"
+		     "\n\t[  1K,   2K)         2 ┤█████████████████████▎          │"));
+
+	/* the top bucket and a count wider than the column */
+	memset(b, 0, sizeof(b));
+	b[65] = 12345678901ULL;
+	b[64] = 1;
+	CHECK_STR(hist_text(t, b),
+		  "\n\t[  4E,   8E)           1 ┤▏                               │"
+		  "\n\t[  8E,  16E) 12345678901 ┤████████████████████████████████│");
+}
+
+static void test_hist_time(void)
+{
+	uint64_t b[QUANTIZE_BUCKETS] = { 0 };
+	struct type *t = hist_type(TF_TIME);
+	struct type *te = type_array(ar, type_with_fmt(ar, &type_u64, TF_TIME),
+				     QUANTIZE_BUCKETS);
+	const char *want =
+		"\n\t[ 1us,  2us)         8 ┤████████████████████████████████│"
+		"\n\t[ 2us,  4us)         2 ┤████████                        │";
+
+	b[12] = 8;
+	b[13] = 2;
+	CHECK_STR(hist_text(t, b), want);
+	CHECK_STR(hist_text(te, b), want);	/* TF_TIME on the element */
+	CHECK_STR(value_text(t, b), want);	/* value_print of the array */
+
+	/* labels wider than 4 widen both bounds */
+	b[10] = 4;	/* [256ns, 512ns) */
+	b[40] = 1;	/* [256s, 512s) */
+	CHECK(strstr(hist_text(t, b),
+		     "\n\t[256ns, 512ns)         4 ┤████████████████                │"
+		     "\n\t[512ns,   1us)         0 ┤"));
+	CHECK(strstr(hist_text(t, b),
+		     "\n\t[ 256s,  512s)         1 ┤████                            │"));
+	b[65] = 1;	/* [2^63ns, 2^64ns): seconds stay seconds */
+	CHECK(strstr(hist_text(t, b),
+		     "[ 8589934592s, 17179869184s)"));
+}
+
+static void test_map_quantize(void)
+{
+	struct type *km[] = { type_str(ar, 8) };
+	struct mapsym m = { .name = "@lat", .is_agg = 1, .agg = AGG_QUANTIZE,
+			    .ktype = type_tuple(ar, "k", km, 1),
+			    .vtype = hist_type(TF_NONE) };
+	struct mapsym k0 = m;
+	char keys[2][8] = { "sshd", "cat" };
+	uint64_t vals[2][QUANTIZE_BUCKETS] = { { 0 } }, one[QUANTIZE_BUCKETS];
+
+	vals[0][2] = 1;		/* sshd: one 1, two 2s */
+	vals[0][3] = 2;
+	vals[1][4] = 100;	/* cat: far more, but sorted by key */
+	CHECK_STR(map_text(&m, keys, vals, 2),
+		  "@lat:\n"
+		  "{ cat  }:\n"
+		  "\t[   4,    8)       100 ┤████████████████████████████████│\n"
+		  "\n"
+		  "{ sshd }:\n"
+		  "\t[   1,    2)         1 ┤████████████████                │\n"
+		  "\t[   2,    4)         2 ┤████████████████████████████████│\n"
+		  "\n");
+	CHECK_STR(map_text(&m, keys, vals, 0), "@lat:\n\n");
+
+	k0.name = "@";
+	k0.ktype = NULL;
+	memset(one, 0, sizeof(one));
+	one[6] = 100;
+	CHECK_STR(map_text(&k0, NULL, one, 1),
+		  "@:\n"
+		  "\t[  16,   32)       100 ┤████████████████████████████████│\n"
+		  "\n");
+	CHECK_STR(map_text(&k0, NULL, one, 0), "@:\n\n");
+}
+
+/* ---- kernel symbols and stacks ---- */
+
+static uint64_t sched_addr;
+
+static void test_sym(void)
+{
+	struct ksyms *k = ksyms__load();
+	struct type *t = type_with_fmt(ar, &type_u64, TF_SYM);
+	struct type *pt = type_with_fmt(ar, type_ptr(ar, &type_void), TF_SYM);
+	uint64_t v;
+
+	CHECK(k != NULL);
+	if (!k)
+		return;
+	sched_addr = ksyms__addr(k, "schedule");
+	ksyms__free(k);
+	CHECK(sched_addr != 0);
+
+	v = sched_addr + 0x10;
+	CHECK_STR(value_text(t, &v), "schedule+0x10");
+	CHECK_STR(value_text(pt, &v), "schedule+0x10");
+	CHECK_STR(printf1("at %v!", t, &v), "at schedule+0x10!");
+	v = sched_addr;
+	CHECK_STR(value_text(t, &v), "schedule");
+	v = 0x10;		/* below every kernel symbol */
+	CHECK_STR(value_text(t, &v), "0x10");
+	CHECK_STR(printf1("%d", t, &v), "16");
+}
+
+/* A stack map of two stacks: id 1 has two frames, id 2 is unknown. */
+static int fake_resolve(void *ctx, int64_t id, uint64_t *ips, size_t max)
+{
+	const uint64_t *frames = ctx;
+
+	if (id != 1)
+		return -ENOENT;
+	CHECK(max >= 2);
+	ips[0] = frames[0];
+	ips[1] = frames[1];
+	return 2;
+}
+
+static void test_stack(void)
+{
+	uint64_t frames[2] = { sched_addr + 0x2a, sched_addr };
+	struct type *t = type_with_fmt(ar, &type_s64, TF_STACK);
+	struct type *km[] = { t };
+	struct mapsym m = { .name = "@", .is_agg = 1, .agg = AGG_COUNT,
+			    .ktype = type_tuple(ar, "k", km, 1),
+			    .vtype = &type_u64 };
+	int64_t id = 1, keys[2] = { 2, 1 };
+	uint64_t vals[2] = { 7, 3 };
+
+	CHECK_STR(value_text(t, &id), "stack#1");	/* no resolver */
+	fmt_stack_resolve = fake_resolve;
+	fmt_stack_ctx = frames;
+	CHECK_STR(value_text(t, &id), "\n\tschedule+0x2a\n\tschedule");
+	id = 2;
+	CHECK_STR(value_text(t, &id), "stack#2");
+	id = -EFAULT;
+	CHECK_STR(value_text(t, &id), "<no stack: Bad address>");
+	id = -EEXIST;
+	CHECK_STR(value_text(t, &id),
+		  "<no stack: another stack has the same hash>");
+
+	/* not padded to the width of a one-line key */
+	CHECK_STR(map_text(&m, keys, vals, 2),
+		  "@:\n"
+		  "{ \n\tschedule+0x2a\n\tschedule }: 3\n"
+		  "{ stack#2 }: 7\n"
+		  "\n");
+	fmt_stack_resolve = NULL;
+	fmt_stack_ctx = NULL;
+}
+
 int main(void)
 {
 	ar = arena__new();
@@ -622,6 +822,11 @@ int main(void)
 	test_map_print();
 	test_map_agg_negative();
 	test_map_keyless();
+	test_hist();
+	test_hist_time();
+	test_map_quantize();
+	test_sym();
+	test_stack();
 	arena__free(ar);
 	return test_report("fmt");
 }
