@@ -24,6 +24,8 @@ static const char usage[] =
 "  -h, --help          this help\n"
 "  -k, --keep-going    keep going when events are lost (the loss is still\n"
 "                      reported)\n"
+"  -M, --map-size=N    entries each map can hold (default 4096); updates\n"
+"                      that don't fit are counted and reported\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
 "  -v, --version       print the version\n"
 "\n"
@@ -39,6 +41,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, 'e' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "keep-going", no_argument, NULL, 'k' },
+	{ "map-size", required_argument, NULL, 'M' },
 	{ "dump", no_argument, NULL, 'S' },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
@@ -95,18 +98,27 @@ static char *program_text(const char *arg, const char **name)
 int main(int argc, char **argv)
 {
 	struct ply_opts opts = { .sz = sizeof(opts) };
-	const char *command = NULL, *name;
+	const char *name;
+	char *end;
 	int dry_run = 0, dump = 0, c, status;
 	struct ply *p;
 	char *text;
 
-	while ((c = getopt_long(argc, argv, "+c:dehkSv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:dehkM:Sv", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': command = optarg; break;
+		case 'c': opts.command = optarg; break;
 		case 'd': opts.debug = 1; break;
 		case 'e': dry_run = 1; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'k': opts.keep_going = 1; break;
+		case 'M':
+			opts.map_size = strtoul(optarg, &end, 0);
+			if (*end || !opts.map_size || opts.map_size > 1u << 26) {
+				fprintf(stderr, "ply: error: -M takes a number "
+					"of entries from 1 to %u\n", 1u << 26);
+				return 1;
+			}
+			break;
 		case 'S': dump = 1; break;
 		case 'v': printf("ply %s\n", ply_version()); return 0;
 		default: fputs(usage, stderr); return 1;
@@ -135,8 +147,6 @@ int main(int argc, char **argv)
 		ply__free(p);
 		return status;
 	}
-	if (command)
-		ply__spawn(p, command);
 	status = ply__run(p);
 	ply__free(p);
 	return status;

@@ -684,7 +684,7 @@ static int gen_alloc(struct gen *g, const struct ir *ir)
 	int i;
 
 	g->ir = ir;
-	g->base = ALIGN_UP(ir->stack, 8);
+	g->base = ALIGN_UP(ir->stack_max, 8);
 	g->iv = calloc(ir->nvregs ? ir->nvregs : 1, sizeof(*g->iv));
 	g->loc = calloc(ir->nvregs ? ir->nvregs : 1, sizeof(*g->loc));
 	g->labelpos = malloc((ir->nlabels ? ir->nlabels : 1) *

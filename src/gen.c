@@ -95,10 +95,10 @@ static void sign_extend(struct gen *g, int v, int size)
 
 /* The kernel lets tracepoint programs load naturally aligned fields of
  * their context directly; anything else is copied with probe_read. */
-static int ctx_direct(int off, int size)
+static int ctx_direct(struct gen *g, int off, int size)
 {
 	return (size == 1 || size == 2 || size == 4 || size == 8) &&
-		off % size == 0 && off >= 8;
+		off % size == 0 && off >= g->probe->prov->ctx_min_off;
 }
 
 static int ctx_addr(struct gen *g, int off)
@@ -114,7 +114,7 @@ static int ctx_load(struct gen *g, int off, const struct type *t)
 {
 	int v = ir_vreg(g->ir), tmp;
 
-	if (ctx_direct(off, t->size)) {
+	if (ctx_direct(g, off, t->size)) {
 		ir_ldx(g->ir, t->size, v, ir_v(g->ctx), off);
 	} else {
 		tmp = ir_stack(g->ir, 8);
@@ -132,7 +132,7 @@ static void ctx_copy(struct gen *g, int off, size_t size, int dst)
 {
 	size_t i;
 
-	if (off % 8 == 0 && size % 8 == 0 && off >= 8) {
+	if (off % 8 == 0 && size % 8 == 0 && ctx_direct(g, off, 8)) {
 		for (i = 0; i < size; i += 8) {
 			int v = ir_vreg(g->ir);
 
@@ -245,8 +245,13 @@ static int gen_builtin_var(struct gen *g, struct node *n)
 	case BI_TIME:
 	case BI_WALLTIME:
 		return call(g, BPF_FUNC_ktime_get_ns, 0);
-	case BI_PROVIDER_VAR:
-		return g->ctx;	/* data: the tracepoint record */
+	case BI_PROVIDER_VAR:	/* data, regs: the context; arg0: in it */
+		if ((int64_t)n->ival < 0)
+			return g->ctx;
+		return ctx_load(g, n->ival, n->type);
+	case BI_STACK:
+		return call(g, BPF_FUNC_get_stackid, 3, A_V(g->ctx),
+			    A_V(map_reg(g, MAP_IDX_STACK)), A_I(0));
 	default:
 		unreachable();
 	}
@@ -314,6 +319,50 @@ static int gen_streq(struct gen *g, struct node *n)
 out:
 	ir_ja(g->ir, done);
 	ir_place(g->ir, differ);
+	ir_place(g->ir, done);
+	return r;
+}
+
+/* A zeroed stack copy of string n, 8-aligned; returns its offset. */
+static int str_buf(struct gen *g, struct node *n)
+{
+	size_t size = ALIGN_UP(n->type->size, 8);
+	int off = ir_stack(g->ir, size);
+
+	ir_zero(g->ir, off, size);
+	gen_into(g, n, off, n->type);
+	return off;
+}
+
+/* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C. Unrolled:
+ * the kernel allows no loops. */
+static int gen_strcmp(struct gen *g, struct node *n)
+{
+	struct node *a = n->args, *b = a->next;
+	size_t la = a->type->len, lb = b->type->len, i, len = la < lb ? la : lb;
+	int ba = str_buf(g, a), bb = str_buf(g, b);
+	int r = ir_vreg(g->ir), ca = ir_vreg(g->ir), cb = ir_vreg(g->ir);
+	int differ = ir_label(g->ir), done = ir_label(g->ir);
+
+	ir_mov(g->ir, r, ir_imm(0));
+	for (i = 0; i <= len; i++) {
+		/* past the shorter one, its padding reads as NUL */
+		if (i < la)
+			ir_ldx(g->ir, 1, ca, ir_fp(), ba + i);
+		else
+			ir_mov(g->ir, ca, ir_imm(0));
+		if (i < lb)
+			ir_ldx(g->ir, 1, cb, ir_fp(), bb + i);
+		else
+			ir_mov(g->ir, cb, ir_imm(0));
+		ir_jmp(g->ir, BPF_JNE, ir_v(ca), ir_v(cb), differ);
+		ir_jmp(g->ir, BPF_JEQ, ir_v(ca), ir_imm(0), done);
+	}
+	ir_ja(g->ir, done);
+	ir_place(g->ir, differ);
+	ir_mov(g->ir, r, ir_imm(1));
+	ir_jmp(g->ir, BPF_JGT, ir_v(ca), ir_v(cb), done);
+	ir_mov(g->ir, r, ir_imm(-1));
 	ir_place(g->ir, done);
 	return r;
 }
@@ -419,8 +468,14 @@ static int gen_binary(struct gen *g, struct node *n)
 	if (sgn && (n->op == TK_SLASH || n->op == TK_PERCENT))
 		return gen_sdiv(g, n);
 	r = gen_copy(g, n->a);
-	ir_alu(g->ir, alu_code(n->op, is_signed(n->a->type)), r,
-	       operand(g, n->b));
+	/* The verifier refuses a division by a constant 0; by a register
+	 * that holds 0 it gives 0 (and x % 0 == x). */
+	if ((n->op == TK_SLASH || n->op == TK_PERCENT) &&
+	    n->b->kind == N_INT && n->b->ival == 0)
+		ir_alu(g->ir, alu_code(n->op, 0), r, ir_v(gen_scalar(g, n->b)));
+	else
+		ir_alu(g->ir, alu_code(n->op, is_signed(n->a->type)), r,
+		       operand(g, n->b));
 	return r;
 }
 
@@ -474,6 +529,12 @@ static int gen_scalar(struct gen *g, struct node *n)
 		return v;
 	case N_IDENT:
 		return gen_builtin_var(g, n);
+	case N_DOLLAR:	/* $target: the -c command's pid */
+		v = ir_vreg(g->ir);
+		ir_mov(g->ir, v, ir_imm(g->s->target));
+		return v;
+	case N_CALL:	/* strcmp(), the only function with a number */
+		return gen_strcmp(g, n);
 	case N_MAP:
 		return gen_map_read(g, n);
 	case N_UNARY:
@@ -511,13 +572,13 @@ static void gen_strlit(struct gen *g, struct node *n, int off, size_t room)
 static void gen_strfn(struct gen *g, struct node *n, int off)
 {
 	const struct builtin *bi = n->sym;
-	size_t size = n->type->len;
+	size_t size = n->type->kind == T_STR ? n->type->len : n->type->size;
 	int addr;
 
-	if (bi->id == BI_STR) {
+	if (bi->id == BI_STR || bi->id == BI_MEM) {
 		addr = gen_scalar(g, n->args);
-		call(g, BPF_FUNC_probe_read_str, 3, A_FP(off), A_I(size),
-		     A_V(addr));
+		call(g, bi->id == BI_STR ? BPF_FUNC_probe_read_str :
+		     BPF_FUNC_probe_read, 3, A_FP(off), A_I(size), A_V(addr));
 		return;
 	}
 	/* __data_loc: the low 16 bits are the offset in the record */
@@ -576,6 +637,8 @@ static void gen_event(struct gen *g, struct node *n)
 
 	if (e->kind == EV_PRINTF)
 		a = a->next;	/* the format stays in ply */
+	if (e->kind == EV_PRINTMAP || e->kind == EV_CLEAR)
+		a = NULL;	/* the map is named by the site */
 	ir_zero(g->ir, off, rec->size);
 	ir_st(g->ir, 8, ir_fp(), off, e->id);
 	for (i = 1; a; a = a->next, i++)
@@ -585,6 +648,72 @@ static void gen_event(struct gen *g, struct node *n)
 	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
 	stat_inc(g, STAT_LOST);
 	ir_place(g->ir, ok);
+}
+
+/* The quantize() bucket of v (see QUANTIZE_BUCKETS): a binary search for
+ * v's highest set bit. v is consumed. */
+static int gen_bucket(struct gen *g, int v, int sgn)
+{
+	int idx = ir_vreg(g->ir), t = ir_vreg(g->ir), done = ir_label(g->ir);
+	int shift;
+
+	ir_mov(g->ir, idx, ir_imm(0));
+	if (sgn)
+		ir_jmp(g->ir, BPF_JSLT, ir_v(v), ir_imm(0), done);
+	ir_mov(g->ir, idx, ir_imm(1));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(v), ir_imm(0), done);
+	ir_mov(g->ir, idx, ir_imm(2));
+	for (shift = 32; shift; shift /= 2) {
+		int skip = ir_label(g->ir);
+
+		ir_mov(g->ir, t, ir_v(v));
+		ir_alu(g->ir, BPF_RSH, t, ir_imm(shift));
+		ir_jmp(g->ir, BPF_JEQ, ir_v(t), ir_imm(0), skip);
+		ir_mov(g->ir, v, ir_v(t));
+		ir_alu(g->ir, BPF_ADD, idx, ir_imm(shift));
+		ir_place(g->ir, skip);
+	}
+	ir_place(g->ir, done);
+	return idx;
+}
+
+/* @m[k] = quantize(x): one more in x's bucket of this CPU's histogram. A
+ * new histogram starts as a copy of the zero map's value, since it is too
+ * large for the stack. */
+static void gen_quantize(struct gen *g, struct node *n)
+{
+	struct node *lhs = n->a, *arg = n->b->args;
+	const struct mapsym *m = lhs->map;
+	int key = gen_key(g, lhs), zkey, map, p, q, z, one;
+	int idx = gen_bucket(g, gen_copy(g, arg), is_signed(arg->type));
+	int have = ir_label(g->ir), out = ir_label(g->ir);
+
+	map = map_reg(g, m->index);
+	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
+	zkey = ir_stack(g->ir, 8);
+	ir_st(g->ir, 8, ir_fp(), zkey, 0);
+	z = call(g, BPF_FUNC_map_lookup_elem, 2,
+		 A_V(map_reg(g, MAP_IDX_ZERO)), A_FP(zkey));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(z), ir_imm(0), out);
+	call(g, BPF_FUNC_map_update_elem, 4, A_V(map), A_FP(key), A_V(z),
+	     A_I(BPF_NOEXIST));
+	q = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	ir_mov(g->ir, p, ir_v(q));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
+	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_ja(g->ir, out);
+
+	ir_place(g->ir, have);
+	/* idx is at most QUANTIZE_BUCKETS - 1 already; say so to the
+	 * verifier, which must see the access stay inside the value. */
+	ir_jmp(g->ir, BPF_JGT, ir_v(idx), ir_imm(QUANTIZE_BUCKETS - 1), out);
+	ir_alu(g->ir, BPF_LSH, idx, ir_imm(3));
+	ir_alu(g->ir, BPF_ADD, p, ir_v(idx));
+	one = ir_vreg(g->ir);
+	ir_mov(g->ir, one, ir_imm(1));
+	ir_xadd(g->ir, 8, ir_v(p), 0, one);
+	ir_place(g->ir, out);
 }
 
 /* @m[k] = count() / sum(x): add to this CPU's slot, creating it if new. */
@@ -626,6 +755,10 @@ static void gen_assign(struct gen *g, struct node *n)
 	int key, val, r, ok = ir_label(g->ir);
 	size_t vsize = ALIGN_UP(m->vtype->size, 8);
 
+	if (m->agg == AGG_QUANTIZE) {
+		gen_quantize(g, n);
+		return;
+	}
 	if (m->is_agg) {
 		gen_aggregate(g, n);
 		return;
@@ -649,8 +782,14 @@ static void gen_stmt(struct gen *g, struct node *n)
 
 	switch (n->kind) {
 	case N_BLOCK:
-		for (c = n->body; c; c = c->next)
+		/* A statement's stack memory (keys, strings, records) is dead
+		 * once it is done: the next one reuses it. */
+		for (c = n->body; c; c = c->next) {
+			int stack = g->ir->stack;
+
 			gen_stmt(g, c);
+			g->ir->stack = stack;
+		}
 		break;
 	case N_IF:
 		no = ir_label(g->ir);

@@ -25,6 +25,8 @@ int ir_label(struct ir *ir)
 int ir_stack(struct ir *ir, size_t size)
 {
 	ir->stack += ALIGN_UP(size, 8);
+	if (ir->stack > ir->stack_max)
+		ir->stack_max = ir->stack;
 	return -ir->stack;
 }
 

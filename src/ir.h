@@ -76,7 +76,10 @@ struct ir {
 	size_t n, cap;
 	int nvregs;
 	int nlabels;
-	int stack;		/* bytes taken by ir_stack(), fp-stack..fp */
+	int stack;		/* bytes taken by ir_stack(), fp-stack..fp;
+				 * the generator may lower it again to reuse
+				 * memory once a statement is done */
+	int stack_max;		/* the most it ever was: spills go below */
 };
 
 void ir_init(struct ir *ir, struct arena *a);

@@ -66,6 +66,8 @@ int ply__compile(struct ply **out, const char *text,
 	p->sema.arena = p->arena;
 	p->sema.diag = &p->diag;
 	p->sema.strsize = p->opts.strsize;
+	p->sema.has_target = p->opts.command != NULL;
+	p->command = p->opts.command;
 	if (parse_program(&p->src, p->arena, &p->diag, &p->prog) ||
 	    sema_program(&p->sema, p->prog)) {
 		ply__free(p);
@@ -75,6 +77,8 @@ int ply__compile(struct ply **out, const char *text,
 	p->spec.nmaps = p->sema.maps.n;
 	p->spec.sites = p->sema.sites.v;
 	p->spec.nsites = p->sema.sites.n;
+	p->spec.map_size = p->opts.map_size;
+	p->spec.stack_depth = p->sema.uses_stack ? 64 : 0;
 	*out = p;
 	return 0;
 }
@@ -97,6 +101,7 @@ void ply__free(struct ply *p)
 int ply__spawn(struct ply *p, const char *command)
 {
 	p->command = command;
+	p->sema.has_target = 1;
 	return 0;
 }
 
@@ -122,7 +127,7 @@ static int generate_probe(struct ply *p, struct probe *pr, size_t i)
 	rp->name = pr->spec;
 	rp->type = pr->prov->prog_type;
 	rp->attach = pr->prov->attach;
-	rp->tp = pr->prov->target ? pr->prov->target(pr) : NULL;
+	pr->prov->setup(pr, rp);
 	return 0;
 }
 
@@ -259,10 +264,8 @@ int ply__load(struct ply *p)
 		.out = p->opts.out, .err = p->opts.err, .debug = p->opts.debug,
 		.keep_going = p->opts.keep_going,
 	};
-	int ret = ply__generate(p);
+	int ret;
 
-	if (ret)
-		return ret;
 	if (p->opts.on_event) {
 		ro.handler = on_event;
 		ro.handler_ctx = p;
@@ -271,11 +274,18 @@ int ply__load(struct ply *p)
 	p->rt = runtime__new(&p->spec, &ro);
 	if (!p->rt)
 		return -ENOMEM;
+	/* The command exists (held) before code generation, so $target
+	 * compiles to its pid. */
 	if (p->command) {
 		ret = runtime__spawn(p->rt, p->command);
 		if (ret)
 			return ret;
+		p->sema.target = runtime__child(p->rt);
 	}
+	ret = ply__generate(p);
+	if (ret)
+		return ret;
+	runtime__set_progs(p->rt, p->progs, p->spec.nprogs);
 	return runtime__load(p->rt);
 }
 

@@ -23,6 +23,10 @@ struct mapsym {
 	struct type *ktype;	/* a tuple (type_tuple); NULL when keyless */
 	struct type *vtype;
 	struct loc kloc, vloc;	/* where ktype/vtype were first fixed */
+	struct loc rloc;	/* where it is first read, if it is */
+	int assigned;		/* some statement assigns it */
+	struct loc aloc;	/* where its aggregating function is first
+				 * seen */
 	int index;		/* position in the program's map table */
 	uint32_t max_entries;
 	struct mapsym *next;

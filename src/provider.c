@@ -1,8 +1,65 @@
-/* provider: the list of providers, and BEGIN/END, which run once through
- * BPF_PROG_TEST_RUN before the command starts and after it stops. */
+/* provider: the list of providers; BEGIN and END, which run once through
+ * BPF_PROG_TEST_RUN before the command starts and after it stops; and the
+ * pt_regs variables shared by kprobes and perf events. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "provider.h"
+
+/* x86_64's struct pt_regs, in the kernel's order and names. */
+static const char *const regs_names[] = {
+	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8",
+	"ax", "cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp",
+	"ss",
+};
+#define REG_OFF(i) ((i) * 8)
+#define REG_AX 10
+#define REG_IP 16
+
+/* The System V calling convention: where arg0..arg5 arrive. */
+static const int arg_regs[] = { 14, 13, 12, 11, 9, 8 };
+
+static struct type *regs_type(struct arena *a)
+{
+	struct type *st;
+	size_t i;
+
+	st = arena_alloc(a, sizeof(*st));
+	st->kind = T_STRUCT;
+	st->name = "struct pt_regs";
+	st->nfields = ARRAY_SIZE(regs_names);
+	st->fields = arena_alloc(a, st->nfields * sizeof(*st->fields));
+	for (i = 0; i < st->nfields; i++) {
+		st->fields[i].name = regs_names[i];
+		st->fields[i].type = &type_u64;
+		st->fields[i].offset = REG_OFF(i);
+	}
+	st->size = REG_OFF(st->nfields);
+	return type_ptr(a, st);
+}
+
+struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
+		      int args, int ret)
+{
+	if (!strcmp(name, "regs")) {
+		*ctx_off = -1;
+		return regs_type(a);
+	}
+	if (!strcmp(name, "caller")) {
+		*ctx_off = REG_OFF(REG_IP);
+		return type_with_fmt(a, &type_u64, TF_SYM);
+	}
+	if (ret && !strcmp(name, "retval")) {
+		*ctx_off = REG_OFF(REG_AX);
+		return &type_s64;
+	}
+	if (args && !strncmp(name, "arg", 3) && name[3] >= '0' &&
+	    name[3] <= '5' && !name[4]) {
+		*ctx_off = REG_OFF(arg_regs[name[3] - '0']);
+		return &type_u64;
+	}
+	return NULL;
+}
 
 static int special_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
@@ -13,9 +70,14 @@ static int special_resolve(struct probe *p, struct arena *a, struct diag *d)
 	return 0;
 }
 
-static struct type *special_var(struct probe *p, const char *name)
+static struct type *special_var(struct probe *p, struct arena *a,
+				const char *name, int *ctx_off)
 {
 	return NULL;
+}
+
+static void special_setup(const struct probe *p, struct rt_prog *rp)
+{
 }
 
 const struct provider provider_begin = {
@@ -24,6 +86,7 @@ const struct provider provider_begin = {
 	.attach = RT_BEGIN,
 	.resolve = special_resolve,
 	.var = special_var,
+	.setup = special_setup,
 };
 
 const struct provider provider_end = {
@@ -32,10 +95,15 @@ const struct provider provider_end = {
 	.attach = RT_END,
 	.resolve = special_resolve,
 	.var = special_var,
+	.setup = special_setup,
 };
 
 static const struct provider *const providers[] = {
 	&provider_tracepoint,
+	&provider_kprobe,
+	&provider_kretprobe,
+	&provider_interval,
+	&provider_profile,
 	&provider_begin,
 	&provider_end,
 };

@@ -175,23 +175,26 @@ static int tp_resolve(struct probe *p, struct arena *a, struct diag *d)
 	return 0;
 }
 
-static struct type *tp_var(struct probe *p, const char *name)
+static struct type *tp_var(struct probe *p, struct arena *a,
+			   const char *name, int *ctx_off)
 {
 	struct tp *tp = p->pdata;
 
+	*ctx_off = -1;
 	return !strcmp(name, "data") ? tp->dataptr : NULL;
 }
 
-static const char *tp_target(const struct probe *p)
+static void tp_setup(const struct probe *p, struct rt_prog *rp)
 {
-	return ((struct tp *)p->pdata)->target;
+	rp->tp = ((struct tp *)p->pdata)->target;
 }
 
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
 	.attach = RT_TRACEPOINT,
+	.ctx_min_off = 8,	/* the kernel puts a pt_regs pointer there */
 	.resolve = tp_resolve,
 	.var = tp_var,
-	.target = tp_target,
+	.setup = tp_setup,
 };

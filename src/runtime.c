@@ -5,6 +5,7 @@
  * when ply exits, however it exits. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -32,6 +34,8 @@
 #define RINGBUF_DEFAULT		(1u << 20)
 #define MAP_DEFAULT_ENTRIES	4096
 #define VLOG_SIZE		(4u << 20)
+#define KPROBE_PMU		"/sys/bus/event_source/devices/kprobe"
+#define CPUS_ONLINE		"/sys/devices/system/cpu/online"
 
 enum { TAG_RB, TAG_SIG, TAG_CHILD };
 
@@ -47,9 +51,15 @@ struct runtime {
 	const char *tracefs;
 
 	int rb_fd, stats_fd;
+	int zero_fd;		/* MAP_IDX_ZERO, if a program uses it */
+	int stack_fd;		/* MAP_IDX_STACK, if spec.stack_depth */
+	uint64_t *stack_buf;	/* spec.stack_depth frames */
 	int *map_fds;		/* spec.nmaps */
-	int *prog_fds;		/* spec.nprogs */
-	int *perf_fds;		/* spec.nprogs; RT_TRACEPOINT only */
+	int *prog_fds;		/* spec.nprogs, from runtime__load on */
+	int *perf_fds;		/* every attached perf event, any program */
+	size_t nperf, perf_cap;
+	int kprobe_type;	/* the kprobe PMU, -1 until read */
+	int kprobe_retbit;	/* its retprobe config bit, -1 if none */
 	struct ring_buffer *rb;
 
 	pid_t child;		/* 0 when there is no -c command */
@@ -126,13 +136,12 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 		rt->handler_ctx = opts->handler_ctx;
 	}
 	rt->ncpus = ncpus;
-	rt->rb_fd = rt->stats_fd = -1;
+	rt->rb_fd = rt->stats_fd = rt->zero_fd = rt->stack_fd = -1;
+	rt->kprobe_type = rt->kprobe_retbit = -1;
 	rt->child_pidfd = rt->child_go = rt->sig_fd = -1;
 	rt->cpu_buf = calloc(ncpus, sizeof(*rt->cpu_buf));
 	rt->map_fds = fds_new(spec->nmaps);
-	rt->prog_fds = fds_new(spec->nprogs);
-	rt->perf_fds = fds_new(spec->nprogs);
-	if (!rt->cpu_buf || !rt->map_fds || !rt->prog_fds || !rt->perf_fds)
+	if (!rt->cpu_buf || !rt->map_fds)
 		goto err;
 	fmt_boot_to_wall_ns = boot_to_wall_ns();
 	return rt;
@@ -140,12 +149,19 @@ err:
 	if (rt) {
 		free(rt->cpu_buf);
 		free(rt->map_fds);
-		free(rt->prog_fds);
-		free(rt->perf_fds);
 		free(rt);
 	}
 	errno = ncpus <= 0 ? -ncpus : ENOMEM;
 	return NULL;
+}
+
+/* Nothing looks at the programs before runtime__load. */
+void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n)
+{
+	if (rt->prog_fds)
+		unreachable();	/* loaded already */
+	rt->spec.progs = progs;
+	rt->spec.nprogs = n;
 }
 
 /* ---- the -c command ---- */
@@ -343,9 +359,14 @@ static size_t map_ksize(const struct mapsym *m)
 	return m->ktype ? m->ktype->size : sizeof(uint32_t);
 }
 
-static uint32_t map_entries(const struct mapsym *m)
+static uint32_t default_entries(const struct runtime *rt)
 {
-	return m->max_entries ? m->max_entries : MAP_DEFAULT_ENTRIES;
+	return rt->spec.map_size ? rt->spec.map_size : MAP_DEFAULT_ENTRIES;
+}
+
+static uint32_t map_entries(const struct runtime *rt, const struct mapsym *m)
+{
+	return m->max_entries ? m->max_entries : default_entries(rt);
 }
 
 static int map_create_one(struct runtime *rt, size_t i)
@@ -363,7 +384,7 @@ static int map_create_one(struct runtime *rt, size_t i)
 	}
 	map_name(name, m->name);
 	fd = bpf_map_create(type, name, map_ksize(m), m->vtype->size,
-			    map_entries(m), NULL);
+			    map_entries(rt, m), NULL);
 	if (fd < 0) {
 		fprintf(rt->err, "ply: map %s: failed to create: %s\n",
 			m->name, strerror(-fd));
@@ -382,6 +403,127 @@ static size_t ringbuf_size(size_t want)
 	while (sz < want)
 		sz <<= 1;
 	return sz;
+}
+
+static int prog_uses_map(const struct rt_prog *p, int32_t idx)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < p->ninsns; i++) {
+		if (p->insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		if (p->insns[i].src_reg == BPF_PSEUDO_MAP_FD &&
+		    p->insns[i].imm == idx)
+			return 1;
+		i++;
+	}
+	return 0;
+}
+
+static int progs_use_map(const struct runtime *rt, int32_t idx)
+{
+	size_t i;
+
+	for (i = 0; i < rt->spec.nprogs; i++)
+		if (prog_uses_map(&rt->spec.progs[i], idx))
+			return 1;
+	return 0;
+}
+
+/* One value of zeros as large as any key or value of the program's maps:
+ * what an aggregation too big for the BPF stack starts from. The programs
+ * may only read it (BPF_F_RDONLY_PROG), so it stays zero. */
+static int zero_map_create(struct runtime *rt)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_RDONLY_PROG);
+	size_t size = sizeof(uint64_t), i;
+	const struct mapsym *m;
+	int fd;
+
+	if (!progs_use_map(rt, MAP_IDX_ZERO))
+		return 0;
+	for (i = 0; i < rt->spec.nmaps; i++) {
+		m = rt->spec.maps[i];
+		if (m->vtype && m->vtype->size > size)
+			size = m->vtype->size;
+		if (map_ksize(m) > size)
+			size = map_ksize(m);
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ply_zero", sizeof(uint32_t),
+			    ALIGN_UP(size, 8), 1, &opts);
+	if (fd < 0) {
+		fprintf(rt->err, "ply: failed to create the map of zeros (%zu "
+			"bytes): %s\n", ALIGN_UP(size, 8), strerror(-fd));
+		return fd;
+	}
+	rt->zero_fd = fd;
+	return 0;
+}
+
+static long sysctl_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Frames of stack id, up to the first zero ip; for fmt (TF_STACK). */
+static int stack_resolve(void *ctx, int64_t id, uint64_t *ips, size_t max)
+{
+	struct runtime *rt = ctx;
+	uint32_t key = (uint32_t)id;
+	size_t n;
+	int err;
+
+	if (id < 0)	/* bpf_get_stackid failed: id is its -errno */
+		return id < -4095 ? -EINVAL : (int)id;
+	if (id > UINT32_MAX || rt->stack_fd < 0)
+		return -ENOENT;
+	err = bpf_map_lookup_elem(rt->stack_fd, &key, rt->stack_buf);
+	if (err)
+		return err;
+	for (n = 0; n < max && n < rt->spec.stack_depth && rt->stack_buf[n];
+	     n++)
+		ips[n] = rt->stack_buf[n];
+	return (int)n;
+}
+
+static int stack_map_create(struct runtime *rt)
+{
+	uint32_t depth = rt->spec.stack_depth;
+	long max;
+	int fd;
+
+	if (!depth)
+		return 0;
+	rt->stack_buf = calloc(depth, sizeof(*rt->stack_buf));
+	if (!rt->stack_buf)
+		return -ENOMEM;
+	fd = bpf_map_create(BPF_MAP_TYPE_STACK_TRACE, "ply_stacks",
+			    sizeof(uint32_t), depth * sizeof(uint64_t),
+			    default_entries(rt), NULL);
+	if (fd < 0) {
+		max = sysctl_long("/proc/sys/kernel/perf_event_max_stack");
+		if (max > 0 && depth > max)
+			fprintf(rt->err, "ply: stacks of %" PRIu32 " frames are "
+				"more than this kernel keeps "
+				"(kernel.perf_event_max_stack = %ld)\n",
+				depth, max);
+		else
+			fprintf(rt->err, "ply: failed to create the stack map: "
+				"%s\n", strerror(-fd));
+		return fd;
+	}
+	rt->stack_fd = fd;
+	fmt_stack_resolve = stack_resolve;
+	fmt_stack_ctx = rt;
+	return 0;
 }
 
 static int event_cb(void *ctx, void *data, size_t size);
@@ -413,6 +555,11 @@ static int maps_create(struct runtime *rt)
 		if (err)
 			return err;
 	}
+	err = zero_map_create(rt);
+	if (!err)
+		err = stack_map_create(rt);
+	if (err)
+		return err;
 	rt->rb = ring_buffer__new(rt->rb_fd, event_cb, rt, NULL);
 	if (!rt->rb) {
 		err = -errno;
@@ -431,6 +578,10 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 		return rt->rb_fd;
 	if (idx == MAP_IDX_STATS)
 		return rt->stats_fd;
+	if (idx == MAP_IDX_ZERO)
+		return rt->zero_fd;
+	if (idx == MAP_IDX_STACK)
+		return rt->stack_fd;
 	if (idx >= 0 && (size_t)idx < rt->spec.nmaps)
 		return rt->map_fds[idx];
 	return -1;
@@ -452,6 +603,13 @@ static int prog_patch(struct runtime *rt, const struct rt_prog *p,
 			continue;
 		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
 			fd = map_fd_of(rt, insns[i].imm);
+			if (insns[i].imm == MAP_IDX_STACK && fd < 0) {
+				fprintf(rt->err, "ply: probe '%s': uses stacks, "
+					"but there is no stack map (stack depth "
+					"0)\n", p->name);
+				free(insns);
+				return -EINVAL;
+			}
 			if (fd < 0 || i + 1 >= p->ninsns) {
 				fprintf(rt->err, "ply: probe '%s': instruction %zu "
 					"refers to map %d, which does not exist\n",
@@ -617,7 +775,10 @@ int runtime__load(struct runtime *rt)
 	size_t i;
 	int err;
 
-	err = maps_create(rt);
+	if (rt->prog_fds)
+		return -EBUSY;
+	rt->prog_fds = fds_new(rt->spec.nprogs);
+	err = rt->prog_fds ? maps_create(rt) : -ENOMEM;
 	for (i = 0; !err && i < rt->spec.nprogs; i++)
 		err = prog_load_one(rt, i);
 	if (err)
@@ -707,6 +868,76 @@ static int tp_id(struct runtime *rt, const struct rt_prog *p)
 	return id;
 }
 
+/* Room for n more perf events: in the fd table we keep, and under
+ * RLIMIT_NOFILE, whose usual soft limit (1024) a glob over a few hundred
+ * functions, or a profile on many CPUs, would hit. */
+#define NOFILE_SPARE	256
+
+static int probes_reserve(struct runtime *rt, const struct rt_prog *p,
+			  size_t n)
+{
+	size_t need = rt->nperf + n, cap = rt->perf_cap ? rt->perf_cap : 16;
+	struct rlimit rl;
+	int *fds;
+
+	while (cap < need)
+		cap *= 2;
+	if (cap != rt->perf_cap) {
+		fds = realloc(rt->perf_fds, cap * sizeof(*fds));
+		if (!fds) {
+			fprintf(rt->err, "ply: probe '%s': out of memory\n",
+				p->name);
+			return -ENOMEM;
+		}
+		rt->perf_fds = fds;
+		rt->perf_cap = cap;
+	}
+	need += NOFILE_SPARE;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need)
+		return 0;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need ?
+		      rl.rlim_max : need;
+	setrlimit(RLIMIT_NOFILE, &rl);	/* if it fails, EMFILE will say */
+	return 0;
+}
+
+/* Which step of perf_event_attach failed, for the messages. */
+enum perf_stage { PERF_OPEN, PERF_SET_BPF };
+
+static const char *const perf_stage_words[] = {
+	[PERF_OPEN] = "failed to open a perf event",
+	[PERF_SET_BPF] = "failed to attach",
+};
+
+/* Open a perf event (disabled), hang program i off it, enable it and keep
+ * it; room must have been reserved. */
+static int perf_event_attach(struct runtime *rt, size_t i,
+			     struct perf_event_attr *attr, int cpu,
+			     enum perf_stage *stage)
+{
+	int pfd, err;
+
+	attr->size = sizeof(*attr);
+	attr->disabled = 1;
+	*stage = PERF_OPEN;
+	pfd = syscall(SYS_perf_event_open, attr, -1, cpu, -1,
+		      PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	*stage = PERF_SET_BPF;
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, rt->prog_fds[i]) ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+		err = -errno;
+		close(pfd);
+		return err;
+	}
+	if (rt->nperf >= rt->perf_cap)
+		unreachable();
+	rt->perf_fds[rt->nperf++] = pfd;
+	return 0;
+}
+
 /* One perf event is enough: the program hangs off the tracepoint itself
  * and runs on every CPU, whatever CPU the event was opened for. */
 static int tp_attach(struct runtime *rt, size_t i)
@@ -714,42 +945,376 @@ static int tp_attach(struct runtime *rt, size_t i)
 	const struct rt_prog *p = &rt->spec.progs[i];
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_TRACEPOINT,
-		.size = sizeof(attr),
 		.sample_period = 1,
 		.wakeup_events = 1,
-		.disabled = 1,
 	};
-	int id, pfd = -1, err = 0;
+	enum perf_stage stage;
+	int id, err;
 
 	id = tp_id(rt, p);
 	if (id < 0)
 		return id;
 	attr.config = id;
-	pfd = syscall(SYS_perf_event_open, &attr, -1, 0, -1,
-		      PERF_FLAG_FD_CLOEXEC);
-	if (pfd < 0) {
-		err = -errno;
-		fprintf(rt->err, "ply: probe '%s': failed to open a perf event: "
-			"%s\n", p->name, strerror(-err));
-		goto cleanup;
-	}
-	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, rt->prog_fds[i]) ||
-	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
-		err = -errno;
-		fprintf(rt->err, "ply: probe '%s': failed to attach: %s\n",
-			p->name, strerror(-err));
-		goto cleanup;
-	}
-	rt->perf_fds[i] = pfd;
-	pfd = -1;
-cleanup:
-	close_fd(&pfd);
+	err = probes_reserve(rt, p, 1);
+	if (err)
+		return err;
+	err = perf_event_attach(rt, i, &attr, 0, &stage);
+	if (err)
+		fprintf(rt->err, "ply: probe '%s': %s: %s\n", p->name,
+			perf_stage_words[stage], strerror(-err));
 	return err;
+}
+
+/* ---- kprobes ---- */
+
+/* The first line of a small (sysfs) file. */
+static int file_line(const char *path, char *buf, int size)
+{
+	FILE *f = fopen(path, "re");
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f))
+		err = ferror(f) ? -EIO : -ENODATA;
+	fclose(f);
+	return err;
+}
+
+/* The kprobe PMU's type and retprobe bit ("config:0"), read once. Without
+ * the PMU there are no kprobes for ply: it never writes kprobe_events,
+ * whose probes would outlive it. */
+static int kprobe_pmu(struct runtime *rt, const struct rt_prog *p)
+{
+	char buf[64];
+	unsigned int bit;
+	int err, type;
+
+	if (rt->kprobe_type >= 0)
+		return 0;
+	err = file_line(KPROBE_PMU "/type", buf, sizeof(buf));
+	if (err == -ENOENT &&
+	    access("/sys/bus/event_source/devices", F_OK) == 0) {
+		fprintf(rt->err, "ply: probe '%s': this kernel has no kprobes "
+			"(CONFIG_KPROBES is not set)\n", p->name);
+		return -EOPNOTSUPP;
+	}
+	if (!err && sscanf(buf, "%d", &type) != 1)
+		err = -EINVAL;
+	if (err) {
+		fprintf(rt->err, "ply: probe '%s': cannot read the kprobe PMU "
+			"type from %s/type: %s\n", p->name, KPROBE_PMU,
+			err == -ENOENT ? "sysfs is not mounted on /sys" :
+			strerror(-err));
+		return err;
+	}
+	if (!file_line(KPROBE_PMU "/format/retprobe", buf, sizeof(buf)) &&
+	    sscanf(buf, "config:%u", &bit) == 1 && bit < 64)
+		rt->kprobe_retbit = bit;
+	rt->kprobe_type = type;
+	return 0;
+}
+
+static void kprobe_target_print(FILE *f, const struct rt_kprobe *k)
+{
+	if (!k->sym)
+		fprintf(f, "0x%" PRIx64, k->addr);
+	else if (k->offset)
+		fprintf(f, "%s+0x%" PRIx64, k->sym, k->offset);
+	else
+		fputs(k->sym, f);
+}
+
+#define ENOTSUPP_KERNEL	524	/* the kernel's own ENOTSUPP, may leak out */
+
+/* Errors that concern one target only: a glob may list a few. */
+static int kprobe_err_local(int err)
+{
+	switch (-err) {
+	case ENOENT: case EINVAL: case EILSEQ: case EBUSY: case EEXIST:
+	case EADDRNOTAVAIL: case ENOTSUPP_KERNEL:
+		return 1;
+	}
+	return 0;
+}
+
+static const char *kprobe_err_words(const struct rt_prog *p,
+				    const struct rt_kprobe *k, int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return k->sym ? "no such function" :
+				"no kernel code at that address";
+	case EINVAL:
+		if (p->retprobe && k->sym && k->offset)
+			return "a return probe must be at a function's entry";
+		return "the kernel does not allow probing it (notrace, "
+		       "blacklisted, or not code)";
+	case EILSEQ:
+		return "the offset is not at an instruction boundary";
+	case EADDRNOTAVAIL:
+		return "several functions have that name; give an address";
+	case EMFILE:
+		return "too many open files";
+	case ENOTSUPP_KERNEL:
+		return "not supported by this kernel";
+	}
+	return strerror(-err);
+}
+
+static void kprobe_failed(struct runtime *rt, const struct rt_prog *p,
+			  const struct rt_kprobe *k, int err)
+{
+	kprobe_target_print(rt->err, k);
+	fprintf(rt->err, ": %s", kprobe_err_words(p, k, err));
+}
+
+static int kprobe_attach_one(struct runtime *rt, size_t i,
+			     const struct rt_kprobe *k, enum perf_stage *stage)
+{
+	const struct rt_prog *p = &rt->spec.progs[i];
+	struct perf_event_attr attr = {
+		.type = rt->kprobe_type,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+
+	if (p->retprobe)
+		attr.config |= 1ULL << rt->kprobe_retbit;
+	if (k->sym) {
+		attr.kprobe_func = (uint64_t)(uintptr_t)k->sym;
+		attr.probe_offset = k->offset;
+	} else {
+		attr.kprobe_func = 0;
+		attr.kprobe_addr = k->addr;
+	}
+	return perf_event_attach(rt, i, &attr, 0, stage);
+}
+
+/* Every target gets its own perf event, all sharing the program. Of a
+ * glob's many targets, those the kernel refuses (notrace functions that
+ * are still listed, say) are skipped and counted; any other error, or
+ * every target refused, fails the probe. */
+static int kprobe_attach(struct runtime *rt, size_t i)
+{
+	const struct rt_prog *p = &rt->spec.progs[i];
+	const struct rt_kprobe *first = NULL;
+	enum perf_stage stage;
+	size_t t, nfail = 0;
+	int err, first_err = 0;
+
+	err = kprobe_pmu(rt, p);
+	if (err)
+		return err;
+	if (p->retprobe && rt->kprobe_retbit < 0) {
+		fprintf(rt->err, "ply: probe '%s': this kernel's kprobe PMU "
+			"has no return probes\n", p->name);
+		return -EOPNOTSUPP;
+	}
+	if (!p->nkprobes) {
+		fprintf(rt->err, "ply: probe '%s': no function to attach to\n",
+			p->name);
+		return -ENOENT;
+	}
+	err = probes_reserve(rt, p, p->nkprobes);
+	if (err)
+		return err;
+	for (t = 0; t < p->nkprobes; t++) {
+		err = kprobe_attach_one(rt, i, &p->kprobes[t], &stage);
+		if (!err)
+			continue;
+		if (stage != PERF_OPEN) {
+			fprintf(rt->err, "ply: probe '%s': %s: %s\n", p->name,
+				perf_stage_words[stage], strerror(-err));
+			return err;
+		}
+		if (p->nkprobes == 1 || !kprobe_err_local(err)) {
+			fprintf(rt->err, "ply: probe '%s': cannot attach to ",
+				p->name);
+			kprobe_failed(rt, p, &p->kprobes[t], err);
+			fputc('\n', rt->err);
+			return err;
+		}
+		if (rt->debug) {
+			fprintf(rt->err, "ply: probe '%s': skipped ", p->name);
+			kprobe_failed(rt, p, &p->kprobes[t], err);
+			fputc('\n', rt->err);
+		}
+		if (!nfail++) {
+			first = &p->kprobes[t];
+			first_err = err;
+		}
+	}
+	if (!nfail)
+		return 0;
+	if (nfail == p->nkprobes)
+		fprintf(rt->err, "ply: probe '%s': cannot attach to any of its "
+			"%zu targets (first: ", p->name, nfail);
+	else
+		fprintf(rt->err, "ply: warning: probe '%s': %zu of %zu targets "
+			"not attached (first: ", p->name, nfail, p->nkprobes);
+	kprobe_failed(rt, p, first, first_err);
+	fputs(")\n", rt->err);
+	return nfail == p->nkprobes ? first_err : 0;
+}
+
+/* ---- perf events: interval, profile ---- */
+
+/* "0-3,5,7-8\n" */
+static int cpus_parse(const char *s, int **cpus, size_t *n)
+{
+	long a, b, c;
+	char *end;
+	int *v;
+
+	*cpus = NULL;
+	*n = 0;
+	while (*s && *s != '\n') {
+		a = b = strtol(s, &end, 10);
+		if (end == s || a < 0)
+			return -EINVAL;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				return -EINVAL;
+		}
+		v = realloc(*cpus, (*n + (b - a) + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*cpus = v;
+		for (c = a; c <= b; c++)
+			v[(*n)++] = (int)c;
+		s = *end == ',' ? end + 1 : end;
+	}
+	return *n ? 0 : -EINVAL;
+}
+
+static const char *perf_err_words(const struct runtime *rt,
+				  const struct rt_prog *p, int cpu, int err)
+{
+	static char buf[128];
+	long max;
+
+	switch (-err) {
+	case ENOENT: case EOPNOTSUPP:
+		return "this kernel or CPU has no such event";
+	case ENODEV:
+		return "no such CPU, or it is offline";
+	case EINVAL:
+		if (cpu >= rt->ncpus)
+			return "no such CPU, or it is offline";
+		max = sysctl_long("/proc/sys/kernel/perf_event_max_sample_rate");
+		if (!p->freq || max < 0 || p->period <= (uint64_t)max)
+			break;
+		snprintf(buf, sizeof(buf), "%" PRIu64 " Hz is more than "
+			 "kernel.perf_event_max_sample_rate (%ld)", p->period,
+			 max);
+		return buf;
+	case EMFILE:
+		return "too many open files";
+	}
+	return strerror(-err);
+}
+
+/* A sampling event on p->cpu or on every online CPU: unlike a tracepoint,
+ * it only fires on the CPU it was opened for. */
+static int perf_attach(struct runtime *rt, size_t i)
+{
+	const struct rt_prog *p = &rt->spec.progs[i];
+	struct perf_event_attr attr = {
+		.type = p->perf_type,
+		.config = p->perf_config,
+	};
+	enum perf_stage stage;
+	char line[4096];
+	int one = p->cpu, *online = NULL, err = 0;
+	const int *cpus = &one;
+	size_t n = 1, c;
+
+	if (!p->period) {
+		fprintf(rt->err, "ply: probe '%s': no period or frequency\n",
+			p->name);
+		return -EINVAL;
+	}
+	if (p->freq) {
+		attr.freq = 1;
+		attr.sample_freq = p->period;
+	} else {
+		attr.sample_period = p->period;
+	}
+	if (p->cpu < 0) {
+		err = file_line(CPUS_ONLINE, line, sizeof(line));
+		if (!err)
+			err = cpus_parse(line, &online, &n);
+		if (err)
+			fprintf(rt->err, "ply: probe '%s': cannot read the "
+				"online CPUs from %s: %s\n", p->name,
+				CPUS_ONLINE, strerror(-err));
+		cpus = online;
+	}
+	if (!err)
+		err = probes_reserve(rt, p, n);
+	for (c = 0; !err && c < n; c++) {
+		err = perf_event_attach(rt, i, &attr, cpus[c], &stage);
+		if (err)
+			fprintf(rt->err, "ply: probe '%s': %s on CPU %d: %s\n",
+				p->name, perf_stage_words[stage], cpus[c],
+				perf_err_words(rt, p, cpus[c], err));
+	}
+	free(online);
+	return err;
+}
+
+/* ---- attach, detach, BEGIN and END ---- */
+
+/* Removing a kprobe (or a tracepoint's last perf event) waits out RCU grace
+ * periods in the kernel, some of them under its event_mutex, some not:
+ * closing from a few threads overlaps the latter. In Debian's 6.1 under
+ * qemu, 75 kprobes took 6.8 s to close one by one, 3.4 s from 4 threads
+ * (and no less from 64). */
+#define CLOSERS		4
+#define CLOSERS_FROM	8	/* fewer fds: not worth a thread */
+
+struct closer {
+	int *fds;
+	size_t n;
+};
+
+static void *closer_run(void *arg)
+{
+	struct closer *c = arg;
+
+	fds_close(c->fds, c->n);
+	return NULL;
 }
 
 static void probes_close(struct runtime *rt)
 {
-	fds_close(rt->perf_fds, rt->spec.nprogs);
+	struct closer c[CLOSERS];
+	pthread_t t[CLOSERS];
+	int started[CLOSERS] = { 0 };
+	size_t k, nt = rt->nperf >= CLOSERS_FROM ? CLOSERS : 1, off = 0;
+	size_t per = (rt->nperf + nt - 1) / nt;
+
+	if (!rt->nperf)
+		return;
+	for (k = 0; k < nt; k++) {
+		c[k].fds = rt->perf_fds + off;
+		c[k].n = rt->nperf - off < per ? rt->nperf - off : per;
+		off += c[k].n;
+		if (k)
+			started[k] = !pthread_create(&t[k], NULL, closer_run,
+						     &c[k]);
+	}
+	closer_run(&c[0]);
+	for (k = 1; k < nt; k++) {
+		if (started[k])
+			pthread_join(t[k], NULL);
+		else
+			closer_run(&c[k]);
+	}
+	rt->nperf = 0;
 }
 
 static int prog_run(struct runtime *rt, size_t i)
@@ -769,7 +1334,7 @@ static int progs_run(struct runtime *rt, enum rt_attach kind)
 	size_t i;
 	int err = 0, e;
 
-	for (i = 0; i < rt->spec.nprogs; i++) {
+	for (i = 0; rt->prog_fds && i < rt->spec.nprogs; i++) {
 		if (rt->spec.progs[i].attach != kind || rt->prog_fds[i] < 0)
 			continue;
 		e = prog_run(rt, i);
@@ -779,21 +1344,35 @@ static int progs_run(struct runtime *rt, enum rt_attach kind)
 	return err;
 }
 
+static int probe_attach(struct runtime *rt, size_t i)
+{
+	enum rt_attach kind = rt->spec.progs[i].attach;
+
+	if (kind == RT_BEGIN || kind == RT_END)
+		return 0;
+	if (rt->prog_fds[i] < 0)
+		return -EBADF;
+	switch (kind) {
+	case RT_TRACEPOINT:
+		return tp_attach(rt, i);
+	case RT_KPROBE:
+		return kprobe_attach(rt, i);
+	case RT_PERF:
+		return perf_attach(rt, i);
+	default:
+		unreachable();
+	}
+}
+
 static int events_consume(struct runtime *rt);
 
 int runtime__attach(struct runtime *rt)
 {
 	size_t i;
-	int err = 0;
+	int err = rt->prog_fds ? 0 : -EBADF;
 
-	for (i = 0; !err && i < rt->spec.nprogs; i++) {
-		if (rt->spec.progs[i].attach != RT_TRACEPOINT)
-			continue;
-		if (rt->prog_fds[i] < 0)
-			err = -EBADF;
-		else
-			err = tp_attach(rt, i);
-	}
+	for (i = 0; !err && i < rt->spec.nprogs; i++)
+		err = probe_attach(rt, i);
 	if (!err)
 		err = progs_run(rt, RT_BEGIN);
 	if (!err && rt->rb)
@@ -847,6 +1426,38 @@ static void event_exit(struct runtime *rt, const struct evsite *site,
 	rt->stop = 1;
 }
 
+static int map_show(struct runtime *rt, size_t i);
+static int map_clear(struct runtime *rt, size_t i);
+
+/* print(@map) and clear(@map), in order with the other events; done here
+ * even when a handler takes the other events. */
+static void event_map(struct runtime *rt, const struct evsite *site)
+{
+	size_t i = (size_t)site->map;
+	int err;
+
+	if (site->map < 0 || i >= rt->spec.nmaps || rt->map_fds[i] < 0) {
+		fflush(rt->out);
+		fprintf(rt->err, "ply: warning: event of site %d names map %d, "
+			"which does not exist\n", site->id, site->map);
+		return;
+	}
+	err = site->kind == EV_PRINTMAP ? map_show(rt, i) : map_clear(rt, i);
+	if (err)
+		rt->failed = 1;
+}
+
+/* The bytes an event of site must have: its record, or for print(@map)
+ * and clear(@map), which may have none, the id. */
+static size_t site_size(const struct evsite *site)
+{
+	if (site->rec)
+		return site->rec->size;
+	if (site->kind == EV_PRINTMAP || site->kind == EV_CLEAR)
+		return sizeof(uint64_t);
+	return SIZE_MAX;
+}
+
 static void event_handle(struct runtime *rt, const char *rec, size_t size)
 {
 	const struct evsite *site;
@@ -858,12 +1469,14 @@ static void event_handle(struct runtime *rt, const char *rec, size_t size)
 	}
 	memcpy(&id, rec, sizeof(id));
 	site = id < rt->spec.nsites ? rt->spec.sites[id] : NULL;
-	if (!site || !site->rec || size < site->rec->size) {
+	if (!site || size < site_size(site)) {
 		event_bad(rt, id, size, site != NULL);
 		return;
 	}
 	if (site->kind == EV_EXIT)
 		event_exit(rt, site, rec);
+	else if (site->kind == EV_PRINTMAP || site->kind == EV_CLEAR)
+		event_map(rt, site);
 	else if (rt->handler)
 		rt->handler(site, rec, size, rt->handler_ctx);
 	else if (site->kind == EV_PRINTF)
@@ -935,7 +1548,7 @@ static void stats_report(struct runtime *rt)
 		m = rt->spec.maps[i];
 		fprintf(rt->err, "ply: map %s is full: %" PRIu64 " updates "
 			"dropped (max_entries %" PRIu32 ")\n", m->name, dropped,
-			map_entries(m));
+			map_entries(rt, m));
 	}
 	if (rt->bad_events > 1)
 		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
@@ -1209,7 +1822,7 @@ static int map_walk(struct runtime *rt, size_t i, struct map_buf *b, char *raw)
 		goto cleanup;
 	}
 	/* bounded: a map being updated meanwhile may restart the walk */
-	while (b->n < map_entries(m)) {
+	while (b->n < map_entries(rt, m)) {
 		err = bpf_map_get_next_key(rt->map_fds[i],
 					   have_prev ? prev : NULL, next);
 		if (err) {
@@ -1277,6 +1890,51 @@ static int map_show(struct runtime *rt, size_t i)
 	return 0;
 }
 
+/* Delete every key. The next key is found before the current one is
+ * deleted, because after a delete the walk would start over; bounded in
+ * case programs keep adding keys meanwhile. */
+static int map_clear(struct runtime *rt, size_t i)
+{
+	const struct mapsym *m = rt->spec.maps[i];
+	size_t ksize = map_ksize(m), n, limit = 2 * (size_t)map_entries(rt, m);
+	char *cur = NULL, *next = NULL, *tmp;
+	int fd = rt->map_fds[i], err, more;
+	uint32_t zero = 0;
+
+	if (!m->ktype) {
+		err = bpf_map_delete_elem(fd, &zero);
+		err = err == -ENOENT ? 0 : err;
+		goto cleanup;
+	}
+	cur = malloc(ksize);
+	next = malloc(ksize);
+	if (!cur || !next) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	err = bpf_map_get_next_key(fd, NULL, cur);
+	for (n = 0; !err && n < limit; n++) {
+		more = bpf_map_get_next_key(fd, cur, next);
+		err = bpf_map_delete_elem(fd, cur);
+		if (err == -ENOENT)
+			err = 0;
+		if (!err && more != -ENOENT)
+			err = more;
+		if (err || more)
+			break;	/* ENOENT: that was the last */
+		tmp = cur, cur = next, next = tmp;
+	}
+	if (err == -ENOENT)
+		err = 0;
+cleanup:
+	if (err)
+		fprintf(rt->err, "ply: map %s: failed to clear: %s\n", m->name,
+			strerror(-err));
+	free(cur);
+	free(next);
+	return err;
+}
+
 static int events_drain(struct runtime *rt)
 {
 	int n, rounds;
@@ -1339,6 +1997,13 @@ void runtime__free(struct runtime *rt)
 	fds_close(rt->map_fds, rt->spec.nmaps);
 	close_fd(&rt->rb_fd);
 	close_fd(&rt->stats_fd);
+	close_fd(&rt->zero_fd);
+	close_fd(&rt->stack_fd);
+	if (fmt_stack_ctx == rt) {
+		fmt_stack_resolve = NULL;
+		fmt_stack_ctx = NULL;
+	}
+	free(rt->stack_buf);
 	close_fd(&rt->child_go);
 	close_fd(&rt->child_pidfd);
 	free(rt->cpu_buf);

@@ -4,6 +4,7 @@
  * probe may read a map that a later probe fills. Passes run silently until
  * no new type is learned; a last pass then reports every error it finds. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -20,13 +21,18 @@ static const struct builtin builtins[] = {
 	{ "cpu", BI_CPU, 0 },
 	{ "time", BI_TIME, 0 },
 	{ "walltime", BI_WALLTIME, 0 },
+	{ "stack", BI_STACK, 0 },
 	{ "count", BI_COUNT, 1 },
 	{ "sum", BI_SUM, 1 },
+	{ "quantize", BI_QUANTIZE, 1 },
 	{ "str", BI_STR, 1 },
 	{ "dyn", BI_DYN, 1 },
+	{ "mem", BI_MEM, 1 },
+	{ "strcmp", BI_STRCMP, 1 },
 	{ "printf", BI_PRINTF, 1 },
 	{ "print", BI_PRINT, 1 },
 	{ "exit", BI_EXIT, 1 },
+	{ "clear", BI_CLEAR, 1 },
 };
 
 static const struct builtin provider_var = { "(provider)", BI_PROVIDER_VAR, 0 };
@@ -48,6 +54,7 @@ static const struct builtin *builtin_find(const char *name, int is_func)
 } while (0)
 
 static struct type *check_expr(struct sema *s, struct node *n);
+static const char *provider_var_hint(const char *name);
 
 static int nargs(const struct node *args)
 {
@@ -142,10 +149,13 @@ static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 	}
 	if ((int)(m->ktype ? m->ktype->nfields : 0) != nk) {
 		if (s->final) {
-			diag_error(s->diag, n->loc, "map %s used with %d keys "
-				   "here, with %zu before", n->name, nk,
+			diag_error(s->diag, n->loc, "map %s used with %d "
+				   "key%s here and with %zu elsewhere", n->name,
+				   nk, nk == 1 ? "" : "s",
 				   m->ktype ? m->ktype->nfields : 0);
-			diag_note(s->diag, m->kloc, "first used here");
+			diag_note(s->diag, m->kloc, "used with %zu key%s here",
+				  m->ktype ? m->ktype->nfields : 0,
+				  m->ktype && m->ktype->nfields == 1 ? "" : "s");
 		}
 		return;
 	}
@@ -204,9 +214,8 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 		      n->name);
 		return NULL;
 	}
-	if (!m->vtype && s->final)
-		diag_error(s->diag, n->loc, "cannot infer the type of map %s: "
-			   "it is read but never assigned", n->name);
+	if (!m->rloc.line)
+		m->rloc = n->loc;
 	return m->vtype;
 }
 
@@ -221,12 +230,16 @@ static struct type *check_ident(struct sema *s, struct node *n)
 			      n->name, n->name);
 			return NULL;
 		}
-		t = s->probe->prov->var(s->probe, n->name);
+		int ctx_off = -1;
+
+		t = s->probe->prov->var(s->probe, s->arena, n->name, &ctx_off);
 		if (!t) {
-			error(s, n->loc, "unknown variable '%s'", n->name);
+			error(s, n->loc, "unknown variable '%s'%s", n->name,
+			      provider_var_hint(n->name));
 			return NULL;
 		}
 		n->sym = &provider_var;
+		n->ival = (uint64_t)(int64_t)ctx_off;
 		return t;
 	}
 	n->sym = bi;
@@ -239,9 +252,32 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		return type_with_fmt(s->arena, &type_s64, TF_TIME);
 	case BI_WALLTIME:
 		return type_with_fmt(s->arena, &type_s64, TF_WALLTIME);
+	case BI_STACK:
+		if (s->probe->prov->attach == RT_BEGIN ||
+		    s->probe->prov->attach == RT_END) {
+			error(s, n->loc, "stack is not available in %s",
+			      s->probe->provider);
+			return NULL;
+		}
+		s->uses_stack = 1;
+		return type_with_fmt(s->arena, &type_s64, TF_STACK);
 	default:
 		unreachable();
 	}
+}
+
+/* Why a provider variable is not here: which probes have it. */
+static const char *provider_var_hint(const char *name)
+{
+	if (!strcmp(name, "data"))
+		return " (data is a tracepoint's record)";
+	if (!strcmp(name, "retval"))
+		return " (retval is a kretprobe's)";
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9')
+		return " (arg0-arg5 are a kprobe's)";
+	if (!strcmp(name, "regs") || !strcmp(name, "caller"))
+		return " (kprobes, kretprobes, interval and profile have it)";
+	return "";
 }
 
 /* Integer constant of a size argument, e.g. the 32 of str(p, 32). */
@@ -280,11 +316,39 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 			return NULL;
 		}
 	} else if (!type_is_scalar(t)) {
-		error(s, arg->loc, "str() takes an address, not %s", t->name);
+		error(s, arg->loc, "%s() takes an address, not %s", n->name,
+		      t->name);
 		return NULL;
 	}
 	arg->type = t;
+	if (bi->id == BI_MEM)
+		return type_with_fmt(s->arena, type_array(s->arena, &type_u8,
+							  arg->next ? size : 64),
+				     TF_HEX);
 	return type_str(s->arena, size);
+}
+
+static struct type *check_strcmp(struct sema *s, struct node *n)
+{
+	struct node *a = n->args;
+	struct type *ta, *tb;
+
+	if (nargs(a) != 2) {
+		error(s, n->loc, "strcmp() takes two strings");
+		return NULL;
+	}
+	ta = check_expr(s, a);
+	tb = check_expr(s, a->next);
+	if (ta && ta->kind != T_STR) {
+		error(s, a->loc, "strcmp() takes strings, not %s", ta->name);
+		return NULL;
+	}
+	if (tb && tb->kind != T_STR) {
+		error(s, a->next->loc, "strcmp() takes strings, not %s",
+		      tb->name);
+		return NULL;
+	}
+	return ta && tb ? &type_s64 : NULL;
 }
 
 static struct type *check_call(struct sema *s, struct node *n)
@@ -303,9 +367,13 @@ static struct type *check_call(struct sema *s, struct node *n)
 	switch (bi->id) {
 	case BI_STR:
 	case BI_DYN:
+	case BI_MEM:
 		return check_strfn(s, n);
+	case BI_STRCMP:
+		return check_strcmp(s, n);
 	case BI_COUNT:
 	case BI_SUM:
+	case BI_QUANTIZE:
 		error(s, n->loc, "%s() can only be assigned to an aggregation "
 		      "such as @%s[key]", n->name, n->name);
 		return NULL;
@@ -315,14 +383,22 @@ static struct type *check_call(struct sema *s, struct node *n)
 	}
 }
 
+/* After C's promotion of everything to 64 bits, only these stay unsigned. */
+static int unsigned64(const struct type *t)
+{
+	return (t->kind == T_PTR || !t->is_signed) && t->size == 8;
+}
+
 static struct type *arith_type(struct sema *s, int op, struct type *a,
 			       struct type *b)
 {
-	int is_unsigned = (a->kind == T_PTR || !a->is_signed) && a->size == 8;
+	int is_unsigned = unsigned64(a);
 	enum type_fmt f = TF_NONE;
 	struct type *t;
 
-	is_unsigned |= (b->kind == T_PTR || !b->is_signed) && b->size == 8;
+	/* a shift has its left operand's type, as in C */
+	if (op != TK_SHL && op != TK_SHR)
+		is_unsigned |= unsigned64(b);
 	t = type_int(8, !is_unsigned);
 	if (op == TK_MINUS && a->fmt == TF_WALLTIME && b->fmt == TF_WALLTIME)
 		f = TF_TIME;
@@ -386,7 +462,7 @@ static struct type *check_unary(struct sema *s, struct node *n)
 	}
 	if (n->op == TK_BANG)
 		return &type_s64;
-	return type_int(8, a->kind == T_INT && a->is_signed);
+	return type_int(8, !unsigned64(a));
 }
 
 static struct type *check_member(struct sema *s, struct node *n)
@@ -460,6 +536,40 @@ static struct type *check_cond(struct sema *s, struct node *n)
 	return arith_type(s, TK_QUESTION, a, b);
 }
 
+/* $target: the -c command's pid, known once it is spawned; $NAME: the
+ * environment variable NAME, a number if it reads as one, else a string. */
+static struct type *check_dollar(struct sema *s, struct node *n)
+{
+	const char *v;
+	char *end;
+
+	if (!strcmp(n->name, "target")) {
+		if (!s->has_target) {
+			error(s, n->loc, "$target is the pid of the -c command, "
+			      "and there is none");
+			return NULL;
+		}
+		return &type_u32;
+	}
+	v = getenv(n->name);
+	if (!v) {
+		error(s, n->loc, "$%s: there is no environment variable %s",
+		      n->name, n->name);
+		return NULL;
+	}
+	n->ival = strtoull(v, &end, 0);
+	if (*v && !*end) {
+		n->kind = N_INT;
+		if (*v == '-')
+			return &type_s64;
+		return n->ival > INT64_MAX ? &type_u64 : &type_s64;
+	}
+	n->kind = N_STR;
+	n->str = arena_strdup(s->arena, v);
+	n->slen = strlen(v);
+	return type_str(s->arena, n->slen + 1);
+}
+
 static struct type *check_expr_kind(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
@@ -470,9 +580,7 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 	case N_IDENT:
 		return check_ident(s, n);
 	case N_DOLLAR:
-		error(s, n->loc, "$%s: script parameters are not supported yet",
-		      n->name);
-		return NULL;
+		return check_dollar(s, n);
 	case N_MAP:
 		return check_map_read(s, n);
 	case N_CALL:
@@ -519,6 +627,43 @@ static struct evsite *site_new(struct sema *s, struct node *call,
 }
 
 /* printf, print, exit: they send an event to ply. */
+/* The map a whole-map argument names: @agg, or a plain map's bare name. */
+static struct mapsym *whole_map(struct sema *s, struct node *a)
+{
+	size_t i;
+
+	if (a->kind == N_MAP && !a->keys)
+		return a->map = map_get(s, a);
+	if (a->kind != N_IDENT || builtin_find(a->name, 0))
+		return NULL;
+	for (i = 0; i < s->maps.n; i++)
+		if (!strcmp(s->maps.v[i]->name, a->name))
+			return s->maps.v[i];
+	return NULL;
+}
+
+/* print(@map) and clear(@map): the runtime does them, in event order. */
+static int check_map_event(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = n->sym;
+	struct mapsym *m = n->args && !n->args->next ?
+		whole_map(s, n->args) : NULL;
+	struct evsite *e;
+
+	if (!m) {
+		if (bi->id == BI_CLEAR)
+			error(s, n->loc, "clear() takes a map, such as "
+			      "clear(@counts)");
+		return bi->id == BI_CLEAR;
+	}
+	if (s->final) {
+		e = site_new(s, n, bi->id == BI_CLEAR ? EV_CLEAR : EV_PRINTMAP,
+			     NULL, 0);
+		e->map = m->index;
+	}
+	return 1;
+}
+
 static void check_event(struct sema *s, struct node *n)
 {
 	const struct builtin *bi = n->sym;
@@ -527,6 +672,9 @@ static void check_event(struct sema *s, struct node *n)
 	struct loc locs[32];
 	size_t na = 0;
 	int ok = 1;
+
+	if ((bi->id == BI_PRINT || bi->id == BI_CLEAR) && check_map_event(s, n))
+		return;
 
 	if (bi->id == BI_PRINTF) {
 		if (!first || first->kind != N_STR) {
@@ -580,48 +728,57 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 
 	if (rhs->kind == N_CALL && !builtin_find(rhs->name, 1)) {
 		error(s, rhs->loc, "unknown function '%s' (an aggregation "
-		      "takes count() or sum(expr))", rhs->name);
+		      "takes count(), sum(expr) or quantize(expr))", rhs->name);
 		return;
 	}
-	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM)) {
-		error(s, rhs->loc, "aggregation %s can only be assigned count() "
-		      "or sum(expr)", m->name);
+	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM &&
+		    bi->id != BI_QUANTIZE)) {
+		error(s, rhs->loc, "aggregation %s can only be assigned count(), "
+		      "sum(expr) or quantize(expr)", m->name);
 		return;
 	}
 	rhs->sym = bi;
-	agg = bi->id == BI_COUNT ? AGG_COUNT : AGG_SUM;
+	agg = bi->id == BI_COUNT ? AGG_COUNT :
+		bi->id == BI_SUM ? AGG_SUM : AGG_QUANTIZE;
+	if (m->agg && m->agg != agg) {
+		if (s->final) {
+			diag_error(s->diag, rhs->loc, "%s is aggregated with %s() "
+				   "here and with another function elsewhere",
+				   m->name, rhs->name);
+			diag_note(s->diag, m->aloc, "first aggregated here");
+		}
+		return;
+	}
+	if (!m->agg) {
+		m->agg = agg;
+		m->aloc = rhs->loc;
+	}
 	if (agg == AGG_COUNT) {
 		if (rhs->args)
 			error(s, rhs->args->loc, "count() takes no arguments");
 		t = &type_u64;
 	} else {
 		if (nargs(rhs->args) != 1) {
-			error(s, rhs->loc, "sum() takes one argument");
+			error(s, rhs->loc, "%s() takes one argument", rhs->name);
 			return;
 		}
 		t = check_expr(s, rhs->args);
 		if (!t)
 			return;
 		if (!type_is_scalar(t)) {
-			error(s, rhs->args->loc, "sum() needs a number, not %s",
-			      t->name);
+			error(s, rhs->args->loc, "%s() needs a number, not %s",
+			      rhs->name, t->name);
 			return;
 		}
 		t = type_with_fmt(s->arena, type_int(8, t->kind == T_INT &&
 				  (t->is_signed || t->size < 8)),
 				  t->fmt == TF_HEX ? TF_NONE : t->fmt);
+		if (agg == AGG_QUANTIZE)
+			t = type_with_fmt(s->arena, type_array(s->arena,
+					  type_with_fmt(s->arena, &type_u64, t->fmt),
+					  QUANTIZE_BUCKETS), t->fmt);
 	}
 	rhs->type = t;
-	if (m->agg && m->agg != agg) {
-		if (s->final) {
-			diag_error(s->diag, rhs->loc, "%s is aggregated with %s() "
-				   "here and with another function elsewhere",
-				   m->name, rhs->name);
-			diag_note(s->diag, m->vloc, "first aggregated here");
-		}
-		return;
-	}
-	m->agg = agg;
 	learn_value(s, n->a, m, t);
 }
 
@@ -633,12 +790,14 @@ static void check_assign(struct sema *s, struct node *n)
 
 	lhs->map = m;
 	check_keys(s, lhs, m);
+	m->assigned = 1;
 	if (m->is_agg) {
 		check_agg_assign(s, n, m);
 		return;
 	}
 	if (n->b->kind == N_CALL && (!strcmp(n->b->name, "count") ||
-				     !strcmp(n->b->name, "sum"))) {
+				     !strcmp(n->b->name, "sum") ||
+				     !strcmp(n->b->name, "quantize"))) {
 		error(s, n->b->loc, "%s() can only be assigned to an "
 		      "aggregation, whose name starts with '@' (@%s)",
 		      n->b->name, lhs->name);
@@ -684,14 +843,14 @@ static void check_stmt(struct sema *s, struct node *n)
 			const struct builtin *bi = builtin_find(c->name, 1);
 
 			if (bi && (bi->id == BI_PRINTF || bi->id == BI_PRINT ||
-				   bi->id == BI_EXIT)) {
+				   bi->id == BI_EXIT || bi->id == BI_CLEAR)) {
 				c->sym = bi;
 				check_event(s, c);
 				break;
 			}
 		}
-		check_expr(s, c);
-		error(s, c->loc, "this statement has no effect");
+		if (check_expr(s, c))
+			error(s, c->loc, "this statement has no effect");
 		break;
 	default:
 		unreachable();
@@ -720,9 +879,9 @@ static int resolve_probes(struct sema *s, struct program *prog)
 	for (p = prog->probes; p; p = p->next) {
 		p->prov = provider_find(p->provider);
 		if (!p->prov) {
-			diag_error(s->diag, p->loc, "unknown provider '%s' (this "
-				   "ply knows tracepoint, BEGIN and END)",
-				   p->provider);
+			diag_error(s->diag, p->loc, "unknown provider '%s' (ply "
+				   "knows tracepoint, kprobe, kretprobe, interval, "
+				   "profile, BEGIN and END)", p->provider);
 			continue;
 		}
 		p->prov->resolve(p, s->arena, s->diag);
@@ -730,18 +889,14 @@ static int resolve_probes(struct sema *s, struct program *prog)
 	return s->diag->nerrors - errs;
 }
 
-int sema_program(struct sema *s, struct program *prog)
+/* Silent passes until nothing new is learned. Each pass can only learn
+ * more, and there is a finite amount to learn (strings widen at most to
+ * the largest size in the program). */
+static void infer(struct sema *s, struct program *prog)
 {
-	int errs = s->diag->nerrors, pass;
 	struct probe *p;
-	size_t i;
+	int pass;
 
-	if (!s->strsize)
-		s->strsize = 64;
-	if (resolve_probes(s, prog))
-		return s->diag->nerrors - errs;
-	/* Each pass can only learn more, and there is a finite amount to
-	 * learn (strings widen at most to the largest size in the program). */
 	for (pass = 0; pass < 64; pass++) {
 		s->changed = 0;
 		for (p = prog->probes; p; p = p->next)
@@ -749,15 +904,48 @@ int sema_program(struct sema *s, struct program *prog)
 		if (!s->changed)
 			break;
 	}
-	s->final = 1;
-	for (p = prog->probes; p; p = p->next)
-		check_probe(s, p);
+}
+
+int sema_program(struct sema *s, struct program *prog)
+{
+	int errs = s->diag->nerrors;
+	struct probe *p;
+	size_t i;
+
+	if (!s->strsize)
+		s->strsize = 64;
+	if (resolve_probes(s, prog))
+		return s->diag->nerrors - errs;
+	infer(s, prog);
+	/* A map only ever assigned from itself (n[k] = n[k] + 1) learns
+	 * nothing: it counts, so it is a signed integer. */
 	for (i = 0; i < s->maps.n; i++) {
 		struct mapsym *m = s->maps.v[i];
 
-		if (!m->vtype && s->diag->nerrors == errs)
-			diag_error(s->diag, m->kloc.line > 0 ? m->kloc : prog->probes->loc,
-				   "map %s is never assigned a value", m->name);
+		if (!m->vtype && m->assigned) {
+			m->vtype = &type_s64;
+			m->vloc = m->rloc.line ? m->rloc : prog->probes->loc;
+			s->changed = 1;
+		}
+	}
+	if (s->changed)
+		infer(s, prog);
+	s->final = 1;
+	for (p = prog->probes; p; p = p->next)
+		check_probe(s, p);
+	for (i = 0; i < s->maps.n && s->diag->nerrors == errs; i++) {
+		struct mapsym *m = s->maps.v[i];
+
+		if (m->vtype)
+			continue;
+		if (m->rloc.line)
+			diag_error(s->diag, m->rloc, "cannot infer the type of "
+				   "map %s: it is read but never assigned",
+				   m->name);
+		else
+			diag_error(s->diag, m->kloc.line > 0 ? m->kloc :
+				   prog->probes->loc, "map %s is never assigned "
+				   "a value", m->name);
 	}
 	return s->diag->nerrors - errs;
 }

@@ -11,7 +11,9 @@
 enum bi_id {
 	BI_COMM, BI_PID, BI_KPID, BI_UID, BI_GID, BI_CPU, BI_TIME,
 	BI_WALLTIME,
-	BI_COUNT, BI_SUM, BI_STR, BI_DYN, BI_PRINTF, BI_PRINT, BI_EXIT,
+	BI_STACK,
+	BI_COUNT, BI_SUM, BI_QUANTIZE, BI_STR, BI_DYN, BI_MEM, BI_STRCMP,
+	BI_PRINTF, BI_PRINT, BI_EXIT, BI_CLEAR,
 	BI_PROVIDER_VAR,	/* e.g. `data`: resolved by the probe's provider */
 };
 
@@ -25,8 +27,11 @@ struct sema {
 	struct arena *arena;
 	struct diag *diag;
 	size_t strsize;		/* default size of str() and dyn() */
+	int has_target;		/* $target will be known (ply runs -c) */
+	int target;		/* its pid, set before gen */
 
 	/* results */
+	int uses_stack;		/* some probe reads `stack` */
 	VEC(struct mapsym *) maps;
 	VEC(struct evsite *) sites;
 

@@ -70,6 +70,10 @@ struct ply_opts {
 	size_t strsize;		/* default size of str()/dyn(): 64 if 0 */
 	ply_event_fn on_event;	/* NULL: print events to out */
 	void *ctx;		/* passed to on_event */
+	const char *command;	/* the -c command: ply__run starts it once
+				 * every probe is attached; $target is its
+				 * pid */
+	uint32_t map_size;	/* entries per map: 0 means 4096 */
 };
 
 /* Parse and check a program. On a script error, every error found is
@@ -80,7 +84,7 @@ int ply__compile(struct ply **out, const char *text,
 void ply__free(struct ply *p);	/* detaches everything */
 
 /* Step by step (ply__run does all of them in order). */
-int ply__spawn(struct ply *p, const char *command);	/* held until start */
+int ply__spawn(struct ply *p, const char *command);	/* as opts.command */
 pid_t ply__child(const struct ply *p);
 int ply__generate(struct ply *p);	/* BPF code; implied by load/dump */
 int ply__dump(struct ply *p, FILE *out);	/* AST, IR and BPF listing */

@@ -2,8 +2,10 @@
  * check that ply counted every one of them.
  *
  *   plyload getppid N P   P processes, one pinned per CPU (round robin),
- *                         each calling getppid() N times
+ *                         each calling getppid() N times; with P = 0,
+ *                         the calls are made by plyload itself
  *   plyload open PATH N   open()+close() PATH N times
+ *   plyload read N        read() one byte from /dev/zero N times
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,15 +30,19 @@ static void pin(int i)
 static int getppid_load(long n, int procs)
 {
 	int i, status, ret = 0;
+	long k;
 
+	if (procs == 0) {
+		for (k = 0; k < n; k++)
+			syscall(SYS_getppid);
+		return 0;
+	}
 	for (i = 0; i < procs; i++) {
 		pid_t pid = fork();
 
 		if (pid < 0)
 			return 1;
 		if (pid == 0) {
-			long k;
-
 			pin(i);
 			for (k = 0; k < n; k++)
 				syscall(SYS_getppid);
@@ -62,12 +68,29 @@ static int open_load(const char *path, long n)
 	return 0;
 }
 
+static int read_load(long n)
+{
+	int fd = open("/dev/zero", O_RDONLY);
+	char c;
+	long k;
+
+	if (fd < 0)
+		return 1;
+	for (k = 0; k < n; k++)
+		if (read(fd, &c, 1) != 1)
+			return 1;
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "read"))
+		return read_load(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "getppid"))
 		return getppid_load(atol(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_load(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N\n");
+	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N | read N\n");
 	return 2;
 }
