@@ -887,13 +887,16 @@ static size_t *map_widths(const struct type *kt, const char *keys, size_t n)
 	return w;
 }
 
-/* Numbers are right-aligned so their digits line up; text left. */
+/* Numbers are right-aligned so their digits line up; text (and symbols,
+ * and times of day) left. */
 static void map_cell_print(FILE *out, const struct type *t, const void *p,
 			   size_t width)
 {
 	char *s = value_str(t, p);
+	int number = t->kind == T_INT && t->fmt != TF_SYM &&
+		t->fmt != TF_WALLTIME;
 
-	fprintf(out, t->kind == T_INT ? "%*s" : "%-*s", (int)width, s);
+	fprintf(out, number ? "%*s" : "%-*s", (int)width, s);
 	free(s);
 }
 

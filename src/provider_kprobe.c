@@ -22,68 +22,143 @@ static int is_glob(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
-static int seen(const struct kp *kp, const char *name)
-{
-	size_t i;
+struct sym {
+	char *name;
+	uint64_t addr;
+};
 
-	for (i = 0; i < kp->targets.n; i++)
-		if (!strcmp(kp->targets.v[i].sym, name))
-			return 1;
-	return 0;
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The functions the kernel lets us trace, or every text symbol when that
- * list isn't available. */
-static FILE *functions_open(int *kallsyms)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmp_sym_addr(const void *a, const void *b)
+{
+	return cmp_u64(&((const struct sym *)a)->addr,
+		       &((const struct sym *)b)->addr);
+}
+
+/* The names ftrace can trace, sorted; NULL when the list is unavailable. */
+static char **traceable_names(size_t *n)
 {
 	const char *root = tracefs_path();
-	char path[512];
-	FILE *fp = NULL;
+	VEC(char *) v = { 0 };
+	char path[512], line[512], name[256], **names;
+	struct arena *a;
+	FILE *fp;
 
-	*kallsyms = 0;
-	if (root) {
-		snprintf(path, sizeof(path), "%s/available_filter_functions",
-			 root);
-		fp = fopen(path, "r");
+	*n = 0;
+	if (!root)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/available_filter_functions", root);
+	fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	a = arena__new();
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%255s", name) == 1) {
+			char *d = strdup(name);
+
+			if (d)
+				vec_push(a, &v, d);
+		}
+	fclose(fp);
+	*n = v.n;
+	names = malloc((v.n ? v.n : 1) * sizeof(*names));
+	if (names) {
+		memcpy(names, v.v, v.n * sizeof(*names));
+		qsort(names, v.n, sizeof(*names), cmp_str);
 	}
-	if (!fp) {
-		*kallsyms = 1;
-		fp = fopen("/proc/kallsyms", "r");
-	}
-	return fp;
+	arena__free(a);
+	return names;
 }
 
+/* Every text symbol of /proc/kallsyms. */
+static struct sym *text_symbols(size_t *n, struct arena *a)
+{
+	VEC(struct sym) v = { 0 };
+	char line[512], name[256], type;
+	unsigned long long addr;
+	FILE *fp = fopen("/proc/kallsyms", "r");
+
+	*n = 0;
+	if (!fp)
+		return NULL;
+	while (fgets(line, sizeof(line), fp)) {
+		struct sym s;
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 ||
+		    (type != 't' && type != 'T') || !addr)
+			continue;
+		s.name = arena_strdup(a, name);
+		s.addr = addr;
+		vec_push(a, &v, s);
+	}
+	fclose(fp);
+	*n = v.n;
+	return v.v;
+}
+
+/* A glob names the kernel functions that match it and that ftrace can
+ * trace. ftrace lists one name per address, while kallsyms has every
+ * alias (__x64_sys_getppid and __do_sys_getppid share one): so a function
+ * is traceable when its address is that of a traceable name. Each address
+ * is probed once. */
 static int glob_expand(struct probe *p, struct kp *kp, const char *pat,
 		       struct arena *a, struct diag *d)
 {
-	char line[512], name[256], type;
-	int kallsyms;
-	FILE *fp = functions_open(&kallsyms);
+	struct arena *tmp = arena__new();
+	size_t nsyms, nnames, i, nok = 0, nmatch = 0;
+	struct sym *syms = text_symbols(&nsyms, tmp);
+	char **names = traceable_names(&nnames);
+	uint64_t *ok = calloc(nsyms + 1, sizeof(*ok));
+	struct sym *match = calloc(nsyms + 1, sizeof(*match));
+	int err = 0;
 
-	if (!fp) {
+	if (!syms || !ok || !match) {
 		diag_error(d, p->loc, "cannot list the kernel's functions to "
-			   "expand '%s': %s", pat, strerror(errno));
-		return -errno;
+			   "expand '%s' (/proc/kallsyms)", pat);
+		err = -ENOENT;
+		goto out;
 	}
-	while (fgets(line, sizeof(line), fp)) {
+	for (i = 0; i < nsyms && names; i++)
+		if (bsearch(&syms[i].name, names, nnames, sizeof(*names), cmp_str))
+			ok[nok++] = syms[i].addr;
+	qsort(ok, nok, sizeof(*ok), cmp_u64);
+	for (i = 0; i < nsyms; i++)
+		if (!fnmatch(pat, syms[i].name, 0) && (!names ||
+		    bsearch(&syms[i].addr, ok, nok, sizeof(*ok), cmp_u64)))
+			match[nmatch++] = syms[i];
+	qsort(match, nmatch, sizeof(*match), cmp_sym_addr);
+	for (i = 0; i < nmatch; i++) {
 		struct rt_kprobe t = { 0 };
 
-		if (kallsyms ? sscanf(line, "%*s %c %255s", &type, name) != 2 ||
-		    (type != 't' && type != 'T') :
-		    sscanf(line, "%255s", name) != 1)
+		if (i && match[i].addr == match[i - 1].addr)
 			continue;
-		if (fnmatch(pat, name, 0) || seen(kp, name))
-			continue;
-		t.sym = arena_strdup(a, name);
+		t.sym = arena_strdup(a, match[i].name);
 		vec_push(a, &kp->targets, t);
 	}
-	fclose(fp);
 	if (!kp->targets.n) {
 		diag_error(d, p->loc, "no traceable kernel function matches '%s'",
 			   pat);
-		return -ENOENT;
+		err = -ENOENT;
 	}
-	return 0;
+out:
+	if (names)
+		for (i = 0; i < nnames; i++)
+			free(names[i]);
+	free(names);
+	free(ok);
+	free(match);
+	arena__free(tmp);
+	return err;
 }
 
 static int kp_resolve(struct probe *p, struct arena *a, struct diag *d)

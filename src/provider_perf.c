@@ -1,6 +1,6 @@
-/* provider_perf: probes fired by perf events. "interval:N[m|s|ms|us|ns]"
- * runs every N on one CPU; "profile:[CPU:]Nhz" samples N times a second
- * on every CPU (or on one). */
+/* provider_perf: probes fired by time. "interval:N[m|s|ms|us|ns]" runs
+ * every N, from a timer of ply's; "profile:[CPU:]Nhz" samples N times a
+ * second on every CPU (or on one) through perf events. */
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <stdlib.h>
@@ -71,6 +71,17 @@ bad:
 	return -EINVAL;
 }
 
+static struct type *interval_var(struct probe *p, struct arena *a,
+				 const char *name, int *ctx_off)
+{
+	return NULL;	/* it runs from ply's timer: nothing was interrupted */
+}
+
+static void interval_setup(const struct probe *p, struct rt_prog *rp)
+{
+	rp->period = ((const struct perf *)p->pdata)->period;
+}
+
 static struct type *perf_var(struct probe *p, struct arena *a,
 			     const char *name, int *ctx_off)
 {
@@ -89,13 +100,16 @@ static void perf_setup(const struct probe *p, struct rt_prog *rp)
 	rp->cpu = pf->cpu;
 }
 
+/* An interval probe runs from a timer in ply's event loop, through
+ * BPF_PROG_TEST_RUN: a perf event's program would be skipped, silently,
+ * whenever it fires while another BPF program runs on its CPU. */
 const struct provider provider_interval = {
 	.name = "interval",
-	.prog_type = BPF_PROG_TYPE_PERF_EVENT,
-	.attach = RT_PERF,
+	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
+	.attach = RT_TIMER,
 	.resolve = interval_resolve,
-	.var = perf_var,
-	.setup = perf_setup,
+	.var = interval_var,
+	.setup = interval_setup,
 };
 
 const struct provider provider_profile = {

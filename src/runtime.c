@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 
 #include <linux/perf_event.h>
@@ -37,7 +38,14 @@
 #define KPROBE_PMU		"/sys/bus/event_source/devices/kprobe"
 #define CPUS_ONLINE		"/sys/devices/system/cpu/online"
 
-enum { TAG_RB, TAG_SIG, TAG_CHILD };
+enum { TAG_RB, TAG_SIG, TAG_CHILD, TAG_TIMER };	/* TAG_TIMER + timer */
+
+/* An interval probe: its timerfd (also in perf_fds, so it is closed with
+ * the probes) and its program. */
+struct rt_timer {
+	int fd;
+	size_t prog;
+};
 
 struct runtime {
 	struct rt_spec spec;	/* shallow copy: the arrays stay the caller's */
@@ -58,6 +66,8 @@ struct runtime {
 	int *prog_fds;		/* spec.nprogs, from runtime__load on */
 	int *perf_fds;		/* every attached perf event, any program */
 	size_t nperf, perf_cap;
+	struct rt_timer *timers;
+	size_t ntimers;
 	int kprobe_type;	/* the kprobe PMU, -1 until read */
 	int kprobe_retbit;	/* its retprobe config bit, -1 if none */
 	struct ring_buffer *rb;
@@ -1315,6 +1325,7 @@ static void probes_close(struct runtime *rt)
 			closer_run(&c[k]);
 	}
 	rt->nperf = 0;
+	rt->ntimers = 0;
 }
 
 static int prog_run(struct runtime *rt, size_t i)
@@ -1344,6 +1355,59 @@ static int progs_run(struct runtime *rt, enum rt_attach kind)
 	return err;
 }
 
+static int timer_attach(struct runtime *rt, size_t i)
+{
+	const struct rt_prog *p = &rt->spec.progs[i];
+	struct itimerspec its = { 0 };
+	struct rt_timer *t;
+	int fd, err;
+
+	if (!p->period)
+		return -EINVAL;
+	t = realloc(rt->timers, (rt->ntimers + 1) * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	rt->timers = t;
+	err = probes_reserve(rt, p, 1);
+	if (err)
+		return err;
+	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(rt->err, "ply: probe '%s': failed to create a timer: "
+			"%s\n", p->name, strerror(-err));
+		return err;
+	}
+	its.it_value.tv_sec = p->period / 1000000000ULL;
+	its.it_value.tv_nsec = p->period % 1000000000ULL;
+	its.it_interval = its.it_value;
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		err = -errno;
+		close(fd);
+		fprintf(rt->err, "ply: probe '%s': failed to start its timer: "
+			"%s\n", p->name, strerror(-err));
+		return err;
+	}
+	rt->perf_fds[rt->nperf++] = fd;
+	t[rt->ntimers].fd = fd;
+	t[rt->ntimers++].prog = i;
+	return 0;
+}
+
+/* A timer expired (n times, if the loop was late): run its program as
+ * often, so that an interval probe counting ticks counts them all. */
+static int timer_fire(struct runtime *rt, size_t k)
+{
+	uint64_t n = 0, j;
+	int err = 0;
+
+	if (read(rt->timers[k].fd, &n, sizeof(n)) != sizeof(n))
+		return 0;
+	for (j = 0; j < n && !err; j++)
+		err = prog_run(rt, rt->timers[k].prog);
+	return err;
+}
+
 static int probe_attach(struct runtime *rt, size_t i)
 {
 	enum rt_attach kind = rt->spec.progs[i].attach;
@@ -1359,6 +1423,8 @@ static int probe_attach(struct runtime *rt, size_t i)
 		return kprobe_attach(rt, i);
 	case RT_PERF:
 		return perf_attach(rt, i);
+	case RT_TIMER:
+		return timer_attach(rt, i);
 	default:
 		unreachable();
 	}
@@ -1534,6 +1600,29 @@ static int stats_report_lost(struct runtime *rt)
 	return 1;
 }
 
+/* The kernel does not run a tracing program that fires while another BPF
+ * program runs on the same CPU (it would recurse); it counts each time. */
+static void misses_report(struct runtime *rt)
+{
+	struct bpf_prog_info info;
+	__u32 len;
+	size_t i;
+
+	for (i = 0; rt->prog_fds && i < rt->spec.nprogs; i++) {
+		if (rt->prog_fds[i] < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(rt->prog_fds[i], &info, &len) ||
+		    !info.recursion_misses)
+			continue;
+		fprintf(rt->err, "ply: probe '%s': %llu runs missed (the "
+			"kernel skips a probe that fires while another BPF "
+			"program runs on the same CPU)\n", rt->spec.progs[i].name,
+			(unsigned long long)info.recursion_misses);
+	}
+}
+
 static void stats_report(struct runtime *rt)
 {
 	const struct mapsym *m;
@@ -1553,6 +1642,7 @@ static void stats_report(struct runtime *rt)
 	if (rt->bad_events > 1)
 		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
 			rt->bad_events);
+	misses_report(rt);
 }
 
 /* ---- the loop ---- */
@@ -1601,6 +1691,7 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
 
 static int loop_setup(struct runtime *rt, int *epfd)
 {
+	size_t k;
 	int err;
 
 	err = sig_block(rt);
@@ -1614,6 +1705,8 @@ static int loop_setup(struct runtime *rt, int *epfd)
 		err = epoll_add(*epfd, rt->sig_fd, TAG_SIG);
 	if (!err && rt->child && !rt->child_done)
 		err = epoll_add(*epfd, rt->child_pidfd, TAG_CHILD);
+	for (k = 0; !err && k < rt->ntimers; k++)
+		err = epoll_add(*epfd, rt->timers[k].fd, TAG_TIMER + k);
 	return err;
 }
 
@@ -1638,13 +1731,18 @@ static int loop_event(struct runtime *rt, uint32_t tag)
 		child_reap(rt, WNOHANG);
 		rt->stop = 1;
 		break;
+	default:
+		err = timer_fire(rt, tag - TAG_TIMER);
+		if (!err)
+			err = events_consume(rt);
+		break;
 	}
 	return err;
 }
 
 int runtime__loop(struct runtime *rt)
 {
-	struct epoll_event evs[4];
+	struct epoll_event evs[8];
 	int epfd = -1, err = 0, n, i;
 
 	if (rt->stop)
@@ -2010,5 +2108,6 @@ void runtime__free(struct runtime *rt)
 	free(rt->map_fds);
 	free(rt->prog_fds);
 	free(rt->perf_fds);
+	free(rt->timers);
 	free(rt);
 }

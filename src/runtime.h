@@ -35,8 +35,12 @@ enum rt_attach {
 	RT_BEGIN,	/* BPF_PROG_TEST_RUN once, before the command starts */
 	RT_END,		/* BPF_PROG_TEST_RUN once, after the stop */
 	RT_KPROBE,	/* one perf event of the kprobe PMU per target */
-	RT_PERF,	/* perf events of perf_type/perf_config (interval,
-			 * profile): on cpu, or on every online CPU if -1 */
+	RT_PERF,	/* perf events of perf_type/perf_config (profile):
+			 * on cpu, or on every online CPU if -1 */
+	RT_TIMER,	/* BPF_PROG_TEST_RUN every `period` ns, from ply's
+			 * event loop (interval): a perf event's program is
+			 * skipped while another BPF program runs on its
+			 * CPU, a timer's never */
 };
 
 /* A kprobe target: a symbol (+ offset) or, when sym is NULL, an address. */
@@ -61,10 +65,11 @@ struct rt_prog {
 	struct rt_kprobe *kprobes;
 	size_t nkprobes;
 
-	/* RT_PERF (BPF_PROG_TYPE_PERF_EVENT programs) */
+	/* RT_PERF (BPF_PROG_TYPE_PERF_EVENT programs), RT_TIMER (period) */
 	uint32_t perf_type;	/* PERF_TYPE_SOFTWARE, ... */
 	uint64_t perf_config;	/* PERF_COUNT_SW_CPU_CLOCK, ... */
-	uint64_t period;	/* sample_period, or sample_freq if freq */
+	uint64_t period;	/* sample_period, or sample_freq if freq;
+				 * RT_TIMER: nanoseconds */
 	int freq;
 	int cpu;		/* a CPU, or -1 for every online CPU */
 };

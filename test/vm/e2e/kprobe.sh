@@ -34,13 +34,15 @@ run_ply $TMP/out $TMP/err -c 'dd if=/dev/zero of=/dev/null bs=1 count=50 2>/dev/
 expect_grep "manual, dd's syscalls: reads" $TMP/out '^\{ __(x64|ia32)_sys_read(\+0x[0-9a-f]+)? *\}: (5[0-9]|[6-9][0-9])$'
 expect_nogrep "manual, dd's syscalls: only dd's" $TMP/out 'sys_getppid'
 
-# Manual: the skb from netif_receive to ip_rcv (runs; on this kernel
-# __netif_receive_skb_core takes a struct sk_buff **, so keys may differ).
+# Manual: "the time it takes an skb to go from netif_receive to ip_rcv".
+# This kernel can't probe __netif_receive_skb_core (and it takes a
+# struct sk_buff ** now); __netif_receive_skb_one_core takes the skb.
 ip link set lo up 2>/dev/null
-run_ply $TMP/out $TMP/err -c 'ping -c 2 -W 1 127.0.0.1 >/dev/null 2>&1; true' \
-	'kprobe:__netif_receive_skb_core { rx[arg0] = time; }
+run_ply $TMP/out $TMP/err -c 'ping -c 3 -i 0.2 -W 1 127.0.0.1 >/dev/null 2>&1; true' \
+	'kprobe:__netif_receive_skb_one_core { rx[arg0] = time; }
 	 kprobe:ip_rcv / rx[arg0] / { @["diff"] = quantize(time - rx[arg0]); }'
-expect_rc "manual, netif to ip_rcv: runs" 0
+expect_rc "manual, netif to ip_rcv: exit 0" 0
+expect_grep "manual, netif to ip_rcv: a histogram of times" $TMP/out '^\{ diff +\}:'
 
 # ply 2.4 lost the key and samples here: every read is a sample.
 run_ply $TMP/out $TMP/err -c "$PLYLOAD read 300" \
