@@ -75,16 +75,31 @@ static struct type *widen(struct sema *s, struct type *t)
 	return t;
 }
 
-/* The type that holds both old and new, or NULL if they conflict. */
-static struct type *merge(struct type *old, struct type *new)
+/* The type that holds both old and new, or NULL if they conflict. It
+ * only ever moves one way (signed, plain, longer), so inference ends: an
+ * integer stored both signed and unsigned is signed, and values stored
+ * with different formats (a time and a size) get no format. */
+static struct type *merge(struct sema *s, struct type *old, struct type *new)
 {
+	struct type *t = old;
+
 	if (!old)
 		return new;
-	if (type_is_scalar(old) && type_is_scalar(new))
-		return old;
-	if (old->kind == T_STR && new->kind == T_STR)
+	if (type_is_scalar(old) && type_is_scalar(new)) {
+		if (old->kind == T_INT && !old->is_signed && new->kind == T_INT &&
+		    new->is_signed)
+			t = type_with_fmt(s->arena, &type_s64, old->fmt);
+	} else if (old->kind == T_STR && new->kind == T_STR) {
 		return new->len > old->len ? new : old;
-	return type_equal(old, new) ? old : NULL;
+	} else if (!type_equal(old, new)) {
+		return NULL;
+	}
+	if (t->fmt != new->fmt && t->fmt != TF_NONE) {
+		t = type_with_fmt(s->arena, t, TF_NONE);
+		if (t->kind == T_ARRAY)		/* a histogram's buckets */
+			t->elem = type_with_fmt(s->arena, t->elem, TF_NONE);
+	}
+	return t;
 }
 
 static struct mapsym *map_get(struct sema *s, struct node *n)
@@ -164,7 +179,7 @@ static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 	for (i = 0; i < nk; i++) {
 		struct type *old = m->ktype->fields[i].type;
 
-		merged = merge(old, kt[i]);
+		merged = merge(s, old, kt[i]);
 		if (!merged) {
 			conflict(s, n->loc, m->kloc, "key", n->name, old, kt[i]);
 			return;
@@ -186,7 +201,7 @@ static void learn_value(struct sema *s, struct node *n, struct mapsym *m,
 	if (!t)
 		return;
 	t = widen(s, t);
-	merged = merge(m->vtype, t);
+	merged = merge(s, m->vtype, t);
 	if (!merged) {
 		conflict(s, n->loc, m->vloc, "value", n->name, m->vtype, t);
 		return;
