@@ -1719,6 +1719,8 @@ static int loop_event(struct runtime *rt, uint32_t tag)
 	case TAG_RB:
 		err = events_consume(rt);
 		if (stats_report_lost(rt) && !rt->keep_going) {
+			fprintf(rt->err, "ply: stopping, since events were "
+				"lost (-k keeps going)\n");
 			rt->failed = 1;
 			rt->stop = 1;
 		}

@@ -79,6 +79,20 @@ run_ply $TMP/out $TMP/err -M 100 -c "$PLYLOAD getppid 300 1" \
 expect_eq "-M 100: 100 keys" "$(grep -c '^{' $TMP/out)" 100
 expect_grep "-M 100: the rest reported" $TMP/err 'map @ is full: 200 updates dropped'
 
+# Events that don't fit in the ring buffer (ply is stuck writing to a pipe
+# nobody reads yet): without -k ply says how many and stops; with -k it
+# goes on; the count is reported either way.
+prog='tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ { printf("%s %d %d %d\n", comm, pid, kpid, cpu); }'
+timeout 60 "$PLY" -c "$PLYLOAD getppid 300000 1" "$prog" 2>$TMP/err | { sleep 2; cat >/dev/null; }
+rc=${PIPESTATUS[0]}
+expect_rc "lost events: exit 1 without -k" 1
+expect_grep "lost events: counted" $TMP/err '^ply: [0-9]+ events lost \(ring buffer full\)$'
+expect_grep "lost events: stops and says why" $TMP/err 'stopping, since events were lost'
+timeout 60 "$PLY" -k -c "$PLYLOAD getppid 300000 1" "$prog" 2>$TMP/err | { sleep 2; cat >/dev/null; }
+rc=${PIPESTATUS[0]}
+expect_rc "lost events with -k: exit 0" 0
+expect_grep "lost events with -k: still counted" $TMP/err '^ply: [0-9]+ events lost \(ring buffer full\)$'
+
 # kprobes: this kernel has none, and ply says so.
 run_ply $TMP/out $TMP/err -c true 'kprobe:do_sys_openat2 { @ = count(); }'
 if [ -e /sys/bus/event_source/devices/kprobe ]; then
