@@ -627,12 +627,31 @@ static void gen_into(struct gen *g, struct node *n, int off,
 
 /* ---- statements ---- */
 
+/* Wake ply only once the ring buffer is a quarter full, or to stop it;
+ * otherwise it reads every RINGBUF_POLL_MS (see runtime.h). */
+static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
+{
+	int flags = ir_vreg(g->ir), avail, quiet = ir_label(g->ir);
+
+	if (e->kind == EV_EXIT) {
+		ir_mov(g->ir, flags, ir_imm(BPF_RB_FORCE_WAKEUP));
+		return flags;
+	}
+	ir_mov(g->ir, flags, ir_imm(BPF_RB_NO_WAKEUP));
+	avail = call(g, BPF_FUNC_ringbuf_query, 2, A_V(rb),
+		     A_I(BPF_RB_AVAIL_DATA));
+	ir_jmp(g->ir, BPF_JLT, ir_v(avail), ir_imm(RINGBUF_DEFAULT / 4), quiet);
+	ir_mov(g->ir, flags, ir_imm(BPF_RB_FORCE_WAKEUP));
+	ir_place(g->ir, quiet);
+	return flags;
+}
+
 static void gen_event(struct gen *g, struct node *n)
 {
 	const struct evsite *e = g->s->sites.v[n->site];
 	const struct type *rec = e->rec;
 	struct node *a = n->args;
-	int off = ir_stack(g->ir, rec->size), r, ok = ir_label(g->ir);
+	int off = ir_stack(g->ir, rec->size), r, rb, ok = ir_label(g->ir);
 	size_t i;
 
 	if (e->kind == EV_PRINTF)
@@ -643,8 +662,9 @@ static void gen_event(struct gen *g, struct node *n)
 	ir_st(g->ir, 8, ir_fp(), off, e->id);
 	for (i = 1; a; a = a->next, i++)
 		gen_into(g, a, off + rec->fields[i].offset, rec->fields[i].type);
-	r = call(g, BPF_FUNC_ringbuf_output, 4, A_V(map_reg(g, MAP_IDX_RINGBUF)),
-		 A_FP(off), A_I(rec->size), A_I(0));
+	rb = map_reg(g, MAP_IDX_RINGBUF);
+	r = call(g, BPF_FUNC_ringbuf_output, 4, A_V(rb), A_FP(off),
+		 A_I(rec->size), A_V(wakeup_flags(g, rb, e)));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
 	stat_inc(g, STAT_LOST);
 	ir_place(g->ir, ok);

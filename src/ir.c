@@ -176,6 +176,7 @@ const char *bpf_helper_name(int func)
 	case BPF_FUNC_get_current_comm:		return "get_current_comm";
 	case BPF_FUNC_get_smp_processor_id:	return "get_smp_processor_id";
 	case BPF_FUNC_ringbuf_output:		return "ringbuf_output";
+	case BPF_FUNC_ringbuf_query:		return "ringbuf_query";
 	case BPF_FUNC_ringbuf_reserve:		return "ringbuf_reserve";
 	case BPF_FUNC_ringbuf_submit:		return "ringbuf_submit";
 	case BPF_FUNC_get_stackid:		return "get_stackid";

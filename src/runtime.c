@@ -32,7 +32,6 @@
 #include "fmt.h"
 #include "runtime.h"
 
-#define RINGBUF_DEFAULT		(1u << 20)
 #define MAP_DEFAULT_ENTRIES	4096
 #define VLOG_SIZE		(4u << 20)
 #define KPROBE_PMU		"/sys/bus/event_source/devices/kprobe"
@@ -543,13 +542,17 @@ static int maps_create(struct runtime *rt)
 	size_t i;
 	int err;
 
-	rt->rb_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ply_events", 0, 0,
-				   ringbuf_size(rt->spec.ringbuf_size), NULL);
-	if (rt->rb_fd < 0) {
-		err = rt->rb_fd;
-		fprintf(rt->err, "ply: failed to create the ring buffer: %s\n",
-			strerror(-err));
-		return err;
+	if (progs_use_map(rt, MAP_IDX_RINGBUF)) {
+		rt->rb_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ply_events",
+					   0, 0,
+					   ringbuf_size(rt->spec.ringbuf_size),
+					   NULL);
+		if (rt->rb_fd < 0) {
+			err = rt->rb_fd;
+			fprintf(rt->err, "ply: failed to create the ring buffer: "
+				"%s\n", strerror(-err));
+			return err;
+		}
 	}
 	rt->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "ply_stats",
 				      sizeof(uint32_t), sizeof(uint64_t),
@@ -570,6 +573,8 @@ static int maps_create(struct runtime *rt)
 		err = stack_map_create(rt);
 	if (err)
 		return err;
+	if (rt->rb_fd < 0)
+		return 0;	/* the program sends no events */
 	rt->rb = ring_buffer__new(rt->rb_fd, event_cb, rt, NULL);
 	if (!rt->rb) {
 		err = -errno;
@@ -1560,7 +1565,11 @@ static int event_cb(void *ctx, void *data, size_t size)
 
 static int events_consume(struct runtime *rt)
 {
-	int n = ring_buffer__consume(rt->rb);
+	int n;
+
+	if (!rt->rb)
+		return 0;
+	n = ring_buffer__consume(rt->rb);
 
 	fflush(rt->out);
 	if (n < 0) {
@@ -1700,7 +1709,8 @@ static int loop_setup(struct runtime *rt, int *epfd)
 	*epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (*epfd < 0)
 		return -errno;
-	err = epoll_add(*epfd, ring_buffer__epoll_fd(rt->rb), TAG_RB);
+	err = rt->rb ? epoll_add(*epfd, ring_buffer__epoll_fd(rt->rb),
+				 TAG_RB) : 0;
 	if (!err)
 		err = epoll_add(*epfd, rt->sig_fd, TAG_SIG);
 	if (!err && rt->child && !rt->child_done)
@@ -1749,8 +1759,6 @@ int runtime__loop(struct runtime *rt)
 
 	if (rt->stop)
 		return 0;
-	if (!rt->rb)
-		return -EINVAL;
 	err = loop_setup(rt, &epfd);
 	if (err) {
 		fprintf(rt->err, "ply: failed to set up the event loop: %s\n",
@@ -1758,7 +1766,10 @@ int runtime__loop(struct runtime *rt)
 		goto cleanup;
 	}
 	while (!rt->stop && !err) {
-		n = epoll_wait(epfd, evs, ARRAY_SIZE(evs), -1);
+		n = epoll_wait(epfd, evs, ARRAY_SIZE(evs),
+			       rt->rb ? RINGBUF_POLL_MS : -1);
+		if (n == 0)	/* events that asked for no wake-up */
+			err = loop_event(rt, TAG_RB);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -16,7 +16,14 @@
 
 /* Map indices the compiler may use in IR_LDMAP besides the program's own
  * maps (0..nmaps-1). */
-#define MAP_IDX_RINGBUF	(-1)	/* BPF_MAP_TYPE_RINGBUF for events */
+#define MAP_IDX_RINGBUF	(-1)	/* BPF_MAP_TYPE_RINGBUF for events: made
+				 * only if a program uses it */
+
+/* Programs ask for a wake-up only once the ring buffer is a quarter full
+ * (or for exit()); the loop reads it every RINGBUF_POLL_MS anyway. One
+ * wake-up per event would cost more than the event. */
+#define RINGBUF_DEFAULT		(4u << 20)
+#define RINGBUF_POLL_MS		10
 #define MAP_IDX_STATS	(-2)	/* PERCPU_ARRAY of u64 counters, below */
 #define MAP_IDX_ZERO	(-3)	/* ARRAY of one all-zero value, as large as
 				 * the largest map value: the initial value

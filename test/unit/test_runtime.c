@@ -766,7 +766,9 @@ static int profile_run(int last)
 	maps[0] = mapsym("@cpu", 0, tuple(1, &type_u32, NULL, NULL),
 			 &type_u64);
 	maps[0]->is_agg = 0;
-	rt = run_spec(&spec, &c, "sleep 0.1");
+	/* An idle CPU takes no samples: keep each one busy. */
+	rt = run_spec(&spec, &c, "timeout 0.2 sh -c 'while :; do :; done' & "
+		      "timeout 0.2 sh -c 'while :; do :; done'; wait");
 	CHECK(runtime__map_read(rt, 0, &keys, &vals, &n) == 0);
 	for (i = 0; i < n; i++)
 		total += u64_at(vals, i);
