@@ -76,6 +76,11 @@ check: ply tests
 check-fast: ply tests
 	$(Q)BUILDS="$(B)" test/run
 
+# ply against bpftrace, strace and a hand-written libbpf program, side by
+# side (about 15 minutes); writes bench/results/latest.md. Not a test.
+bench:
+	bench/run
+
 install: ply
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 ply $(DESTDIR)$(BINDIR)/ply
@@ -84,4 +89,4 @@ install: ply
 clean:
 	rm -rf build build-asan ply
 
-.PHONY: all check check-fast tests install clean
+.PHONY: all check check-fast tests install clean bench
