@@ -338,12 +338,6 @@ int ply__run(struct ply *p)
 	return ply__exit_status(p);
 }
 
-struct foreach_ctx {
-	const struct mapsym *m;
-	ply_map_fn fn;
-	void *ctx;
-};
-
 int ply__map_foreach(struct ply *p, const char *name, ply_map_fn fn,
 		     void *ctx)
 {
