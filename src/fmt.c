@@ -374,19 +374,40 @@ int type_is_hist(const struct type *t)
 		!t->elem->is_signed;
 }
 
-/* 2^e as a short label: "512", "1K", "16E"; or in a time histogram "1us",
- * "2ms". Units step by 1024 like the suffixes, so a bound is always a
- * whole number: "1us" is 1024ns, the bound the bucket really has. */
+/* 2^e ns in the largest decimal unit it reaches, to three digits: the
+ * bound the bucket really has ("1.02us" is 1024ns), never a round number
+ * that it is not. */
+static int time_bound(char *buf, size_t size, double ns)
+{
+	static const struct {
+		double ns;
+		const char *unit;
+	} units[] = { { 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" } };
+	size_t i;
+	double v;
+
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (ns < units[i].ns)
+			continue;
+		v = ns / units[i].ns;
+		return snprintf(buf, size, v < 10 ? "%.2f%s" : v < 100 ?
+				"%.1f%s" : "%.0f%s", v, units[i].unit);
+	}
+	return snprintf(buf, size, "%.0fns", ns);
+}
+
+/* 2^e as a short label: "512", "1K", "16E" (powers of 1024, so a bound is
+ * always a whole number); in a time histogram see time_bound. */
 static int hist_bound(char *buf, size_t size, unsigned e, int is_time)
 {
 	static const char *const sfx[] = { "", "K", "M", "G", "T", "P", "E" };
-	static const char *const tsfx[] = { "ns", "us", "ms", "s" };
 	unsigned u = e / 10;
 
-	if (is_time && u >= ARRAY_SIZE(tsfx))
-		u = ARRAY_SIZE(tsfx) - 1;
+	if (is_time)	/* e goes up to 64: a double holds 2^64 exactly */
+		return time_bound(buf, size, e ?
+				  (double)((uint64_t)1 << (e - 1)) * 2 : 1);
 	return snprintf(buf, size, "%" PRIu64 "%s", (uint64_t)1 << (e - 10 * u),
-			is_time ? tsfx[u] : sfx[u]);
+			sfx[u]);
 }
 
 /* Bucket i's range, "[   4,    8)", or "< 0" and "0" right-aligned in

@@ -77,11 +77,14 @@ void ir_ldmap(struct ir *ir, int d, int map)
 				      .imm = map });
 }
 
-/* Offsets are int16_t in the insn, as in BPF; anything wider is a bug in
- * whoever computed it (the stack is only 512 bytes). */
+/* Offsets are int16_t in the insn, as in BPF. A stack offset beyond that
+ * comes from a program far over the kernel's 512 bytes: ir_to_bpf refuses
+ * it (from ir->stack_max) with a message, so clamping here is harmless. */
 static int16_t ir_off16(int off)
 {
-	if (off < INT16_MIN || off > INT16_MAX)
+	if (off < INT16_MIN)
+		return INT16_MIN;
+	if (off > INT16_MAX)
 		unreachable();
 	return (int16_t)off;
 }

@@ -17,7 +17,12 @@ struct parser {
 	enum lex_mode mode;	/* the mode the next token is lexed in */
 	int panic;		/* an error was reported, wait for resync */
 	int in_pred;		/* a '/' ends the predicate, it doesn't divide */
+	int depth;		/* of unary(), through which all nesting goes */
 };
+
+/* Deeper programs are refused rather than overflowing the C stack of the
+ * recursive passes. */
+#define MAX_DEPTH 1000
 
 static struct node *expr(struct parser *p);
 static struct node *stmt(struct parser *p);
@@ -376,8 +381,25 @@ static struct node *postfix(struct parser *p)
 	}
 }
 
+static struct node *unary_nest(struct parser *p);
+
 /* unary = ('-' | '!' | '~' | '*') unary | '+' unary | postfix */
 static struct node *unary(struct parser *p)
+{
+	struct node *n;
+
+	if (p->depth >= MAX_DEPTH) {
+		error_tok(p, "expression nests too deeply (more than %d "
+			  "levels)", MAX_DEPTH);
+		return new_node(p, N_INT);
+	}
+	p->depth++;
+	n = unary_nest(p);
+	p->depth--;
+	return n;
+}
+
+static struct node *unary_nest(struct parser *p)
 {
 	struct node *n;
 

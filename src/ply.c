@@ -23,6 +23,7 @@ struct ply {
 	struct sema sema;
 
 	int generated;
+	int gen_target;		/* the $target the code was generated with */
 	struct ir *irs;		/* one per probe */
 	struct rt_prog *progs;
 	struct rt_spec spec;
@@ -83,17 +84,27 @@ int ply__compile(struct ply **out, const char *text,
 	return 0;
 }
 
-void ply__free(struct ply *p)
+static void progs_free(struct ply *p)
 {
 	size_t i;
 
-	if (!p)
-		return;
-	runtime__free(p->rt);
 	for (i = 0; i < p->spec.nprogs; i++)
 		free(p->progs[i].insns);
 	free(p->progs);
 	free(p->irs);
+	p->progs = NULL;
+	p->irs = NULL;
+	p->spec.progs = NULL;
+	p->spec.nprogs = 0;
+	p->generated = 0;
+}
+
+void ply__free(struct ply *p)
+{
+	if (!p)
+		return;
+	runtime__free(p->rt);
+	progs_free(p);
 	arena__free(p->arena);
 	free(p);
 }
@@ -137,8 +148,12 @@ int ply__generate(struct ply *p)
 	size_t i = 0;
 	int ret;
 
-	if (p->generated)
+	/* Code made before the command was spawned (by ply__dump, say) has
+	 * the wrong $target: make it again. */
+	if (p->generated && p->gen_target == p->sema.target)
 		return 0;
+	progs_free(p);
+	p->gen_target = p->sema.target;
 	p->irs = calloc(p->prog->nprobes, sizeof(*p->irs));
 	p->progs = calloc(p->prog->nprobes, sizeof(*p->progs));
 	if (!p->irs || !p->progs)
@@ -328,9 +343,9 @@ int ply__run(struct ply *p)
 	if (!ret)
 		ret = ply__loop(p);
 	if (ret) {
+		/* Nothing ran, or not all of it: no END, no maps to show.
+		 * ply__free detaches what was attached. */
 		p->failed = 1;
-		if (p->rt && p->generated)
-			runtime__finish(p->rt);
 		return 1;
 	}
 	if (ply__finish(p))

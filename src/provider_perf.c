@@ -26,15 +26,17 @@ static int interval_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
 	struct perf *pf = arena_alloc(a, sizeof(*pf));
 	char *end;
-	uint64_t n = strtoull(p->def, &end, 10);
+	uint64_t n;
 	size_t i;
 
-	if (end == p->def || !n)
+	errno = 0;
+	n = strtoull(p->def, &end, 10);
+	if (p->def[0] < '0' || p->def[0] > '9' || end == p->def || !n || errno)
 		goto bad;
 	for (i = 0; i < ARRAY_SIZE(units); i++)
 		if (!strcmp(end, units[i].suffix))
 			break;
-	if (i == ARRAY_SIZE(units))
+	if (i == ARRAY_SIZE(units) || n > UINT64_MAX / units[i].ns)
 		goto bad;
 	pf->period = n * units[i].ns;
 	pf->cpu = 0;
@@ -60,8 +62,10 @@ static int profile_resolve(struct probe *p, struct arena *a, struct diag *d)
 			goto bad;
 		s = colon + 1;
 	}
+	errno = 0;
 	pf->period = strtoull(s, &end, 10);
-	if (end == s || !pf->period || (*end && strcmp(end, "hz")))
+	if (*s < '0' || *s > '9' || end == s || !pf->period || errno ||
+	    (*end && strcmp(end, "hz")))
 		goto bad;
 	p->pdata = pf;
 	return 0;

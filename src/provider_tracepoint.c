@@ -68,7 +68,8 @@ static void decl_split(char *decl, char **base, char **name, long *alen)
 static struct type *field_type(struct arena *a, const char *base, long alen,
 			       size_t size, int is_signed)
 {
-	int is_char = strstr(base, "char") != NULL;
+	/* char arrays are strings; unsigned char ones are bytes (a MAC) */
+	int is_char = strstr(base, "char") && !strstr(base, "unsigned");
 
 	if (strchr(base, '*'))
 		return type_ptr(a, is_char ? &type_s8 : &type_void);

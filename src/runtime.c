@@ -5,6 +5,7 @@
  * when ply exits, however it exits. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,7 +45,12 @@ enum { TAG_RB, TAG_SIG, TAG_CHILD, TAG_TIMER };	/* TAG_TIMER + timer */
 struct rt_timer {
 	int fd;
 	size_t prog;
+	uint64_t skipped;	/* ticks beyond TIMER_BATCH, reported */
 };
+
+/* At most this many runs of an interval probe per wake-up of the loop, so
+ * a period shorter than a run (interval:1ns) can't starve the loop. */
+#define TIMER_BATCH 1000
 
 struct runtime {
 	struct rt_spec spec;	/* shallow copy: the arrays stay the caller's */
@@ -200,10 +206,92 @@ static void child_reap(struct runtime *rt, int options)
 }
 
 /* A child that ply no longer waits for dies with it, started or not. */
+/* The parent of pid, from /proc/pid/stat ("pid (comm) state ppid ..."),
+ * or 0. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		sscanf(p + 1, " %*c %d", &ppid);
+	fclose(f);
+	return ppid;
+}
+
+/* Kill every process below the command's shell too: a command that ply
+ * stops (exit(), Ctrl-C on ply alone, an error) goes whole. Found by
+ * walking /proc; a process is below when its parent chain reaches root. */
+static void descendants_kill(pid_t root)
+{
+	pid_t *pids = NULL, *par = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	int found = 1;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? 2 * cap : 256;
+			pid_t *np = realloc(pids, nc * sizeof(*np));
+			pid_t *npar = np ? realloc(par, nc * sizeof(*npar)) : NULL;
+
+			if (np)
+				pids = np;
+			if (!npar)
+				break;
+			par = npar;
+			cap = nc;
+		}
+		pids[n] = pid;
+		par[n++] = parent_of(pid);
+	}
+	closedir(d);
+	/* mark: par[i] = -1 once pids[i] is known to be below root */
+	while (found) {
+		found = 0;
+		for (i = 0; i < n; i++) {
+			size_t j;
+
+			if (par[i] == -1 || !par[i])
+				continue;
+			if (par[i] == root) {
+				par[i] = -1;
+				found = 1;
+				continue;
+			}
+			for (j = 0; j < n; j++)
+				if (pids[j] == par[i] && par[j] == -1) {
+					par[i] = -1;
+					found = 1;
+					break;
+				}
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (par[i] == -1)
+			kill(pids[i], SIGKILL);
+	free(pids);
+	free(par);
+}
+
 static void child_kill(struct runtime *rt)
 {
 	if (!rt->child || rt->child_done)
 		return;
+	kill(rt->child, SIGSTOP);	/* no new children while we look */
+	descendants_kill(rt->child);
 	kill(rt->child, SIGKILL);
 	child_reap(rt, 0);
 }
@@ -1330,7 +1418,6 @@ static void probes_close(struct runtime *rt)
 			closer_run(&c[k]);
 	}
 	rt->nperf = 0;
-	rt->ntimers = 0;
 }
 
 static int prog_run(struct runtime *rt, size_t i)
@@ -1395,6 +1482,7 @@ static int timer_attach(struct runtime *rt, size_t i)
 	}
 	rt->perf_fds[rt->nperf++] = fd;
 	t[rt->ntimers].fd = fd;
+	t[rt->ntimers].skipped = 0;
 	t[rt->ntimers++].prog = i;
 	return 0;
 }
@@ -1408,8 +1496,9 @@ static int timer_fire(struct runtime *rt, size_t k)
 
 	if (read(rt->timers[k].fd, &n, sizeof(n)) != sizeof(n))
 		return 0;
-	for (j = 0; j < n && !err; j++)
+	for (j = 0; j < n && j < TIMER_BATCH && !err; j++)
 		err = prog_run(rt, rt->timers[k].prog);
+	rt->timers[k].skipped += n - j;
 	return err;
 }
 
@@ -1652,6 +1741,12 @@ static void stats_report(struct runtime *rt)
 		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
 			rt->bad_events);
 	misses_report(rt);
+	for (i = 0; i < rt->ntimers; i++)
+		if (rt->timers[i].skipped)
+			fprintf(rt->err, "ply: probe '%s': %" PRIu64 " ticks "
+				"skipped (its period is shorter than a run)\n",
+				rt->spec.progs[rt->timers[i].prog].name,
+				rt->timers[i].skipped);
 }
 
 /* ---- the loop ---- */

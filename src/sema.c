@@ -269,7 +269,8 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		return type_with_fmt(s->arena, &type_s64, TF_WALLTIME);
 	case BI_STACK:
 		if (s->probe->prov->attach == RT_BEGIN ||
-		    s->probe->prov->attach == RT_END) {
+		    s->probe->prov->attach == RT_END ||
+		    s->probe->prov->attach == RT_TIMER) {
 			error(s, n->loc, "stack is not available in %s",
 			      s->probe->provider);
 			return NULL;
@@ -291,7 +292,7 @@ static const char *provider_var_hint(const char *name)
 	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9')
 		return " (arg0-arg5 are a kprobe's)";
 	if (!strcmp(name, "regs") || !strcmp(name, "caller"))
-		return " (kprobes, kretprobes, interval and profile have it)";
+		return " (kprobes, kretprobes and profile have it)";
 	return "";
 }
 
@@ -456,6 +457,12 @@ static struct type *check_binary(struct sema *s, struct node *n)
 	}
 	if (cmp || n->op == TK_ANDAND || n->op == TK_OROR)
 		return &type_s64;
+	if ((n->op == TK_SHL || n->op == TK_SHR) && n->b->kind == N_INT &&
+	    n->b->ival > 63) {
+		error(s, n->b->loc, "a shift by %lld is out of range (0 to 63)",
+		      (long long)n->b->ival);
+		return NULL;
+	}
 	return arith_type(s, n->op, a, b);
 }
 
@@ -615,9 +622,21 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 	}
 }
 
+/* A long chain (1 + 1 + ... + 1) makes a deep tree without nesting in
+ * the text; the passes after this one recurse as deep, so stop here. */
+#define MAX_EXPR_DEPTH 2000
+
 static struct type *check_expr(struct sema *s, struct node *n)
 {
+	if (s->depth >= MAX_EXPR_DEPTH) {
+		if (!s->too_deep++)
+			error(s, n->loc, "expression too deep (more than %d "
+			      "levels of operators)", MAX_EXPR_DEPTH);
+		return n->type = NULL;
+	}
+	s->depth++;
 	n->type = check_expr_kind(s, n);
+	s->depth--;
 	return n->type;
 }
 
@@ -912,7 +931,7 @@ static void infer(struct sema *s, struct program *prog)
 	struct probe *p;
 	int pass;
 
-	for (pass = 0; pass < 64; pass++) {
+	for (pass = 0; pass < 64 + 4 * (int)s->maps.n; pass++) {
 		s->changed = 0;
 		for (p = prog->probes; p; p = p->next)
 			check_probe(s, p);
@@ -946,6 +965,7 @@ int sema_program(struct sema *s, struct program *prog)
 	if (s->changed)
 		infer(s, prog);
 	s->final = 1;
+	s->too_deep = 0;
 	for (p = prog->probes; p; p = p->next)
 		check_probe(s, p);
 	for (i = 0; i < s->maps.n && s->diag->nerrors == errs; i++) {

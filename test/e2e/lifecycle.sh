@@ -55,4 +55,31 @@ run_ply $TMP/out $TMP/err -c 'sleep 0.1' 'tracepoint:syscalls/sys_enter_getppid 
 expect_rc "-c: ply ends with the command" 0
 wait_progs $before && ok "-c: no program left" || nok "-c: no program left"
 
+# When ply stops the command (here by exit()), everything the command
+# started goes too.
+run_ply $TMP/out $TMP/err -c "sleep 30 & echo \$! > $TMP/sleeper; sleep 31" \
+	'interval:300ms { exit(0); }'
+sleeper=$(cat $TMP/sleeper 2>/dev/null)
+sleep 0.2
+state=$(awk '{ print $3 }' /proc/$sleeper/stat 2>/dev/null)
+[ -n "$sleeper" ] && { [ -z "$state" ] || [ "$state" = Z ]; } &&
+	ok "the command's own children are killed" ||
+	nok "the command's own children are killed" "pid $sleeper is in state '$state'"
+
+# A program the kernel won't attach (65 programs on one tracepoint, one
+# more than it takes): ply says why, and runs neither END nor the map
+# printing, since the probes never all ran.
+prog='END { printf("END ran\n"); }'
+for i in $(seq 65); do prog="$prog tracepoint:syscalls/sys_enter_getppid { @n$i = count(); }"; done
+run_ply $TMP/out $TMP/err -c true "$prog"
+expect_rc "attach refused: exit 1" 1
+expect_grep "attach refused: says why" $TMP/err "probe 'tracepoint:syscalls/sys_enter_getppid'"
+expect_nogrep "attach refused: no END, no maps" $TMP/out 'END ran|^@n'
+
+# -S before running: the dump is made before the command exists, and the
+# program that runs still has its pid as $target.
+run_ply $TMP/out $TMP/err -S -c "exec $PLYLOAD getppid 5 0" \
+	'tracepoint:syscalls/sys_enter_getppid /pid == $target && comm == "plyload"/ { @n = count(); }'
+expect_grep "-S with \$target: the right pid" $TMP/out '^@n: 5$'
+
 finish lifecycle

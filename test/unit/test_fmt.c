@@ -671,9 +671,10 @@ static void test_hist_time(void)
 	struct type *t = hist_type(TF_TIME);
 	struct type *te = type_array(ar, type_with_fmt(ar, &type_u64, TF_TIME),
 				     QUANTIZE_BUCKETS);
+	/* bounds are 2^k ns, written in decimal units to three digits */
 	const char *want =
-		"\n\t[ 1us,  2us)         8 ┤████████████████████████████████│"
-		"\n\t[ 2us,  4us)         2 ┤████████                        │";
+		"\n\t[1.02us, 2.05us)         8 ┤████████████████████████████████│"
+		"\n\t[2.05us, 4.10us)         2 ┤████████                        │";
 
 	b[12] = 8;
 	b[13] = 2;
@@ -681,17 +682,17 @@ static void test_hist_time(void)
 	CHECK_STR(hist_text(te, b), want);	/* TF_TIME on the element */
 	CHECK_STR(value_text(t, b), want);	/* value_print of the array */
 
-	/* labels wider than 4 widen both bounds */
 	b[10] = 4;	/* [256ns, 512ns) */
-	b[40] = 1;	/* [256s, 512s) */
+	b[40] = 1;	/* [2^38ns, 2^39ns) */
 	CHECK(strstr(hist_text(t, b),
-		     "\n\t[256ns, 512ns)         4 ┤████████████████                │"
-		     "\n\t[512ns,   1us)         0 ┤"));
+		     "\n\t[ 256ns,  512ns)         4 ┤████████████████                │"
+		     "\n\t[ 512ns, 1.02us)         0 ┤"));
 	CHECK(strstr(hist_text(t, b),
-		     "\n\t[ 256s,  512s)         1 ┤████                            │"));
-	b[65] = 1;	/* [2^63ns, 2^64ns): seconds stay seconds */
+		     "\n\t[  275s,   550s)         1 ┤████                            │"));
+	b[65] = 1;	/* [2^63ns, 2^64ns): seconds stay seconds, and the
+			 * top bound is 2^64, not an overflow */
 	CHECK(strstr(hist_text(t, b),
-		     "[ 8589934592s, 17179869184s)"));
+		     "[ 9223372037s, 18446744074s)"));
 }
 
 static void test_map_quantize(void)
