@@ -293,17 +293,26 @@ static int jmp_code(int op, int sgn)
 	unreachable();
 }
 
+/* A zeroed stack copy of string n, 8-aligned; returns its offset. */
+static int str_buf(struct gen *g, struct node *n)
+{
+	size_t size = ALIGN_UP(n->type->size, 8);
+	int off = ir_stack(g->ir, size);
+
+	ir_zero(g->ir, off, size);
+	gen_into(g, n, off, n->type);
+	return off;
+}
+
 /* "abc" == s: compares the literal's bytes and its NUL. */
 static int gen_streq(struct gen *g, struct node *n)
 {
 	struct node *lit = n->a->kind == N_STR ? n->a : n->b;
 	struct node *s = lit == n->a ? n->b : n->a;
-	int buf = ir_stack(g->ir, ALIGN_UP(s->type->size, 8));
+	int buf = str_buf(g, s);
 	int r = ir_vreg(g->ir), differ = ir_label(g->ir), done = ir_label(g->ir);
 	size_t i, len = lit->slen + 1;
 
-	ir_zero(g->ir, buf, ALIGN_UP(s->type->size, 8));
-	gen_into(g, s, buf, s->type);
 	ir_mov(g->ir, r, ir_imm(n->op == TK_EQ ? 0 : 1));
 	if (len > s->type->len)
 		goto out;	/* the literal cannot fit: never equal */
@@ -321,17 +330,6 @@ out:
 	ir_place(g->ir, differ);
 	ir_place(g->ir, done);
 	return r;
-}
-
-/* A zeroed stack copy of string n, 8-aligned; returns its offset. */
-static int str_buf(struct gen *g, struct node *n)
-{
-	size_t size = ALIGN_UP(n->type->size, 8);
-	int off = ir_stack(g->ir, size);
-
-	ir_zero(g->ir, off, size);
-	gen_into(g, n, off, n->type);
-	return off;
 }
 
 /* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C. Unrolled:

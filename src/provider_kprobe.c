@@ -46,12 +46,11 @@ static int cmp_sym_addr(const void *a, const void *b)
 }
 
 /* The names ftrace can trace, sorted; NULL when the list is unavailable. */
-static char **traceable_names(size_t *n)
+static char **traceable_names(size_t *n, struct arena *a)
 {
 	const char *root = tracefs_path();
 	VEC(char *) v = { 0 };
-	char path[512], line[512], name[256], **names;
-	struct arena *a;
+	char path[512], line[512], name[256];
 	FILE *fp;
 
 	*n = 0;
@@ -61,23 +60,14 @@ static char **traceable_names(size_t *n)
 	fp = fopen(path, "r");
 	if (!fp)
 		return NULL;
-	a = arena__new();
 	while (fgets(line, sizeof(line), fp))
-		if (sscanf(line, "%255s", name) == 1) {
-			char *d = strdup(name);
-
-			if (d)
-				vec_push(a, &v, d);
-		}
+		if (sscanf(line, "%255s", name) == 1)
+			vec_push(a, &v, arena_strdup(a, name));
 	fclose(fp);
+	if (v.n)
+		qsort(v.v, v.n, sizeof(*v.v), cmp_str);
 	*n = v.n;
-	names = malloc((v.n ? v.n : 1) * sizeof(*names));
-	if (names) {
-		memcpy(names, v.v, v.n * sizeof(*names));
-		qsort(names, v.n, sizeof(*names), cmp_str);
-	}
-	arena__free(a);
-	return names;
+	return v.n ? v.v : NULL;
 }
 
 /* Every text symbol of /proc/kallsyms. */
@@ -117,7 +107,7 @@ static int glob_expand(struct probe *p, struct kp *kp, const char *pat,
 	struct arena *tmp = arena__new();
 	size_t nsyms, nnames, i, nok = 0, nmatch = 0;
 	struct sym *syms = text_symbols(&nsyms, tmp);
-	char **names = traceable_names(&nnames);
+	char **names = traceable_names(&nnames, tmp);
 	uint64_t *ok = calloc(nsyms + 1, sizeof(*ok));
 	struct sym *match = calloc(nsyms + 1, sizeof(*match));
 	int err = 0;
@@ -151,10 +141,6 @@ static int glob_expand(struct probe *p, struct kp *kp, const char *pat,
 		err = -ENOENT;
 	}
 out:
-	if (names)
-		for (i = 0; i < nnames; i++)
-			free(names[i]);
-	free(names);
 	free(ok);
 	free(match);
 	arena__free(tmp);

@@ -816,6 +816,16 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 	learn_value(s, n->a, m, t);
 }
 
+/* count(), sum() or quantize(): only aggregations take them. */
+static int is_agg_call(const struct node *n)
+{
+	const struct builtin *bi = n->kind == N_CALL ?
+		builtin_find(n->name, 1) : NULL;
+
+	return bi && (bi->id == BI_COUNT || bi->id == BI_SUM ||
+		      bi->id == BI_QUANTIZE);
+}
+
 static void check_assign(struct sema *s, struct node *n)
 {
 	struct node *lhs = n->a;
@@ -829,9 +839,7 @@ static void check_assign(struct sema *s, struct node *n)
 		check_agg_assign(s, n, m);
 		return;
 	}
-	if (n->b->kind == N_CALL && (!strcmp(n->b->name, "count") ||
-				     !strcmp(n->b->name, "sum") ||
-				     !strcmp(n->b->name, "quantize"))) {
+	if (is_agg_call(n->b)) {
 		error(s, n->b->loc, "%s() can only be assigned to an "
 		      "aggregation, whose name starts with '@' (@%s)",
 		      n->b->name, lhs->name);
