@@ -1,0 +1,235 @@
+/* events: ring-buffer records decoded by their site and printed, exit(),
+ * print(@map) and clear(@map) in event order; losses reported. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "fmt.h"
+#include "rt.h"
+
+/* ---- events ---- */
+
+/* Warn once; the rest are counted and reported at the end. */
+static void event_bad(struct runtime *rt, uint64_t id, size_t size, int known)
+{
+	if (rt->bad_events++)
+		return;
+	fflush(rt->out);
+	fprintf(rt->err, known ?
+		"ply: warning: event of site %" PRIu64 " is too short "
+		"(%zu bytes), ignored\n" :
+		"ply: warning: event with unknown site id %" PRIu64 " "
+		"(%zu bytes) ignored\n", id, size);
+}
+
+static void event_print(struct runtime *rt, const struct evsite *site,
+			const char *rec)
+{
+	const struct type *t = site->rec;
+	size_t i;
+
+	for (i = 1; i < t->nfields; i++) {
+		if (i > 1)
+			fputs(", ", rt->out);
+		value_print(rt->out, t->fields[i].type, rec + t->fields[i].offset);
+	}
+	fputc('\n', rt->out);
+}
+
+static void event_exit(struct runtime *rt, const struct evsite *site,
+		       const char *rec)
+{
+	const struct type *t = site->rec;
+	int64_t code = 0;
+
+	if (t && t->nfields > 1)
+		memcpy(&code, rec + t->fields[1].offset, sizeof(code));
+	if (!rt->have_exit) {
+		rt->have_exit = 1;
+		rt->exit_code = code;
+	}
+	rt->stop = 1;
+}
+
+
+/* print(@map) and clear(@map), in order with the other events; done here
+ * even when a handler takes the other events. */
+static void event_map(struct runtime *rt, const struct evsite *site)
+{
+	size_t i = (size_t)site->map;
+	int err;
+
+	if (site->map < 0 || i >= rt->spec.nmaps || rt->map_fds[i] < 0) {
+		fflush(rt->out);
+		fprintf(rt->err, "ply: warning: event of site %d names map %d, "
+			"which does not exist\n", site->id, site->map);
+		return;
+	}
+	err = site->kind == EV_PRINTMAP ? map_show(rt, i) : map_clear(rt, i);
+	if (err)
+		rt->failed = 1;
+}
+
+/* The bytes an event of site must have: its record, or for print(@map)
+ * and clear(@map), which may have none, the id. */
+static size_t site_size(const struct evsite *site)
+{
+	if (site->rec)
+		return site->rec->size;
+	if (site->kind == EV_PRINTMAP || site->kind == EV_CLEAR)
+		return sizeof(uint64_t);
+	return SIZE_MAX;
+}
+
+static void event_handle(struct runtime *rt, const char *rec, size_t size)
+{
+	const struct evsite *site;
+	uint64_t id;
+
+	if (size < sizeof(id)) {
+		event_bad(rt, 0, size, 1);
+		return;
+	}
+	memcpy(&id, rec, sizeof(id));
+	site = id < rt->spec.nsites ? rt->spec.sites[id] : NULL;
+	if (!site || size < site_size(site)) {
+		event_bad(rt, id, size, site != NULL);
+		return;
+	}
+	if (site->kind == EV_EXIT)
+		event_exit(rt, site, rec);
+	else if (site->kind == EV_PRINTMAP || site->kind == EV_CLEAR)
+		event_map(rt, site);
+	else if (rt->handler)
+		rt->handler(site, rec, size, rt->handler_ctx);
+	else if (site->kind == EV_PRINTF)
+		fmt_printf(rt->out, site->fmt, site->rec->fields + 1,
+			   site->rec->nfields ? site->rec->nfields - 1 : 0, rec);
+	else
+		event_print(rt, site, rec);
+}
+
+int event_cb(void *ctx, void *data, size_t size)
+{
+	event_handle(ctx, data, size);
+	return 0;
+}
+
+int events_consume(struct runtime *rt)
+{
+	int n;
+
+	if (!rt->rb)
+		return 0;
+	n = ring_buffer__consume(rt->rb);
+
+	fflush(rt->out);
+	if (n < 0) {
+		fprintf(rt->err, "ply: failed to read events: %s\n",
+			strerror(-n));
+		return n;
+	}
+	return 0;
+}
+
+/* ---- stats ---- */
+
+static uint64_t stat_read(struct runtime *rt, uint32_t key)
+{
+	uint64_t sum = 0;
+	int cpu;
+
+	if (rt->stats_fd < 0 ||
+	    bpf_map_lookup_elem(rt->stats_fd, &key, rt->cpu_buf))
+		return 0;
+	for (cpu = 0; cpu < rt->ncpus; cpu++)
+		sum += rt->cpu_buf[cpu];
+	return sum;
+}
+
+/* Returns 1 if events were lost since the last report. */
+int stats_report_lost(struct runtime *rt)
+{
+	uint64_t lost = stat_read(rt, STAT_LOST);
+
+	if (lost <= rt->lost_reported)
+		return 0;
+	fflush(rt->out);
+	fprintf(rt->err, "ply: %" PRIu64 " events lost (ring buffer full)\n",
+		lost - rt->lost_reported);
+	rt->lost_reported = lost;
+	return 1;
+}
+
+/* The kernel does not run a tracing program that fires while another BPF
+ * program runs on the same CPU (it would recurse); it counts each time. */
+static void misses_report(struct runtime *rt)
+{
+	struct bpf_prog_info info;
+	__u32 len;
+	size_t i;
+
+	for (i = 0; rt->prog_fds && i < rt->spec.nprogs; i++) {
+		if (rt->prog_fds[i] < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(rt->prog_fds[i], &info, &len) ||
+		    !info.recursion_misses)
+			continue;
+		fprintf(rt->err, "ply: probe '%s': %llu runs missed (the "
+			"kernel skips a probe that fires while another BPF "
+			"program runs on the same CPU)\n", rt->spec.progs[i].name,
+			(unsigned long long)info.recursion_misses);
+	}
+}
+
+void stats_report(struct runtime *rt)
+{
+	const struct mapsym *m;
+	uint64_t dropped;
+	size_t i;
+
+	stats_report_lost(rt);
+	for (i = 0; i < rt->spec.nmaps; i++) {
+		dropped = stat_read(rt, STAT_MAP_FULL + i);
+		if (!dropped)
+			continue;
+		m = rt->spec.maps[i];
+		fprintf(rt->err, "ply: map %s is full: %" PRIu64 " updates "
+			"dropped (max_entries %" PRIu32 ")\n", m->name, dropped,
+			map_entries(rt, m));
+	}
+	if (rt->bad_events > 1)
+		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
+			rt->bad_events);
+	misses_report(rt);
+	for (i = 0; i < rt->ntimers; i++)
+		if (rt->timers[i].skipped)
+			fprintf(rt->err, "ply: probe '%s': %" PRIu64 " ticks "
+				"skipped (its period is shorter than a run)\n",
+				rt->spec.progs[rt->timers[i].prog].name,
+				rt->timers[i].skipped);
+}
+
+
+int events_drain(struct runtime *rt)
+{
+	int n, rounds;
+
+	/* a program still running on another CPU may commit late */
+	for (rounds = 0; rounds < 8; rounds++) {
+		n = ring_buffer__consume(rt->rb);
+		if (n <= 0)
+			break;
+	}
+	fflush(rt->out);
+	if (n < 0)
+		fprintf(rt->err, "ply: failed to read events: %s\n",
+			strerror(-n));
+	return n < 0 ? n : 0;
+}
+

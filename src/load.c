@@ -1,0 +1,242 @@
+/* load: map indices patched to fds, programs loaded; a refusal explained
+ * in words from the verifier's log. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+
+
+#include <bpf/bpf.h>
+
+#include "fmt.h"
+#include "rt.h"
+
+/* ---- programs ---- */
+
+/* "tracepoint:sched/sched_switch" -> "sched_switch" */
+static void prog_name(char dst[BPF_OBJ_NAME_LEN], const char *name)
+{
+	const char *p = name ? name : "ply";
+	const char *s;
+
+	if ((s = strrchr(p, ':')))
+		p = s + 1;
+	if ((s = strrchr(p, '/')))
+		p = s + 1;
+	obj_name(dst, "", p);
+}
+
+static int map_fd_of(const struct runtime *rt, int32_t idx)
+{
+	if (idx == MAP_IDX_RINGBUF)
+		return rt->rb_fd;
+	if (idx == MAP_IDX_STATS)
+		return rt->stats_fd;
+	if (idx == MAP_IDX_ZERO)
+		return rt->zero_fd;
+	if (idx == MAP_IDX_STACK)
+		return rt->stack_fd;
+	if (idx >= 0 && (size_t)idx < rt->spec.nmaps)
+		return rt->map_fds[idx];
+	return -1;
+}
+
+/* A copy of the program with map indices replaced by map fds. */
+static int prog_patch(struct runtime *rt, const struct rt_prog *p,
+		      struct bpf_insn **out)
+{
+	struct bpf_insn *insns = malloc(p->ninsns * sizeof(*insns) + 1);
+	size_t i;
+	int fd;
+
+	if (!insns)
+		return -ENOMEM;
+	memcpy(insns, p->insns, p->ninsns * sizeof(*insns));
+	for (i = 0; i < p->ninsns; i++) {
+		if (insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
+			fd = map_fd_of(rt, insns[i].imm);
+			if (insns[i].imm == MAP_IDX_STACK && fd < 0) {
+				fprintf(rt->err, "ply: probe '%s': uses stacks, "
+					"but there is no stack map (stack depth "
+					"0)\n", p->name);
+				free(insns);
+				return -EINVAL;
+			}
+			if (fd < 0 || i + 1 >= p->ninsns) {
+				fprintf(rt->err, "ply: probe '%s': instruction %zu "
+					"refers to map %d, which does not exist\n",
+					p->name, i, insns[i].imm);
+				free(insns);
+				return -EINVAL;
+			}
+			insns[i].imm = fd;
+		}
+		i++;	/* the second half of the 16-byte load */
+	}
+	*out = insns;
+	return 0;
+}
+
+int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Lines of the verifier log that only summarise or trace state. */
+static int vlog_line_is_noise(const char *l)
+{
+	static const char *const noise[] = {
+		"processed ", "verification time", "stack depth",
+		"max_states_per_insn", "mark_precise", "-- END", "func#",
+		"from ", "last_idx", "parent ", "regs=", "Live regs",
+	};
+	size_t i;
+
+	if (!*l || *l == ';' || isdigit((unsigned char)*l))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(noise); i++)
+		if (starts_with(l, noise[i]))
+			return 1;
+	return 0;
+}
+
+/* The last meaningful line of the log, cut out in place. */
+static const char *vlog_last(char *log)
+{
+	char *end = log + strlen(log), *start;
+
+	while (end > log) {
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			end--;
+		*end = '\0';
+		start = end;
+		while (start > log && start[-1] != '\n')
+			start--;
+		if (!vlog_line_is_noise(start))
+			return start;
+		end = start;
+	}
+	return NULL;
+}
+
+struct vlog_hint {
+	const char *match, *words;
+};
+
+static const struct vlog_hint vlog_hints[] = {
+	{ "R0 !read_ok", "the program ends without setting its return value" },
+	{ "!read_ok", "a register is read before anything was written to it" },
+	{ "invalid indirect read from stack",
+	  "a helper is given stack memory that was never written" },
+	{ "invalid read from stack", "stack memory is read before it is written" },
+	{ "invalid mem access 'scalar'", "a plain number is used as a pointer" },
+	{ "invalid mem access 'map_value_or_null'",
+	  "a map value is used without checking that the lookup found it" },
+	{ "invalid mem access", "an invalid memory access" },
+	{ "invalid access to map value", "a map value is accessed out of its bounds" },
+	{ "invalid bpf_context access", "the probe's context is accessed out of bounds" },
+	{ "unreachable insn", "the program has unreachable instructions" },
+	{ "back-edge", "the program has a loop" },
+	{ "infinite loop", "the program has a loop that may not end" },
+	{ "unknown func", "the program calls a helper this probe type may not use" },
+	{ "program is too large", "the program is too large" },
+	{ "jump out of range", "a jump leaves the program" },
+	{ "misaligned", "a misaligned memory access" },
+	{ "last insn is not an exit", "the program does not end with an exit" },
+	{ "invalid zero-sized read", "a helper is given a map it cannot use" },
+	{ "min value is negative", "an index may be negative" },
+};
+
+static const char *vlog_words(const char *line)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(vlog_hints); i++)
+		if (strstr(line, vlog_hints[i].match))
+			return vlog_hints[i].words;
+	return NULL;
+}
+
+static void prog_refused(struct runtime *rt, const struct rt_prog *p, int err,
+			 char *log)
+{
+	const char *last, *words;
+
+	fprintf(rt->err, "ply: probe '%s': the kernel refused the program: %s\n",
+		p->name, strerror(-err));
+	if (!log || !*log)
+		return;
+	if (rt->debug)
+		fprintf(rt->err, "ply: probe '%s': verifier log:\n%s\n",
+			p->name, log);
+	last = vlog_last(log);
+	if (!last)
+		return;
+	words = vlog_words(last);
+	if (words)
+		fprintf(rt->err, "ply: probe '%s': %s (verifier: %s)\n",
+			p->name, words, last);
+	else
+		fprintf(rt->err, "ply: probe '%s': verifier: %s\n",
+			p->name, last);
+}
+
+/* Load once without a log; on refusal load again with one to explain. */
+static int prog_load_one(struct runtime *rt, size_t i)
+{
+	const struct rt_prog *p = &rt->spec.progs[i];
+	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	struct bpf_insn *insns = NULL;
+	char name[BPF_OBJ_NAME_LEN];
+	char *log = NULL;
+	int fd, err;
+
+	err = prog_patch(rt, p, &insns);
+	if (err)
+		return err;
+	prog_name(name, p->name);
+	fd = bpf_prog_load(p->type, name, "GPL", insns, p->ninsns, &opts);
+	if (fd < 0) {
+		err = fd;
+		log = calloc(1, VLOG_SIZE);
+		if (log) {
+			opts.log_buf = log;
+			opts.log_size = VLOG_SIZE;
+			opts.log_level = 1;
+			fd = bpf_prog_load(p->type, name, "GPL", insns,
+					   p->ninsns, &opts);
+		}
+	}
+	if (fd < 0) {
+		prog_refused(rt, p, err, log);
+		goto cleanup;
+	}
+	err = 0;
+	rt->prog_fds[i] = fd;
+	if (rt->debug)
+		fprintf(rt->err, "ply: probe '%s': loaded, %zu instructions\n",
+			p->name, p->ninsns);
+cleanup:
+	free(insns);
+	free(log);
+	return err;
+}
+
+int runtime__load(struct runtime *rt)
+{
+	size_t i;
+	int err;
+
+	if (rt->prog_fds)
+		return -EBUSY;
+	rt->prog_fds = fds_new(rt->spec.nprogs);
+	err = rt->prog_fds ? maps_create(rt) : -ENOMEM;
+	for (i = 0; !err && i < rt->spec.nprogs; i++)
+		err = prog_load_one(rt, i);
+	if (err)
+		rt->failed = 1;
+	return err;
+}
+

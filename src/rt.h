@@ -1,0 +1,115 @@
+/* rt: what the parts of the runtime share (runtime.c, child.c, maps.c,
+ * load.c, perf.c, events.c, loop.c): struct runtime and the functions one
+ * part calls in another. Private to them; runtime.h is the interface. */
+#ifndef PLY_RT_H
+#define PLY_RT_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "runtime.h"
+
+#define MAP_DEFAULT_ENTRIES	4096
+#define VLOG_SIZE		(4u << 20)
+#define KPROBE_PMU		"/sys/bus/event_source/devices/kprobe"
+#define CPUS_ONLINE		"/sys/devices/system/cpu/online"
+
+enum { TAG_RB, TAG_SIG, TAG_CHILD, TAG_TIMER };	/* TAG_TIMER + timer */
+
+/* An interval probe: its timerfd (also in perf_fds, so it is closed with
+ * the probes) and its program. */
+struct rt_timer {
+	int fd;
+	size_t prog;
+	uint64_t skipped;	/* ticks beyond TIMER_BATCH, reported */
+};
+
+/* At most this many runs of an interval probe per wake-up of the loop, so
+ * a period shorter than a run (interval:1ns) can't starve the loop. */
+#define TIMER_BATCH 1000
+
+struct runtime {
+	struct rt_spec spec;	/* shallow copy: the arrays stay the caller's */
+	FILE *out, *err;
+	int debug, keep_going;
+	rt_event_fn handler;
+	void *handler_ctx;
+
+	int ncpus;
+	uint64_t *cpu_buf;	/* one u64 per possible CPU, for the stats */
+	const char *tracefs;
+
+	int rb_fd, stats_fd;
+	int zero_fd;		/* MAP_IDX_ZERO, if a program uses it */
+	int stack_fd;		/* MAP_IDX_STACK, if spec.stack_depth */
+	uint64_t *stack_buf;	/* spec.stack_depth frames */
+	int *map_fds;		/* spec.nmaps */
+	int *prog_fds;		/* spec.nprogs, from runtime__load on */
+	int *perf_fds;		/* every attached perf event, any program */
+	size_t nperf, perf_cap;
+	struct rt_timer *timers;
+	size_t ntimers;
+	int kprobe_type;	/* the kprobe PMU, -1 until read */
+	int kprobe_retbit;	/* its retprobe config bit, -1 if none */
+	struct ring_buffer *rb;
+
+	pid_t child;		/* 0 when there is no -c command */
+	int child_pidfd;
+	int child_go;		/* write end of the go pipe until released */
+	int child_done;		/* reaped */
+
+	int sig_fd;
+	sigset_t old_mask;
+	int mask_saved;
+
+	int stop, have_exit, failed;
+	int64_t exit_code;
+	uint64_t lost_reported;
+	uint64_t bad_events;
+};
+
+/* runtime.c */
+void close_fd(int *fd);
+int *fds_new(size_t n);
+void fds_close(int *fds, size_t n);
+long sysctl_long(const char *path);
+int file_line(const char *path, char *buf, int size);
+int prog_run(struct runtime *rt, size_t i);
+
+/* child.c */
+void child_reap(struct runtime *rt, int options);
+void child_kill(struct runtime *rt);
+
+/* maps.c */
+size_t map_ksize(const struct mapsym *m);
+uint32_t default_entries(const struct runtime *rt);
+uint32_t map_entries(const struct runtime *rt, const struct mapsym *m);
+void obj_name(char dst[BPF_OBJ_NAME_LEN], const char *prefix,
+	      const char *name);
+int maps_create(struct runtime *rt);
+int map_show(struct runtime *rt, size_t i);
+int map_clear(struct runtime *rt, size_t i);
+
+/* load.c */
+int starts_with(const char *s, const char *prefix);
+
+/* perf.c */
+int probes_reserve(struct runtime *rt, const struct rt_prog *p, size_t n);
+void probes_close(struct runtime *rt);
+int tp_attach(struct runtime *rt, size_t i);
+int kprobe_attach(struct runtime *rt, size_t i);
+int perf_attach(struct runtime *rt, size_t i);
+
+/* events.c */
+int event_cb(void *ctx, void *data, size_t size);
+int events_consume(struct runtime *rt);
+int events_drain(struct runtime *rt);
+int stats_report_lost(struct runtime *rt);
+void stats_report(struct runtime *rt);
+
+/* loop.c */
+int sig_block(struct runtime *rt);
+void sig_restore(struct runtime *rt);
+int timer_attach(struct runtime *rt, size_t i);
+
+#endif
