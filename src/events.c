@@ -68,7 +68,10 @@ static void event_map(struct runtime *rt, const struct evsite *site)
 			"which does not exist\n", site->id, site->map);
 		return;
 	}
-	err = site->kind == EV_PRINTMAP ? map_show(rt, i) : map_clear(rt, i);
+	if (site->kind == EV_PRINTMAP)
+		err = site->take ? map_take_whole(rt, i) : map_show(rt, i);
+	else
+		err = site->take ? 0 : map_clear(rt, i);
 	if (err)
 		rt->failed = 1;
 }

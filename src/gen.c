@@ -46,12 +46,31 @@ static int call(struct gen *g, int helper, int nargs, ...)
 	return in.d.v;
 }
 
-static int map_reg(struct gen *g, int index)
+static int map_fd_reg(struct gen *g, int index)
 {
 	int v = ir_vreg(g->ir);
 
 	ir_ldmap(g->ir, v, index);
 	return v;
+}
+
+/* A register holding map index. A map that print(@m); clear(@m); takes
+ * whole is the one in slot 0 of its map of maps at this moment. */
+static int map_reg(struct gen *g, int index)
+{
+	int key, p, ok;
+
+	if (index < 0 || !g->s->maps.v[index]->swap)
+		return map_fd_reg(g, index);
+	key = ir_stack(g->ir, 8);
+	ok = ir_label(g->ir);
+	ir_st(g->ir, 8, ir_fp(), key, 0);
+	p = call(g, BPF_FUNC_map_lookup_elem, 2,
+		 A_V(map_fd_reg(g, MAP_IDX_OUTER(index))), A_FP(key));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), ok);
+	ir_ret(g->ir, ir_imm(0));	/* never: ply keeps the slot filled */
+	ir_place(g->ir, ok);
+	return p;
 }
 
 /* stats[idx] += 1: how losses are counted instead of being silent. */

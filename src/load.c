@@ -38,6 +38,9 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 		return rt->stack_fd;
 	if (idx >= 0 && (size_t)idx < rt->spec.nmaps)
 		return rt->map_fds[idx];
+	idx = MAP_IDX_OUTER_OF(idx);
+	if (idx >= 0 && (size_t)idx < rt->spec.nmaps && rt->outer_fds)
+		return rt->outer_fds[idx];
 	return -1;
 }
 

@@ -55,12 +55,61 @@ uint32_t map_entries(const struct runtime *rt, const struct mapsym *m)
 	return m->max_entries ? m->max_entries : default_entries(rt);
 }
 
-static int map_create_one(struct runtime *rt, size_t i)
+static int map_create_fd(struct runtime *rt, const struct mapsym *m)
 {
-	const struct mapsym *m = rt->spec.maps[i];
 	enum bpf_map_type type = m->is_agg ? BPF_MAP_TYPE_PERCPU_HASH :
 					     BPF_MAP_TYPE_HASH;
 	char name[BPF_OBJ_NAME_LEN];
+	int fd;
+
+	map_name(name, m->name);
+	fd = bpf_map_create(type, name, map_ksize(m), m->vtype->size,
+			    map_entries(rt, m), NULL);
+	if (fd < 0)
+		fprintf(rt->err, "ply: map %s: failed to create: %s\n",
+			m->name, strerror(-fd));
+	return fd;
+}
+
+/* A map that print(@m); clear(@m); takes whole: two copies, and a map of
+ * maps of one slot holding the one the programs update. */
+static int map_create_swap(struct runtime *rt, size_t i)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .inner_map_fd = rt->map_fds[i]);
+	const struct mapsym *m = rt->spec.maps[i];
+	char name[BPF_OBJ_NAME_LEN];
+	uint32_t zero = 0;
+	int fd, err;
+
+	if (!rt->outer_fds)
+		rt->outer_fds = fds_new(rt->spec.nmaps);
+	if (!rt->spare_fds)
+		rt->spare_fds = fds_new(rt->spec.nmaps);
+	if (!rt->outer_fds || !rt->spare_fds)
+		return -ENOMEM;
+	fd = map_create_fd(rt, m);
+	if (fd < 0)
+		return fd;
+	rt->spare_fds[i] = fd;
+	obj_name(name, "ply_mm_", m->name[0] == '@' ? m->name + 1 : m->name);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, name, sizeof(zero),
+			    sizeof(uint32_t), 1, &opts);
+	if (fd < 0) {
+		fprintf(rt->err, "ply: map %s: failed to create its map of maps: "
+			"%s\n", m->name, strerror(-fd));
+		return fd;
+	}
+	rt->outer_fds[i] = fd;
+	err = bpf_map_update_elem(fd, &zero, &rt->map_fds[i], BPF_ANY);
+	if (err)
+		fprintf(rt->err, "ply: map %s: failed to fill its map of maps: "
+			"%s\n", m->name, strerror(-err));
+	return err;
+}
+
+static int map_create_one(struct runtime *rt, size_t i)
+{
+	const struct mapsym *m = rt->spec.maps[i];
 	int fd;
 
 	if (!m->vtype || !m->vtype->size || !map_ksize(m)) {
@@ -68,16 +117,11 @@ static int map_create_one(struct runtime *rt, size_t i)
 			m->name);
 		return -EINVAL;
 	}
-	map_name(name, m->name);
-	fd = bpf_map_create(type, name, map_ksize(m), m->vtype->size,
-			    map_entries(rt, m), NULL);
-	if (fd < 0) {
-		fprintf(rt->err, "ply: map %s: failed to create: %s\n",
-			m->name, strerror(-fd));
+	fd = map_create_fd(rt, m);
+	if (fd < 0)
 		return fd;
-	}
 	rt->map_fds[i] = fd;
-	return 0;
+	return m->swap ? map_create_swap(rt, i) : 0;
 }
 
 static size_t ringbuf_size(size_t want)
@@ -461,6 +505,38 @@ int map_show(struct runtime *rt, size_t i)
 	free(keys);
 	free(vals);
 	return 0;
+}
+
+/* print(@m); clear(@m); without losing an update in between: put the empty
+ * copy in the programs' slot, then print and clear the old one. Updating a
+ * map of maps from user space returns only once every program that may
+ * still hold the old map has finished (the kernel waits for an RCU grace
+ * period), so nothing is added to it after it was read. */
+int map_take_whole(struct runtime *rt, size_t i)
+{
+	const struct mapsym *m = rt->spec.maps[i];
+	uint32_t zero = 0;
+	int err, fd;
+
+	if (!m->swap || !rt->outer_fds || rt->outer_fds[i] < 0) {
+		err = map_show(rt, i);
+		return err ? err : map_clear(rt, i);
+	}
+	err = bpf_map_update_elem(rt->outer_fds[i], &zero, &rt->spare_fds[i],
+				  BPF_ANY);
+	if (err) {
+		fprintf(rt->err, "ply: map %s: failed to swap in its empty "
+			"copy: %s\n", m->name, strerror(-err));
+		return err;
+	}
+	/* map_fds[i] is the old one until it is printed and cleared */
+	err = map_show(rt, i);
+	if (!err)
+		err = map_clear(rt, i);
+	fd = rt->map_fds[i];
+	rt->map_fds[i] = rt->spare_fds[i];
+	rt->spare_fds[i] = fd;
+	return err;
 }
 
 /* Delete every key. The next key is found before the current one is

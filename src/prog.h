@@ -28,6 +28,11 @@ struct mapsym {
 	struct loc aloc;	/* where its aggregating function is first
 				 * seen */
 	int index;		/* position in the program's map table */
+	int swap;		/* `print(@m); clear(@m);` takes it whole:
+				 * programs reach it through a one-slot map
+				 * of maps, so ply can swap in an empty copy
+				 * and read the old one once no program
+				 * holds it (see maps.c) */
 	uint32_t max_entries;
 	struct mapsym *next;
 };
@@ -54,6 +59,9 @@ struct evsite {
 	struct type *rec;
 	struct loc loc;
 	int map;		/* EV_PRINTMAP, EV_CLEAR: the map's index */
+	int take;		/* `print(@m); clear(@m);`: the print takes
+				 * the map whole (mapsym.swap), the clear
+				 * has nothing left to do */
 	struct evsite *next;
 };
 

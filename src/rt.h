@@ -44,6 +44,8 @@ struct runtime {
 	int stack_fd;		/* MAP_IDX_STACK, if spec.stack_depth */
 	uint64_t *stack_buf;	/* spec.stack_depth frames */
 	int *map_fds;		/* spec.nmaps */
+	int *outer_fds;		/* spec.nmaps: map i's map of maps, if swap */
+	int *spare_fds;		/* spec.nmaps: map i's empty copy, if swap */
 	int *prog_fds;		/* spec.nprogs, from runtime__load on */
 	int *perf_fds;		/* every attached perf event, any program */
 	size_t nperf, perf_cap;
@@ -89,6 +91,7 @@ void obj_name(char dst[BPF_OBJ_NAME_LEN], const char *prefix,
 int maps_create(struct runtime *rt);
 int map_show(struct runtime *rt, size_t i);
 int map_clear(struct runtime *rt, size_t i);
+int map_take_whole(struct runtime *rt, size_t i);
 
 /* load.c */
 int starts_with(const char *s, const char *prefix);

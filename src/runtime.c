@@ -244,6 +244,8 @@ void runtime__free(struct runtime *rt)
 	ring_buffer__free(rt->rb);
 	fds_close(rt->prog_fds, rt->spec.nprogs);
 	fds_close(rt->map_fds, rt->spec.nmaps);
+	fds_close(rt->outer_fds, rt->spec.nmaps);
+	fds_close(rt->spare_fds, rt->spec.nmaps);
 	close_fd(&rt->rb_fd);
 	close_fd(&rt->stats_fd);
 	close_fd(&rt->zero_fd);
@@ -257,6 +259,8 @@ void runtime__free(struct runtime *rt)
 	close_fd(&rt->child_pidfd);
 	free(rt->cpu_buf);
 	free(rt->map_fds);
+	free(rt->outer_fds);
+	free(rt->spare_fds);
 	free(rt->prog_fds);
 	free(rt->perf_fds);
 	free(rt->timers);

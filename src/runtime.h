@@ -31,6 +31,11 @@
 #define MAP_IDX_STACK	(-4)	/* STACK_TRACE map: stack ids to kernel
 				 * stacks (spec->stack_depth frames) */
 
+/* The one-slot map of maps through which programs reach map i when
+ * mapsym.swap is set. */
+#define MAP_IDX_OUTER(i)	(-1000 - (i))
+#define MAP_IDX_OUTER_OF(idx)	(-1000 - (idx))
+
 /* Counters in the stats map: key STAT_LOST counts events that did not fit
  * in the ring buffer; key STAT_MAP_FULL + i counts updates of map i that
  * failed (map full). */

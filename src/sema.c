@@ -853,6 +853,35 @@ static void check_assign(struct sema *s, struct node *n)
 	learn_value(s, lhs, m, t);
 }
 
+/* The event site of statement n if it is print(@m) or clear(@m). */
+static struct evsite *map_event_of(struct sema *s, const struct node *n)
+{
+	const struct node *c = n && n->kind == N_EXPR ? n->a : NULL;
+	struct evsite *e;
+
+	if (!c || c->kind != N_CALL || !c->sym || c->site < 0 ||
+	    (size_t)c->site >= s->sites.n)
+		return NULL;
+	e = s->sites.v[c->site];
+	/* c->site is 0 when no site was made: the site must be c's own */
+	return e->loc.line == c->loc.line && e->loc.col == c->loc.col &&
+	       (e->kind == EV_PRINTMAP || e->kind == EV_CLEAR) ? e : NULL;
+}
+
+/* `print(@m); clear(@m);` (the idiom of interval probes) prints what it
+ * clears: read and deleted in one step per entry, so an update between
+ * the two is never lost. */
+static void pair_print_clear(struct sema *s, const struct node *n)
+{
+	struct evsite *p = map_event_of(s, n), *c = map_event_of(s, n->next);
+
+	if (p && c && p->kind == EV_PRINTMAP && c->kind == EV_CLEAR &&
+	    p->map == c->map) {
+		p->take = c->take = 1;
+		s->maps.v[p->map]->swap = 1;
+	}
+}
+
 static void check_stmt(struct sema *s, struct node *n)
 {
 	struct node *c;
@@ -862,6 +891,8 @@ static void check_stmt(struct sema *s, struct node *n)
 	case N_BLOCK:
 		for (c = n->body; c; c = c->next)
 			check_stmt(s, c);
+		for (c = n->body; s->final && c; c = c->next)
+			pair_print_clear(s, c);
 		break;
 	case N_IF:
 		t = check_expr(s, n->c);
