@@ -55,7 +55,8 @@ struct node {
 	struct type *type;
 	struct mapsym *map;	/* N_MAP */
 	const void *sym;	/* N_IDENT/N_CALL: the builtin resolved */
-	int site;		/* N_CALL printf/print/exit: event site id */
+	int site;		/* N_CALL printf/print/exit: event site id;
+				 * str/mem/dyn: read site id */
 };
 
 struct probe {

@@ -206,6 +206,19 @@ void stats_report(struct runtime *rt)
 			"dropped (max_entries %" PRIu32 ")\n", m->name, dropped,
 			map_entries(rt, m));
 	}
+	for (i = 0; i < rt->spec.nreads; i++) {
+		const struct readsite *r = rt->spec.reads[i];
+
+		dropped = stat_read(rt, STAT_MAP_FULL + rt->spec.nmaps + i);
+		if (dropped)
+			fprintf(rt->err, "ply: %s:%d:%d: %s(): %" PRIu64 " read%s "
+				"failed (the address could not be read; %s)\n",
+				r->loc.src ? r->loc.src->name : "<input>",
+				r->loc.line, r->loc.col, r->fn, dropped,
+				dropped == 1 ? "" : "s",
+				strcmp(r->fn, "mem") ? "printed as an empty "
+				"string" : "printed as zeros");
+	}
 	if (rt->bad_events > 1)
 		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
 			rt->bad_events);

@@ -585,25 +585,38 @@ static void gen_strlit(struct gen *g, struct node *n, int off, size_t room)
 	}
 }
 
+/* A read helper's result r: a failure is counted for n's read site. */
+static void read_check(struct gen *g, struct node *n, int r)
+{
+	int ok = ir_label(g->ir);
+
+	ir_jmp(g->ir, BPF_JSGE, ir_v(r), ir_imm(0), ok);
+	stat_inc(g, STAT_MAP_FULL + (int)g->s->maps.n + n->site);
+	ir_place(g->ir, ok);
+}
+
 /* str(p[, size]) and dyn(data->member[, size]) into zeroed memory. */
 static void gen_strfn(struct gen *g, struct node *n, int off)
 {
 	const struct builtin *bi = n->sym;
 	size_t size = n->type->kind == T_STR ? n->type->len : n->type->size;
-	int addr;
+	int addr, r;
 
 	if (bi->id == BI_STR || bi->id == BI_MEM) {
 		addr = gen_scalar(g, n->args);
-		call(g, bi->id == BI_STR ? BPF_FUNC_probe_read_str :
-		     BPF_FUNC_probe_read, 3, A_FP(off), A_I(size), A_V(addr));
+		r = call(g, bi->id == BI_STR ? BPF_FUNC_probe_read_str :
+			 BPF_FUNC_probe_read, 3, A_FP(off), A_I(size),
+			 A_V(addr));
+		read_check(g, n, r);
 		return;
 	}
 	/* __data_loc: the low 16 bits are the offset in the record */
 	addr = gen_copy(g, n->args);
 	ir_alu(g->ir, BPF_AND, addr, ir_imm(0xffff));
 	ir_alu(g->ir, BPF_ADD, addr, ir_v(g->ctx));
-	call(g, BPF_FUNC_probe_read_kernel_str, 3, A_FP(off), A_I(size),
-	     A_V(addr));
+	r = call(g, BPF_FUNC_probe_read_kernel_str, 3, A_FP(off), A_I(size),
+		 A_V(addr));
+	read_check(g, n, r);
 }
 
 /* Writes n's value at fp+off as a dst, into memory the caller zeroed. */

@@ -78,6 +78,8 @@ int ply__compile(struct ply **out, const char *text,
 	p->spec.nmaps = p->sema.maps.n;
 	p->spec.sites = p->sema.sites.v;
 	p->spec.nsites = p->sema.sites.n;
+	p->spec.reads = p->sema.reads.v;
+	p->spec.nreads = p->sema.reads.n;
 	p->spec.map_size = p->opts.map_size;
 	p->spec.stack_depth = p->sema.uses_stack ? 64 : 0;
 	*out = p;

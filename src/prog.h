@@ -42,6 +42,16 @@ struct mapsym {
  * [2^(k-2), 2^(k-1)); the last holds [2^63, 2^64). */
 #define QUANTIZE_BUCKETS 66
 
+/* A str(), mem() or dyn() call. Its reads that fail (an address that
+ * can't be read) are counted in the stats map, slot STAT_MAP_FULL + nmaps
+ * + id, and reported with the call's location: never just an empty
+ * string or zeros that look like data. */
+struct readsite {
+	int id;
+	const char *fn;		/* "str", "mem", "dyn" */
+	struct loc loc;
+};
+
 enum ev_kind {
 	EV_PRINTF,
 	EV_PRINT,

@@ -38,7 +38,8 @@
 
 /* Counters in the stats map: key STAT_LOST counts events that did not fit
  * in the ring buffer; key STAT_MAP_FULL + i counts updates of map i that
- * failed (map full). */
+ * failed (map full); key STAT_MAP_FULL + nmaps + j counts the failed reads
+ * of read site j (struct readsite). */
 #define STAT_LOST	0
 #define STAT_MAP_FULL	1
 
@@ -98,6 +99,8 @@ struct rt_spec {
 	size_t nmaps;
 	struct evsite **sites;	/* sites[i]->id == i */
 	size_t nsites;
+	struct readsite **reads;	/* reads[i]->id == i */
+	size_t nreads;
 	size_t ringbuf_size;	/* bytes, a power of two >= 4096 */
 	uint32_t map_size;	/* max_entries of maps that don't set theirs;
 				 * 0: 4096 */

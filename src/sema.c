@@ -337,6 +337,14 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 		return NULL;
 	}
 	arg->type = t;
+	if (s->final) {
+		struct readsite *r = arena_alloc(s->arena, sizeof(*r));
+
+		r->id = n->site = s->reads.n;
+		r->fn = n->name;
+		r->loc = n->loc;
+		vec_push(s->arena, &s->reads, r);
+	}
 	if (bi->id == BI_MEM)
 		return type_with_fmt(s->arena, type_array(s->arena, &type_u8,
 							  arg->next ? size : 64),

@@ -34,6 +34,7 @@ struct sema {
 	int uses_stack;		/* some probe reads `stack` */
 	VEC(struct mapsym *) maps;
 	VEC(struct evsite *) sites;
+	VEC(struct readsite *) reads;
 
 	/* pass state */
 	int final;		/* report errors (the last pass) */

@@ -47,6 +47,12 @@ run_ply $TMP/out $TMP/err -c "$TMP/plyclr getppid 1500000 2" \
 expect_eq "print then clear: every update printed once" \
 	"$(sed -n 's/^{ *[0-9]* }: \([0-9]*\)$/\1/p' $TMP/out | awk '{ s += $1 } END { print s }')" 3000000
 
+# A str() or mem() of an address that can't be read is counted and
+# reported where it is, not only printed as an empty string or zeros.
+run_ply $TMP/out $TMP/err 'BEGIN { printf("[%s]\n", str(0)); print(mem(8, 4)); exit(0); }'
+expect_grep "failed str() read: reported" $TMP/err '^ply: <input>:1:26: str\(\): 1 read failed \(the address could not be read; printed as an empty string\)$'
+expect_grep "failed mem() read: reported" $TMP/err '^ply: <input>:1:41: mem\(\): 1 read failed'
+
 # profile: samples on every CPU.
 run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 3000000 2" 'profile:99hz { @[cpu] = count(); }'
 expect_grep "profile: samples" $TMP/out '^\{ +[0-9]+ \}: [0-9]+$'
