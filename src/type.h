@@ -32,6 +32,8 @@ struct field {
 	struct type *type;
 	size_t offset;
 	int data_loc;	/* tracepoint __data_loc member: u32 (len << 16 | off) */
+	unsigned bit_off;	/* a bitfield: bit_size bits (0: not one) */
+	unsigned bit_size;	/* from bit bit_off of byte offset */
 };
 
 struct type {
@@ -44,6 +46,10 @@ struct type {
 	size_t len;		/* T_ARRAY, T_STR: number of elements */
 	struct field *fields;	/* T_STRUCT */
 	size_t nfields;
+	/* a kernel struct or union from BTF (btf.c): its members are read
+	 * when first needed, from type btf_id of btf */
+	const void *btf;
+	int btf_id;
 };
 
 extern struct type type_void;
