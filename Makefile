@@ -53,7 +53,7 @@ $(B)/%.o: %.c $(wildcard src/*.h include/ply/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(B)/test/%: test/unit/%.c test/unit/test.h $(B)/libply.a
+$(B)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)

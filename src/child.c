@@ -13,7 +13,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 /* ---- the -c command ---- */
@@ -34,10 +33,10 @@ void child_reap(struct runtime *rt, int options)
 	close_fd(&rt->child_pidfd);
 	if (rt->debug) {
 		if (WIFEXITED(status))
-			fprintf(rt->err, "ply: command exited with status %d\n",
+			out_msg(rt->out, "command exited with status %d",
 				WEXITSTATUS(status));
 		else if (WIFSIGNALED(status))
-			fprintf(rt->err, "ply: command killed by signal %d\n",
+			out_msg(rt->out, "command killed by signal %d",
 				WTERMSIG(status));
 	}
 }

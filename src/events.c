@@ -1,5 +1,6 @@
-/* events: ring-buffer records decoded by their site and printed, exit(),
- * print(@map) and clear(@map) in event order; losses reported. */
+/* events: ring-buffer records matched to their site and handed to the
+ * output (or the front end's handler), exit(), print(@map) and clear(@map)
+ * in event order; losses counted and reported through the output. */
 #define _GNU_SOURCE
 #include <inttypes.h>
 
@@ -7,7 +8,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
+#include "out.h"
 #include "rt.h"
 
 /* ---- events ---- */
@@ -15,28 +16,12 @@
 /* Warn once; the rest are counted and reported at the end. */
 static void event_bad(struct runtime *rt, uint64_t id, size_t size, int known)
 {
+	struct out_report r = { .kind = OUT_BAD_EVENT, .site = id,
+				.size = size, .known = known };
+
 	if (rt->bad_events++)
 		return;
-	fflush(rt->out);
-	fprintf(rt->err, known ?
-		"ply: warning: event of site %" PRIu64 " is too short "
-		"(%zu bytes), ignored\n" :
-		"ply: warning: event with unknown site id %" PRIu64 " "
-		"(%zu bytes) ignored\n", id, size);
-}
-
-static void event_print(struct runtime *rt, const struct evsite *site,
-			const char *rec)
-{
-	const struct type *t = site->rec;
-	size_t i;
-
-	for (i = 1; i < t->nfields; i++) {
-		if (i > 1)
-			fputs(", ", rt->out);
-		value_print(rt->out, t->fields[i].type, rec + t->fields[i].offset);
-	}
-	fputc('\n', rt->out);
+	out_report(rt->out, &r);
 }
 
 static void event_exit(struct runtime *rt, const struct evsite *site,
@@ -50,6 +35,7 @@ static void event_exit(struct runtime *rt, const struct evsite *site,
 	if (!rt->have_exit) {
 		rt->have_exit = 1;
 		rt->exit_code = code;
+		out_exit(rt->out, code);
 	}
 	rt->stop = 1;
 }
@@ -63,9 +49,10 @@ static void event_map(struct runtime *rt, const struct evsite *site)
 	int err;
 
 	if (site->map < 0 || i >= rt->spec.nmaps || rt->map_fds[i] < 0) {
-		fflush(rt->out);
-		fprintf(rt->err, "ply: warning: event of site %d names map %d, "
-			"which does not exist\n", site->id, site->map);
+		struct out_report r = { .kind = OUT_BAD_MAP, .site = site->id,
+					.map_index = site->map };
+
+		out_report(rt->out, &r);
 		return;
 	}
 	if (site->kind == EV_PRINTMAP)
@@ -108,11 +95,8 @@ static void event_handle(struct runtime *rt, const char *rec, size_t size)
 		event_map(rt, site);
 	else if (rt->handler)
 		rt->handler(site, rec, size, rt->handler_ctx);
-	else if (site->kind == EV_PRINTF)
-		fmt_printf(rt->out, site->fmt, site->rec->fields + 1,
-			   site->rec->nfields ? site->rec->nfields - 1 : 0, rec);
 	else
-		event_print(rt, site, rec);
+		out_event(rt->out, site, rec, size);
 }
 
 int event_cb(void *ctx, void *data, size_t size)
@@ -128,11 +112,9 @@ int events_consume(struct runtime *rt)
 	if (!rt->rb)
 		return 0;
 	n = ring_buffer__consume(rt->rb);
-
-	fflush(rt->out);
+	out_flush(rt->out);
 	if (n < 0) {
-		fprintf(rt->err, "ply: failed to read events: %s\n",
-			strerror(-n));
+		out_msg(rt->out, "failed to read events: %s", strerror(-n));
 		return n;
 	}
 	return 0;
@@ -158,11 +140,12 @@ int stats_report_lost(struct runtime *rt)
 {
 	uint64_t lost = stat_read(rt, STAT_LOST);
 
+	struct out_report r = { .kind = OUT_LOST };
+
 	if (lost <= rt->lost_reported)
 		return 0;
-	fflush(rt->out);
-	fprintf(rt->err, "ply: %" PRIu64 " events lost (ring buffer full)\n",
-		lost - rt->lost_reported);
+	r.count = lost - rt->lost_reported;
+	out_report(rt->out, &r);
 	rt->lost_reported = lost;
 	return 1;
 }
@@ -171,6 +154,7 @@ int stats_report_lost(struct runtime *rt)
  * program runs on the same CPU (it would recurse); it counts each time. */
 static void misses_report(struct runtime *rt)
 {
+	struct out_report r = { .kind = OUT_MISSED };
 	struct bpf_prog_info info;
 	__u32 len;
 	size_t i;
@@ -183,16 +167,15 @@ static void misses_report(struct runtime *rt)
 		if (bpf_obj_get_info_by_fd(rt->prog_fds[i], &info, &len) ||
 		    !info.recursion_misses)
 			continue;
-		fprintf(rt->err, "ply: probe '%s': %llu runs missed (the "
-			"kernel skips a probe that fires while another BPF "
-			"program runs on the same CPU)\n", rt->spec.progs[i].name,
-			(unsigned long long)info.recursion_misses);
+		r.probe = rt->spec.progs[i].name;
+		r.count = info.recursion_misses;
+		out_report(rt->out, &r);
 	}
 }
 
 void stats_report(struct runtime *rt)
 {
-	const struct mapsym *m;
+	struct out_report r;
 	uint64_t dropped;
 	size_t i;
 
@@ -201,34 +184,36 @@ void stats_report(struct runtime *rt)
 		dropped = stat_read(rt, STAT_MAP_FULL + i);
 		if (!dropped)
 			continue;
-		m = rt->spec.maps[i];
-		fprintf(rt->err, "ply: map %s is full: %" PRIu64 " updates "
-			"dropped (max_entries %" PRIu32 ")\n", m->name, dropped,
-			map_entries(rt, m));
+		r = (struct out_report){ .kind = OUT_MAP_FULL,
+					 .map = rt->spec.maps[i],
+					 .count = dropped };
+		r.max_entries = map_entries(rt, r.map);
+		out_report(rt->out, &r);
 	}
 	for (i = 0; i < rt->spec.nreads; i++) {
-		const struct readsite *r = rt->spec.reads[i];
-
 		dropped = stat_read(rt, STAT_MAP_FULL + rt->spec.nmaps + i);
-		if (dropped)
-			fprintf(rt->err, "ply: %s:%d:%d: %s(): %" PRIu64 " read%s "
-				"failed (the address could not be read; %s)\n",
-				r->loc.src ? r->loc.src->name : "<input>",
-				r->loc.line, r->loc.col, r->fn, dropped,
-				dropped == 1 ? "" : "s",
-				strcmp(r->fn, "mem") ? "printed as an empty "
-				"string" : "printed as zeros");
+		if (!dropped)
+			continue;
+		r = (struct out_report){ .kind = OUT_READ_FAILED,
+					 .count = dropped };
+		r.fn = rt->spec.reads[i]->fn;
+		r.loc = rt->spec.reads[i]->loc;
+		out_report(rt->out, &r);
 	}
-	if (rt->bad_events > 1)
-		fprintf(rt->err, "ply: %" PRIu64 " malformed events ignored\n",
-			rt->bad_events);
+	if (rt->bad_events > 1) {
+		r = (struct out_report){ .kind = OUT_MALFORMED,
+					 .count = rt->bad_events };
+		out_report(rt->out, &r);
+	}
 	misses_report(rt);
-	for (i = 0; i < rt->ntimers; i++)
-		if (rt->timers[i].skipped)
-			fprintf(rt->err, "ply: probe '%s': %" PRIu64 " ticks "
-				"skipped (its period is shorter than a run)\n",
-				rt->spec.progs[rt->timers[i].prog].name,
-				rt->timers[i].skipped);
+	for (i = 0; i < rt->ntimers; i++) {
+		if (!rt->timers[i].skipped)
+			continue;
+		r = (struct out_report){ .kind = OUT_SKIPPED,
+					 .count = rt->timers[i].skipped };
+		r.probe = rt->spec.progs[rt->timers[i].prog].name;
+		out_report(rt->out, &r);
+	}
 }
 
 
@@ -242,10 +227,9 @@ int events_drain(struct runtime *rt)
 		if (n <= 0)
 			break;
 	}
-	fflush(rt->out);
+	out_flush(rt->out);
 	if (n < 0)
-		fprintf(rt->err, "ply: failed to read events: %s\n",
-			strerror(-n));
+		out_msg(rt->out, "failed to read events: %s", strerror(-n));
 	return n < 0 ? n : 0;
 }
 

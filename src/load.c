@@ -8,7 +8,6 @@
 
 #include <bpf/bpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 /* ---- programs ---- */

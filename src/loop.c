@@ -10,7 +10,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 int timer_attach(struct runtime *rt, size_t i)
@@ -144,8 +143,9 @@ static int loop_event(struct runtime *rt, uint32_t tag)
 	case TAG_RB:
 		err = events_consume(rt);
 		if (stats_report_lost(rt) && !rt->keep_going) {
-			fprintf(rt->err, "ply: stopping, since events were "
-				"lost (-k keeps going)\n");
+			struct out_report r = { .kind = OUT_STOP_LOST };
+
+			out_report(rt->out, &r);
 			rt->failed = 1;
 			rt->stop = 1;
 		}
@@ -176,7 +176,7 @@ int runtime__loop(struct runtime *rt)
 		return 0;
 	err = loop_setup(rt, &epfd);
 	if (err) {
-		fprintf(rt->err, "ply: failed to set up the event loop: %s\n",
+		out_msg(rt->out, "failed to set up the event loop: %s",
 			strerror(-err));
 		goto cleanup;
 	}
@@ -189,7 +189,7 @@ int runtime__loop(struct runtime *rt)
 			continue;
 		if (n < 0) {
 			err = -errno;
-			fprintf(rt->err, "ply: epoll_wait failed: %s\n",
+			out_msg(rt->out, "epoll_wait failed: %s",
 				strerror(-err));
 			break;
 		}

@@ -10,7 +10,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 /* ---- maps ---- */
@@ -239,8 +238,8 @@ static int stack_map_create(struct runtime *rt)
 		return fd;
 	}
 	rt->stack_fd = fd;
-	fmt_stack_resolve = stack_resolve;
-	fmt_stack_ctx = rt;
+	rt->out->fmt.stack_resolve = stack_resolve;
+	rt->out->fmt.stack_ctx = rt;
 	return 0;
 }
 
@@ -479,7 +478,7 @@ int runtime__map_read(struct runtime *rt, size_t i, void **keys,
 	err = raw ? map_walk(rt, i, &b, raw) : -ENOMEM;
 	free(raw);
 	if (err) {
-		fprintf(rt->err, "ply: map %s: failed to read: %s\n", m->name,
+		out_msg(rt->out, "map %s: failed to read: %s", m->name,
 			strerror(-err));
 		free(b.keys);
 		free(b.vals);
@@ -502,7 +501,7 @@ int map_show(struct runtime *rt, size_t i)
 	err = runtime__map_read(rt, i, &keys, &vals, &n);
 	if (err)
 		return err;
-	map_print(rt->out, rt->spec.maps[i], keys, vals, n);
+	out_map(rt->out, rt->spec.maps[i], keys, vals, n);
 	free(keys);
 	free(vals);
 	return 0;
@@ -526,8 +525,8 @@ int map_take_whole(struct runtime *rt, size_t i)
 	err = bpf_map_update_elem(rt->outer_fds[i], &zero, &rt->spare_fds[i],
 				  BPF_ANY);
 	if (err) {
-		fprintf(rt->err, "ply: map %s: failed to swap in its empty "
-			"copy: %s\n", m->name, strerror(-err));
+		out_msg(rt->out, "map %s: failed to swap in its empty copy: %s",
+			m->name, strerror(-err));
 		return err;
 	}
 	/* map_fds[i] is the old one until it is printed and cleared */
@@ -578,7 +577,7 @@ int map_clear(struct runtime *rt, size_t i)
 		err = 0;
 cleanup:
 	if (err)
-		fprintf(rt->err, "ply: map %s: failed to clear: %s\n", m->name,
+		out_msg(rt->out, "map %s: failed to clear: %s", m->name,
 			strerror(-err));
 	free(cur);
 	free(next);

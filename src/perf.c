@@ -14,7 +14,6 @@
 
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 /* ---- probes ---- */

@@ -3,12 +3,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <ply/ply.h>
 
-#include "fmt.h"
 #include "gen.h"
+#include "out.h"
 #include "parse.h"
 #include "provider.h"
 #include "runtime.h"
@@ -36,6 +35,7 @@ struct ply {
 struct event_priv {
 	struct ply_event ev;
 	const struct evsite *site;
+	struct fmt_ctx *fmt;
 };
 
 const char *ply_version(void)
@@ -225,21 +225,8 @@ static struct ply_value value_of(const struct type *t, const void *raw)
 void ply_event__fprint(const struct ply_event *ev, FILE *out)
 {
 	const struct event_priv *e = (const struct event_priv *)ev;
-	const struct type *rec = e->site->rec;
-	size_t i;
 
-	if (e->site->kind == EV_PRINTF) {
-		fmt_printf(out, e->site->fmt, rec->fields + 1, rec->nfields - 1,
-			   ev->raw);
-		return;
-	}
-	for (i = 1; i < rec->nfields; i++) {
-		if (i > 1)
-			fputs(", ", out);
-		value_print(out, rec->fields[i].type,
-			    (const char *)ev->raw + rec->fields[i].offset);
-	}
-	fputc('\n', out);
+	out_text_event(out, e->fmt, e->site, ev->raw);
 }
 
 static void on_event(const struct evsite *site, const void *rec, size_t size,
@@ -248,7 +235,8 @@ static void on_event(const struct evsite *site, const void *rec, size_t size,
 	struct ply *p = ctx;
 	const struct type *t = site->rec;
 	struct ply_value args[32];
-	struct event_priv e = { .site = site };
+	struct event_priv e = { .site = site,
+				.fmt = &runtime__out(p->rt)->fmt };
 	size_t i;
 
 	for (i = 1; i < t->nfields && i <= ARRAY_SIZE(args); i++)
@@ -264,17 +252,6 @@ static void on_event(const struct evsite *site, const void *rec, size_t size,
 	p->opts.on_event(p, &e.ev, p->opts.ctx);
 }
 
-/* ktime_get_ns counts from boot; walltime values are shown as dates. */
-static void set_walltime_offset(void)
-{
-	struct timespec rt, mono;
-
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	fmt_boot_to_wall_ns = (rt.tv_sec - mono.tv_sec) * 1000000000LL +
-		(rt.tv_nsec - mono.tv_nsec);
-}
-
 int ply__load(struct ply *p)
 {
 	struct rt_opts ro = {
@@ -287,7 +264,6 @@ int ply__load(struct ply *p)
 		ro.handler = on_event;
 		ro.handler_ctx = p;
 	}
-	set_walltime_offset();
 	p->rt = runtime__new(&p->spec, &ro);
 	if (!p->rt)
 		return -ENOMEM;

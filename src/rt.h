@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "out.h"
 #include "runtime.h"
 
 #define MAP_DEFAULT_ENTRIES	4096
@@ -30,7 +31,9 @@ struct rt_timer {
 
 struct runtime {
 	struct rt_spec spec;	/* shallow copy: the arrays stay the caller's */
-	FILE *out, *err;
+	struct out *out;	/* events, maps, reports: everything printed
+				 * while the program runs */
+	FILE *err;		/* out's error stream, for setting up */
 	int debug, keep_going;
 	rt_event_fn handler;
 	void *handler_ctx;

@@ -13,7 +13,6 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "fmt.h"
 #include "rt.h"
 
 void close_fd(int *fd)
@@ -42,21 +41,6 @@ void fds_close(int *fds, size_t n)
 		close_fd(&fds[i]);
 }
 
-static int64_t ts_ns(const struct timespec *ts)
-{
-	return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
-}
-
-/* The programs' timestamps come from bpf_ktime_get_ns: CLOCK_MONOTONIC. */
-static int64_t boot_to_wall_ns(void)
-{
-	struct timespec boot, wall;
-
-	clock_gettime(CLOCK_MONOTONIC, &boot);
-	clock_gettime(CLOCK_REALTIME, &wall);
-	return ts_ns(&wall) - ts_ns(&boot);
-}
-
 struct runtime *runtime__new(const struct rt_spec *spec,
 			     const struct rt_opts *opts)
 {
@@ -66,8 +50,11 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 	if (!rt || ncpus <= 0)
 		goto err;
 	rt->spec = *spec;
-	rt->out = opts && opts->out ? opts->out : stdout;
-	rt->err = opts && opts->err ? opts->err : stderr;
+	rt->out = out__new(opts ? opts->format : NULL, opts ? opts->out : NULL,
+			   opts ? opts->err : NULL);
+	if (!rt->out)
+		goto err;
+	rt->err = rt->out->err;
 	if (opts) {
 		rt->debug = opts->debug;
 		rt->keep_going = opts->keep_going;
@@ -82,10 +69,10 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 	rt->map_fds = fds_new(spec->nmaps);
 	if (!rt->cpu_buf || !rt->map_fds)
 		goto err;
-	fmt_boot_to_wall_ns = boot_to_wall_ns();
 	return rt;
 err:
 	if (rt) {
+		out__free(rt->out);
 		free(rt->cpu_buf);
 		free(rt->map_fds);
 		free(rt);
@@ -140,7 +127,7 @@ int prog_run(struct runtime *rt, size_t i)
 
 	err = bpf_prog_test_run_opts(rt->prog_fds[i], &opts);
 	if (err)
-		fprintf(rt->err, "ply: probe '%s': failed to run: %s\n",
+		out_msg(rt->out, "probe '%s': failed to run: %s",
 			rt->spec.progs[i].name, strerror(-err));
 	return err;
 }
@@ -219,8 +206,7 @@ int runtime__finish(struct runtime *rt)
 		err = err ? err : e;
 	}
 	stats_report(rt);
-	fflush(rt->out);
-	fflush(rt->err);
+	out_end(rt->out);
 	sig_restore(rt);
 	if (err)
 		rt->failed = 1;
@@ -250,10 +236,6 @@ void runtime__free(struct runtime *rt)
 	close_fd(&rt->stats_fd);
 	close_fd(&rt->zero_fd);
 	close_fd(&rt->stack_fd);
-	if (fmt_stack_ctx == rt) {
-		fmt_stack_resolve = NULL;
-		fmt_stack_ctx = NULL;
-	}
 	free(rt->stack_buf);
 	close_fd(&rt->child_go);
 	close_fd(&rt->child_pidfd);
@@ -264,6 +246,12 @@ void runtime__free(struct runtime *rt)
 	free(rt->prog_fds);
 	free(rt->perf_fds);
 	free(rt->timers);
+	out__free(rt->out);
 	free(rt);
+}
+
+struct out *runtime__out(struct runtime *rt)
+{
+	return rt->out;
 }
 

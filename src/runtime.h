@@ -114,9 +114,12 @@ struct rt_opts {
 	int keep_going;		/* -k */
 	rt_event_fn handler;
 	void *handler_ctx;
+	const struct out_ops *format;	/* how out is written: NULL, text */
 };
 
 struct runtime;
+struct out;
+struct out_ops;
 
 struct runtime *runtime__new(const struct rt_spec *spec,
 			     const struct rt_opts *opts);
@@ -142,6 +145,10 @@ int runtime__exit_status(const struct runtime *rt);
  * used by runtime__finish and by front ends. */
 int runtime__map_read(struct runtime *rt, size_t i, void **keys,
 		      void **vals, size_t *n);
+
+/* The output: its format context (clock, symbols, stacks) serves front
+ * ends that print events themselves. */
+struct out *runtime__out(struct runtime *rt);
 
 /* The programs, once generated (which may be after runtime__spawn, so that
  * code generation can use the command's pid). Before runtime__load. */

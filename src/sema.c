@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "printf.h"
 #include "provider.h"
 #include "sema.h"
 

@@ -19,7 +19,7 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 
-#include "fmt.h"
+#include "out.h"
 #include "runtime.h"
 #include "test.h"
 #include "type.h"
@@ -951,7 +951,7 @@ static void test_perf_too_fast(void)
 }
 
 /* bpf_get_stackid in a profile program; the id resolves to kernel frames
- * through fmt_stack_resolve while the runtime lives. */
+ * through its output's format context while the runtime lives. */
 static void test_stack_map(void)
 {
 	struct bpf_insn prog[] = {
@@ -972,6 +972,7 @@ static void test_stack_map(void)
 				.nmaps = 1, .stack_depth = 32 };
 	struct capture c;
 	struct runtime *rt;
+	struct fmt_ctx *fc;
 	uint64_t ips[64] = { 0 };
 	int64_t id;
 	int fds = fd_count(), n;
@@ -979,17 +980,17 @@ static void test_stack_map(void)
 	maps[0] = mapsym("__stack", 0, NULL, &type_s64);
 	rt = run_spec(&spec, &c, "sleep 0.1");
 	id = (int64_t)map_u64(rt, 0);
-	CHECK(fmt_stack_resolve != NULL && fmt_stack_ctx == rt);
-	n = fmt_stack_resolve ? fmt_stack_resolve(fmt_stack_ctx, id, ips, 64) :
+	fc = &runtime__out(rt)->fmt;
+	CHECK(fc->stack_resolve != NULL && fc->stack_ctx == rt);
+	n = fc->stack_resolve ? fc->stack_resolve(fc->stack_ctx, id, ips, 64) :
 				-1;
 	CHECK(n >= 1 && n <= 32);
 	CHECK(n >= 1 && ips[0] >= KERNEL_ADDR && ips[n - 1] >= KERNEL_ADDR);
-	CHECK(!fmt_stack_resolve || fmt_stack_resolve(fmt_stack_ctx, id, ips,
+	CHECK(!fc->stack_resolve || fc->stack_resolve(fc->stack_ctx, id, ips,
 						      1) == 1);
-	CHECK(!fmt_stack_resolve ||
-	      fmt_stack_resolve(fmt_stack_ctx, -EFAULT, ips, 64) == -EFAULT);
+	CHECK(!fc->stack_resolve ||
+	      fc->stack_resolve(fc->stack_ctx, -EFAULT, ips, 64) == -EFAULT);
 	runtime__free(rt);
-	CHECK(fmt_stack_resolve == NULL && fmt_stack_ctx == NULL);
 	capture_close(&c);
 	CHECK_STR(c.err, "");
 	CHECK(fd_count() == fds);

@@ -1,0 +1,140 @@
+/* out: what every writer shares: the context's lifetime, map sorting,
+ * write errors, and the rule that the output stream is flushed before
+ * anything goes to the error stream, so that a report never lands in the
+ * middle of a line when both are the same file. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "out.h"
+
+struct out *out__new(const struct out_ops *ops, FILE *f, FILE *err)
+{
+	struct out *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->ops = ops ? ops : &out_text;
+	o->f = f ? f : stdout;
+	o->err = err ? err : stderr;
+	fmt_ctx__init(&o->fmt);
+	return o;
+}
+
+void out__free(struct out *o)
+{
+	if (!o)
+		return;
+	fmt_ctx__free(&o->fmt);
+	free(o);
+}
+
+void out_flush(struct out *o)
+{
+	fflush(o->f);
+}
+
+void out_event(struct out *o, const struct evsite *site, const void *rec,
+	       size_t size)
+{
+	o->ops->event(o, site, rec, size);
+}
+
+/* ---- maps ---- */
+
+static void *out_alloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+
+	if (!p) {
+		fputs("ply: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+/* qsort has no context argument, so each entry carries its map. */
+struct map_entry {
+	const struct mapsym *m;
+	const char *k, *v;
+};
+
+static int map_entry_cmp(const void *a, const void *b)
+{
+	const struct map_entry *x = a, *y = b;
+	const struct mapsym *m = x->m;
+	int c = 0;
+
+	if (m->is_agg && m->agg != AGG_QUANTIZE)
+		c = value_cmp(m->vtype, x->v, y->v);
+	if (!c)
+		c = value_cmp(m->ktype, x->k, y->k);
+	return c;
+}
+
+/* Sort a permutation, then move keys and values into its order. */
+static void map_sort(const struct mapsym *m, char *keys, char *vals,
+		     size_t n)
+{
+	size_t ks = m->ktype->size, vs = m->vtype->size, i;
+	struct map_entry *e;
+	char *k2, *v2;
+
+	if (n < 2)
+		return;
+	e = out_alloc(n * sizeof(*e));
+	k2 = out_alloc(n * ks);
+	v2 = out_alloc(n * vs);
+	for (i = 0; i < n; i++)
+		e[i] = (struct map_entry){ m, keys + i * ks, vals + i * vs };
+	qsort(e, n, sizeof(*e), map_entry_cmp);
+	for (i = 0; i < n; i++) {
+		memcpy(k2 + i * ks, e[i].k, ks);
+		memcpy(v2 + i * vs, e[i].v, vs);
+	}
+	memcpy(keys, k2, n * ks);
+	memcpy(vals, v2, n * vs);
+	free(e);
+	free(k2);
+	free(v2);
+}
+
+void out_map(struct out *o, const struct mapsym *m, void *keys, void *vals,
+	     size_t n)
+{
+	if (m->ktype)
+		map_sort(m, keys, vals, n);
+	o->ops->map(o, m, keys, vals, n);
+}
+
+/* ---- the error stream ---- */
+
+void out_report(struct out *o, const struct out_report *r)
+{
+	out_flush(o);
+	o->ops->report(o, r);
+}
+
+void out_msg(struct out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	out_flush(o);
+	o->ops->message(o, buf);
+}
+
+void out_exit(struct out *o, int64_t code)
+{
+	o->ops->exit(o, code);
+}
+
+void out_end(struct out *o)
+{
+	o->ops->end(o);
+	out_flush(o);
+	fflush(o->err);
+}
