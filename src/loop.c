@@ -195,6 +195,9 @@ int runtime__loop(struct runtime *rt)
 		}
 		for (i = 0; i < n && !err; i++)
 			err = loop_event(rt, evs[i].data.u32);
+		/* whoever read the output is gone, or it is full */
+		if (out_failed(rt->out))
+			rt->stop = 1;
 	}
 cleanup:
 	close_fd(&epfd);

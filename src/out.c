@@ -2,6 +2,7 @@
  * write errors, and the rule that the output stream is flushed before
  * anything goes to the error stream, so that a report never lands in the
  * middle of a line when both are the same file. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +30,26 @@ void out__free(struct out *o)
 	free(o);
 }
 
-void out_flush(struct out *o)
+int out_failed(const struct out *o)
 {
-	fflush(o->f);
+	return o->werr ? -o->werr : 0;
+}
+
+int out_flush(struct out *o)
+{
+	int saved = errno;
+
+	errno = 0;
+	if ((fflush(o->f) || ferror(o->f)) && !o->werr) {
+		o->werr = errno ? errno : EIO;
+		if (o->werr != EPIPE) {
+			fprintf(o->err, "ply: error: cannot write the output: "
+				"%s\n", strerror(o->werr));
+			fflush(o->err);
+		}
+	}
+	errno = saved;
+	return out_failed(o);
 }
 
 void out_event(struct out *o, const struct evsite *site, const void *rec,

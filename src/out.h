@@ -75,6 +75,7 @@ struct out {
 	FILE *f;		/* events and maps */
 	FILE *err;		/* reports and messages */
 	struct fmt_ctx fmt;
+	int werr;		/* errno of the first failed write to f */
 	void *priv;
 };
 
@@ -96,8 +97,12 @@ void out_msg(struct out *o, const char *fmt, ...)
 void out_exit(struct out *o, int64_t code);
 void out_end(struct out *o);
 
-/* Push what is buffered to f. */
-void out_flush(struct out *o);
+/* Push what is buffered to f. A write that failed is reported once on
+ * err ("cannot write the output"), except EPIPE: whoever read it is gone,
+ * which is no news to them. Returns the failure as a -errno, or 0. */
+int out_flush(struct out *o);
+/* The first failed write's -errno (-EPIPE included), or 0. */
+int out_failed(const struct out *o);
 
 /* The text writer's layout of one event, for front ends that take the
  * events themselves and print some. */

@@ -199,7 +199,8 @@ int runtime__finish(struct runtime *rt)
 		e = events_drain(rt);
 		err = err ? err : e;
 	}
-	for (i = 0; i < rt->spec.nmaps; i++) {
+	/* nobody reads the maps if the output is gone */
+	for (i = 0; !out_failed(rt->out) && i < rt->spec.nmaps; i++) {
 		if (rt->map_fds[i] < 0 || starts_with(rt->spec.maps[i]->name, "__"))
 			continue;
 		e = map_show(rt, i);
@@ -215,6 +216,10 @@ int runtime__finish(struct runtime *rt)
 
 int runtime__exit_status(const struct runtime *rt)
 {
+	int werr = out_failed(rt->out);
+
+	if (werr && werr != -EPIPE)
+		return 1;
 	if (rt->have_exit)
 		return (int)rt->exit_code;
 	return rt->failed ? 1 : 0;

@@ -138,7 +138,9 @@ int runtime__start(struct runtime *rt);		/* release the command */
 int runtime__loop(struct runtime *rt);
 /* Stop probes, run END, drain events, print maps, report losses. */
 int runtime__finish(struct runtime *rt);
-/* What ply should exit with: exit()'s argument, else 0 (or 1 on error). */
+/* What ply should exit with: 1 if the output could not be written (other
+ * than to a closed pipe), else exit()'s argument, else 0 (or 1 on
+ * error). */
 int runtime__exit_status(const struct runtime *rt);
 
 /* Read map i as n entries of keys and per-CPU-summed values (malloc'ed);

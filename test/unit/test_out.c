@@ -358,6 +358,47 @@ static void test_shared_file(void)
 		  "ply: map @x: failed to read: Bad address\ntail\n");
 }
 
+/* A write that fails is an error, reported once on err; a closed pipe is
+ * not worth a word. */
+static void test_write_errors(void)
+{
+	struct evsite *pr = site_new(EV_PRINT, NULL);
+	char rec[64] = { 0 };
+	int fds[2];
+	struct out *o;
+	struct cap e;
+	FILE *f = fopen("/dev/full", "w");
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	o = out__new(NULL, f, cap_begin(&e));
+	out_event(o, pr, rec, sizeof(rec));
+	CHECK(out_failed(o) == 0);	/* still buffered */
+	CHECK(out_flush(o) == -ENOSPC);
+	CHECK(out_failed(o) == -ENOSPC);
+	out_event(o, pr, rec, sizeof(rec));
+	out_end(o);
+	CHECK(out_failed(o) == -ENOSPC);
+	out__free(o);
+	fclose(f);
+	CHECK_STR(cap_end(&e), "ply: error: cannot write the output: No "
+		  "space left on device\n");
+
+	signal(SIGPIPE, SIG_IGN);
+	CHECK(pipe(fds) == 0);
+	close(fds[0]);
+	f = fdopen(fds[1], "w");
+	o = out__new(NULL, f, cap_begin(&e));
+	out_event(o, pr, rec, sizeof(rec));
+	CHECK(out_flush(o) == -EPIPE);
+	out_end(o);
+	out__free(o);
+	fclose(f);
+	CHECK_STR(cap_end(&e), "");
+	signal(SIGPIPE, SIG_DFL);
+}
+
 int main(void)
 {
 	ar = arena__new();
@@ -369,6 +410,7 @@ int main(void)
 	test_events();
 	test_reports();
 	test_shared_file();
+	test_write_errors();
 	arena__free(ar);
 	return test_report("out");
 }
