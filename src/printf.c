@@ -2,7 +2,9 @@
  * at compile time (fmt_check, called by sema) and the printing of events
  * (fmt_printf). The conversions are libc's own, rebuilt from what was
  * parsed and handed to libc, so they behave as C programmers expect; %v is
- * a value's default format. */
+ * a value's default format. Text from the traced system (%s, %c, %v) is
+ * escaped like every string ply prints (str_escape) unless the '#' flag
+ * asks for the raw bytes. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,17 +239,69 @@ static void spec_build(char *spec, size_t size, const struct conv *cv,
 	snprintf(spec + n, size - n, "%s", tail);
 }
 
-/* %s of a char[N] that need not hold a NUL: never read past N. */
+/* A string argument's text, at most max bytes and up to its first NUL,
+ * escaped (str_escape) into a malloc'd string. */
+static char *escaped(const char *p, size_t max)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&s, &n);
+
+	if (!f) {
+		fputs("ply: out of memory\n", stderr);
+		abort();
+	}
+	str_escape(f, p, max);
+	fclose(f);
+	return s;
+}
+
+/* s padded to the width, as %s or %-s would. */
+static void conv_print_padded(FILE *f, const struct conv *cv, const char *s)
+{
+	char spec[32];
+
+	spec_build(spec, sizeof(spec), cv, FL_MINUS, -1, "s");
+	fprintf(f, spec, s);
+}
+
+/* %s of a char[N] that need not hold a NUL: never read past N. The
+ * precision counts the argument's bytes, the width what is printed. With
+ * '#', the bytes go out raw. */
 static void conv_print_str(FILE *f, const struct conv *cv,
 			   const struct type *t, const char *p)
 {
 	int len = t->len > CONV_MAX_NUM ? CONV_MAX_NUM : (int)t->len;
-	char spec[32];
+	char spec[32], *s;
 
 	if (cv->prec >= 0 && cv->prec < len)
 		len = cv->prec;
-	spec_build(spec, sizeof(spec), cv, FL_MINUS, len, "s");
-	fprintf(f, spec, p);
+	if (cv->flags & FL_HASH) {
+		spec_build(spec, sizeof(spec), cv, FL_MINUS, len, "s");
+		fprintf(f, spec, p);
+		return;
+	}
+	s = escaped(p, len);
+	conv_print_padded(f, cv, s);
+	free(s);
+}
+
+/* %c: a byte that is not printable ASCII is escaped like %s, unless '#'
+ * asks for it raw. */
+static void conv_print_char(FILE *f, const struct conv *cv,
+			    const struct type *t, const void *p)
+{
+	char spec[32], c = (char)value_bits(t, p), *s;
+
+	if ((cv->flags & FL_HASH) || (c >= 0x20 && c < 0x7f)) {
+		spec_build(spec, sizeof(spec), cv, FL_MINUS, -1, "c");
+		fprintf(f, spec, (int)(unsigned char)c);
+		return;
+	}
+	/* str_escape stops at a NUL: it is a string's end */
+	s = c ? escaped(&c, 1) : NULL;
+	conv_print_padded(f, cv, s ? s : "\\x00");
+	free(s);
 }
 
 static void conv_print_value(FILE *f, struct fmt_ctx *c,
@@ -297,8 +351,7 @@ static void conv_print(FILE *f, struct fmt_ctx *c, const struct conv *cv,
 		conv_print_value(f, c, cv, t, p);
 		return;
 	case 'c':
-		spec_build(spec, sizeof(spec), cv, FL_MINUS, -1, "c");
-		fprintf(f, spec, (int)(unsigned char)value_bits(t, p));
+		conv_print_char(f, cv, t, p);
 		return;
 	case 'p':
 		spec_build(spec, sizeof(spec), cv, FL_MINUS, -1, "p");

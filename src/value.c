@@ -251,17 +251,69 @@ int type_is_string(const struct type *t)
 	return t->kind == T_STR || is_byte_array(t);
 }
 
-void str_escape(FILE *f, const char *s, size_t len)
+/* The length of the valid UTF-8 sequence of two to four bytes at s (at
+ * most n bytes), or 0: no overlong forms, no surrogates, nothing above
+ * U+10FFFF (RFC 3629). */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	size_t i;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
 
-	for (i = 0; i < len && s[i]; i++) {
-		unsigned char c = s[i];
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
 
-		if (c >= 0x20 && c < 0x7f)
-			fputc(c, f);
+/* The bytes at s that print as themselves: printable ASCII, or a UTF-8
+ * sequence that is valid and not a C1 control (U+0080..U+009F, terminal
+ * commands too); 0 when s[0] must be escaped. */
+static size_t plain_len(const unsigned char *s, size_t n)
+{
+	if (s[0] >= 0x20 && s[0] < 0x7f)
+		return 1;
+	if (s[0] == 0xc2 && n > 1 && s[1] < 0xa0)
+		return 0;
+	return utf8_len(s, n);
+}
+
+void str_escape(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, n;
+
+	for (i = 0; i < len && s[i]; i += n ? n : 1) {
+		n = 1;
+		if (s[i] == '\\')
+			fputs("\\\\", f);
+		else if (s[i] == '\n')
+			fputs("\\n", f);
+		else if (s[i] == '\t')
+			fputs("\\t", f);
+		else if (s[i] == '\r')
+			fputs("\\r", f);
+		else if ((n = plain_len(s + i, len - i)))
+			fwrite(s + i, 1, n, f);
 		else
-			fprintf(f, "\\x%02x", c);
+			fprintf(f, "\\x%02x", s[i]);
 	}
 }
 

@@ -1,7 +1,7 @@
 /* value: what a value of a ply type is, read from the bytes the kernel
  * wrote (host byte order, each integer of its own size), and its default
- * text: integers, times, kernel symbols, stacks, escaped strings, and
- * quantize() histograms, also
+ * text: integers, times, kernel symbols, stacks, strings escaped so they
+ * read back and cannot drive a terminal, and quantize() histograms, also
  * as data (buckets with their bounds) for writers that are not text. */
 #ifndef PLY_VALUE_H
 #define PLY_VALUE_H
@@ -59,8 +59,10 @@ void value_print(FILE *f, struct fmt_ctx *c, const struct type *t,
  * memory). */
 char *value_str(struct fmt_ctx *c, const struct type *t, const void *p);
 
-/* s[0..len), up to the first NUL, escaping what a terminal would not show
- * as-is (\xNN) so a binary comm or path cannot garble the output. */
+/* s[0..len), up to the first NUL, so that it reads back unambiguously and
+ * cannot drive a terminal: valid UTF-8 as itself; '\\' doubled; \n, \t,
+ * \r; every other control character (C0, DEL, C1) and every byte that is
+ * not part of valid UTF-8 as \xNN. The one escaper of the output. */
 void str_escape(FILE *f, const char *s, size_t len);
 
 /* ---- histograms ---- */

@@ -253,11 +253,11 @@ static void test_events(void)
 	out_event(o, pr, rec, pr->rec->size);
 	out_exit(o, 3);		/* not printed: it is the exit status */
 	out_end(o);
-	CHECK_STR(out_text_end(o, &c), "pid -4 opened a\nb\n-4, a\\x0ab\n");
+	CHECK_STR(out_text_end(o, &c), "pid -4 opened a\\nb\n-4, a\\nb\n");
 
 	/* what front ends call for an event they took themselves */
 	out_text_event(cap_begin(&c), NULL, pr, rec);
-	CHECK_STR(cap_end(&c), "-4, a\\x0ab\n");
+	CHECK_STR(cap_end(&c), "-4, a\\nb\n");
 }
 
 /* ---- reports and messages ---- */

@@ -1,6 +1,7 @@
 /* Unit tests of printf: every conversion checked against libc's own
  * printf of the same value, arguments at their offsets in an event record,
- * and the compile-time check's diagnostics from the same parser. */
+ * escaping of what the traced system wrote (and '#' for the raw bytes), and
+ * the compile-time check's diagnostics from the same parser. */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -241,6 +242,44 @@ static void test_record(void)
 	CHECK_STR(cap_end(&cp), "no conversions\\n\n");
 }
 
+/* What the traced system wrote is escaped in %s, %c and %v: a file name
+ * can't forge a line, retitle the terminal or overwrite with \r; '#' asks
+ * for the raw bytes. Width counts what is printed, precision the
+ * argument's bytes. */
+static void test_escaping(void)
+{
+	struct type *s32 = type_str(ar, 32);
+	char forged[32] = "/tmp/a\ngt /etc/shadow";
+	char title[32] = "\x1b]0;owned\a";
+	char cr[32] = "ok\rFAIL";
+	char cafe[32] = "caf\xc3\xa9";
+	char bs[32] = "\\x0a";
+	uint8_t esc = 0x1b, nul = 0, a = 'a';
+
+	CHECK_STR(printf1("open %s\n", s32, forged),
+		  "open /tmp/a\\ngt /etc/shadow\n");
+	CHECK_STR(printf1("%s", s32, title), "\\x1b]0;owned\\x07");
+	CHECK_STR(printf1("%s", s32, cr), "ok\\rFAIL");
+	CHECK_STR(printf1("%s", s32, cafe), "caf\xc3\xa9");
+	CHECK_STR(printf1("%s", s32, bs), "\\\\x0a");
+	CHECK_STR(printf1("%v", s32, forged), "/tmp/a\\ngt /etc/shadow");
+	/* raw on request, with libc's own width and precision */
+	CHECK_STR(printf1("%#s", s32, forged), forged);
+	CHECK_STR(printf1("[%#-8.4s]", s32, title),
+		  libc_fmt("[%-8.4s]", title));
+	/* width pads what is printed; precision cuts the argument */
+	CHECK_STR(printf1("[%9s]", s32, cr), "[ ok\\rFAIL]");
+	CHECK_STR(printf1("[%-6.3s]", s32, cr), "[ok\\r  ]");
+	CHECK_STR(printf1("[%.4s]", s32, cafe), "[caf\\xc3]");
+	/* %c */
+	CHECK_STR(printf1("[%c]", &type_u8, &esc), "[\\x1b]");
+	CHECK_STR(printf1("[%5c]", &type_u8, &esc), "[ \\x1b]");
+	CHECK_STR(printf1("[%c]", &type_u8, &nul), "[\\x00]");
+	CHECK_STR(printf1("[%c]", &type_u8, &a), "[a]");
+	CHECK(!strcmp(printf1("%#c", &type_u8, &esc), "\x1b"));
+}
+
+
 /* ---- fmt_check ---- */
 
 static const char prog_text[] =
@@ -391,6 +430,7 @@ int main(void)
 	test_strings();
 	test_value_conversion();
 	test_record();
+	test_escaping();
 	test_check_ok();
 	test_check_errors();
 	fmt_ctx__free(&ctx);

@@ -100,7 +100,8 @@ static void test_value_print(void)
 	CHECK_STR(value_text(type_ptr(ar, &type_u8), &addr),
 		  "0xffff888000001000");
 	CHECK_STR(value_text(type_str(ar, 4), s), "abcd");
-	CHECK_STR(value_text(type_str(ar, 8), tab), "a\\x09b\\xff");
+	/* a tab is \t since issue 8 item 10 (it was \x09) */
+	CHECK_STR(value_text(type_str(ar, 8), tab), "a\\tb\\xff");
 	CHECK_STR(value_text(tup, key), "{ bash, 7 }");
 	CHECK_STR(value_text(&type_s32, &neg), "-1");
 	CHECK_STR(value_text(&type_u32, &neg), "4294967295");
@@ -120,6 +121,55 @@ static void test_value_cmp(void)
 	CHECK(value_cmp(type_str(ar, 3), s1, s2) == 0);
 	CHECK(value_cmp(type_str(ar, 4), s1, s2) < 0);
 }
+
+/* Strings read back unambiguously (the backslash is escaped too, so the
+ * four characters \x0a and a newline differ) and cannot drive a terminal;
+ * valid UTF-8 is itself. */
+static const char *esc(const char *s, size_t len)
+{
+	struct cap c;
+
+	str_escape(cap_begin(&c), s, len);
+	return cap_end(&c);
+}
+
+static void test_escape(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "plain", "plain" },
+		{ "a\nb", "a\\nb" },
+		{ "\\x0a", "\\\\x0a" },
+		{ "tab\there\r", "tab\\there\\r" },
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },
+		{ "\xe2\x82\xac \xf0\x9f\x90\x9d", "\xe2\x82\xac \xf0\x9f\x90\x9d" },
+		{ "\x1b]0;owned\a", "\\x1b]0;owned\\x07" },
+		{ "\x7f", "\\x7f" },
+		{ "\xc2\x9b" "31m", "\\xc2\\x9b31m" },		/* C1 CSI */
+		{ "\xc2\xa0", "\xc2\xa0" },			/* NBSP */
+		{ "\xff\xfe", "\\xff\\xfe" },
+		{ "caf\xc3", "caf\\xc3" },			/* cut short */
+		{ "\xc3(", "\\xc3(" },				/* bad continuation */
+		{ "\xc0\xaf", "\\xc0\\xaf" },			/* overlong '/' */
+		{ "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },		/* overlong */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },		/* surrogate */
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },	/* > U+10FFFF */
+		{ "\xf0\x9f\x90", "\\xf0\\x9f\\x90" },		/* truncated */
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		CHECK_STR(esc(cases[i].in, strlen(cases[i].in)), cases[i].out);
+	/* the length bounds a sequence too: "é" cut after its first byte */
+	CHECK_STR(esc("\xc3\xa9", 1), "\\xc3");
+	CHECK_STR(esc("ab\0cd", 5), "ab");
+	/* map keys and print() use the same escaper */
+	CHECK_STR(value_text(type_str(ar, 16), "/tmp/a\ngt x"),
+		  "/tmp/a\\ngt x");
+	CHECK_STR(value_text(type_str(ar, 16), "caf\xc3\xa9"), "caf\xc3\xa9");
+}
+
 
 /* ---- histograms ---- */
 
@@ -332,6 +382,7 @@ int main(void)
 	test_time();
 	test_walltime();
 	test_value_print();
+	test_escape();
 	test_value_cmp();
 	test_hist();
 	test_hist_time();
