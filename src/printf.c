@@ -276,9 +276,14 @@ static void conv_print_str(FILE *f, const struct conv *cv,
 
 	if (cv->prec >= 0 && cv->prec < len)
 		len = cv->prec;
-	if (cv->flags & FL_HASH) {
+	/* most strings have nothing to escape: no copy for them */
+	if ((cv->flags & FL_HASH) || str_is_plain(p, len)) {
 		spec_build(spec, sizeof(spec), cv, FL_MINUS, len, "s");
 		fprintf(f, spec, p);
+		return;
+	}
+	if (cv->width < 0) {
+		str_escape(f, p, len);
 		return;
 	}
 	s = escaped(p, len);

@@ -295,6 +295,17 @@ static size_t plain_len(const unsigned char *s, size_t n)
 	return utf8_len(s, n);
 }
 
+int str_is_plain(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, n;
+
+	for (i = 0; i < len && s[i]; i += n)
+		if (s[i] == '\\' || !(n = plain_len(s + i, len - i)))
+			return 0;
+	return 1;
+}
+
 void str_escape(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;

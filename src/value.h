@@ -64,6 +64,8 @@ char *value_str(struct fmt_ctx *c, const struct type *t, const void *p);
  * \r; every other control character (C0, DEL, C1) and every byte that is
  * not part of valid UTF-8 as \xNN. The one escaper of the output. */
 void str_escape(FILE *f, const char *s, size_t len);
+/* Whether str_escape would print s[0..len) unchanged. */
+int str_is_plain(const char *s, size_t len);
 
 /* ---- histograms ---- */
 

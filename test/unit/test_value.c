@@ -159,8 +159,12 @@ static void test_escape(void)
 	};
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		CHECK_STR(esc(cases[i].in, strlen(cases[i].in)), cases[i].out);
+		/* printf's shortcut for strings with nothing to escape */
+		CHECK(str_is_plain(cases[i].in, strlen(cases[i].in)) ==
+		      !strcmp(cases[i].in, cases[i].out));
+	}
 	/* the length bounds a sequence too: "é" cut after its first byte */
 	CHECK_STR(esc("\xc3\xa9", 1), "\\xc3");
 	CHECK_STR(esc("ab\0cd", 5), "ab");
