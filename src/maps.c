@@ -190,7 +190,8 @@ static int zero_map_create(struct runtime *rt)
 }
 
 
-/* Frames of stack id, up to the first zero ip; for fmt (TF_STACK). */
+/* Frames of stack id, up to the first zero ip: the output's stack resolver
+ * (struct fmt_ctx), for TF_STACK values. */
 static int stack_resolve(void *ctx, int64_t id, uint64_t *ips, size_t max)
 {
 	struct runtime *rt = ctx;

@@ -39,7 +39,7 @@ static struct type *hist_type(enum type_fmt f)
 	return type_with_fmt(ar, type_array(ar, &type_u64, QUANTIZE_BUCKETS), f);
 }
 
-/* ---- map_print ---- */
+/* ---- maps ---- */
 
 static struct type *comm_pid_key(void)
 {
