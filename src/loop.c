@@ -180,7 +180,9 @@ int runtime__loop(struct runtime *rt)
 			strerror(-err));
 		goto cleanup;
 	}
-	while (!rt->stop && !err) {
+	/* whoever read the output is gone, or it is full: BEGIN may have
+	 * found out already */
+	while (!rt->stop && !err && !out_failed(rt->out)) {
 		n = epoll_wait(epfd, evs, ARRAY_SIZE(evs),
 			       rt->rb ? RINGBUF_POLL_MS : -1);
 		if (n == 0)	/* events that asked for no wake-up */
@@ -195,9 +197,6 @@ int runtime__loop(struct runtime *rt)
 		}
 		for (i = 0; i < n && !err; i++)
 			err = loop_event(rt, evs[i].data.u32);
-		/* whoever read the output is gone, or it is full */
-		if (out_failed(rt->out))
-			rt->stop = 1;
 	}
 cleanup:
 	close_fd(&epfd);

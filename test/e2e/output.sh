@@ -15,6 +15,13 @@ rc=$?
 expect_rc "maps to /dev/full: exit 1" 1
 expect_eq "maps to /dev/full: said once" "$(grep -c 'cannot write' $TMP/err)" 1
 
+# A failure found by BEGIN's output stops ply there, with its command.
+timeout -k 5 60 "$PLY" -c "sleep 5; touch $TMP/done" 'BEGIN { printf("x\n"); }' >/dev/full 2>$TMP/err </dev/null
+rc=$?
+expect_rc "BEGIN's output to /dev/full: exit 1" 1
+[ ! -e $TMP/done ] && ok "BEGIN's output to /dev/full: ply stopped at once" ||
+	nok "BEGIN's output to /dev/full: ply stopped at once" "the command ran to its end"
+
 # A reader that goes away (SIGPIPE ignored, so writes fail with EPIPE):
 # ply stops without a word, long before its command would end.
 (
