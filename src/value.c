@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
 #include "ksym.h"
 #include "value.h"
 
@@ -251,38 +252,6 @@ int type_is_string(const struct type *t)
 	return t->kind == T_STR || is_byte_array(t);
 }
 
-/* The length of the valid UTF-8 sequence of two to four bytes at s (at
- * most n bytes), or 0: no overlong forms, no surrogates, nothing above
- * U+10FFFF (RFC 3629). */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len, i;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 /* The bytes at s that print as themselves: printable ASCII, or a UTF-8
  * sequence that is valid and not a C1 control (U+0080..U+009F, terminal
  * commands too); 0 when s[0] must be escaped. */
@@ -292,7 +261,7 @@ static size_t plain_len(const unsigned char *s, size_t n)
 		return 1;
 	if (s[0] == 0xc2 && n > 1 && s[1] < 0xa0)
 		return 0;
-	return utf8_len(s, n);
+	return s[0] >= 0x80 ? utf8_seq(s, n) : 0;
 }
 
 int str_is_plain(const char *str, size_t len)
