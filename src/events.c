@@ -139,7 +139,6 @@ static uint64_t stat_read(struct runtime *rt, uint32_t key)
 int stats_report_lost(struct runtime *rt)
 {
 	uint64_t lost = stat_read(rt, STAT_LOST);
-
 	struct out_report r = { .kind = OUT_LOST };
 
 	if (lost <= rt->lost_reported)
