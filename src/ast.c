@@ -64,7 +64,12 @@ static void dump_quoted(FILE *out, const char *s, size_t n)
 static void dump_head(FILE *out, const struct node *n)
 {
 	switch (n->kind) {
-	case N_INT: fprintf(out, "int %" PRIu64, n->ival); break;
+	case N_INT:
+		if (n->neg)
+			fprintf(out, "int %" PRId64, (int64_t)n->ival);
+		else
+			fprintf(out, "int %" PRIu64, n->ival);
+		break;
 	case N_STR: fputs("str ", out); dump_quoted(out, n->str, n->slen); break;
 	case N_IDENT: fprintf(out, "ident %s", n->name); break;
 	case N_DOLLAR: fprintf(out, "dollar $%s", n->name); break;

@@ -283,10 +283,18 @@ static int gen_builtin_var(struct gen *g, struct node *n)
 	return v;
 }
 
+/* A constant that fits an instruction's signed 32-bit immediate. */
+static int is_imm32(const struct node *n)
+{
+	int64_t v = (int64_t)n->ival;
+
+	return n->kind == N_INT && (n->neg ? v >= INT32_MIN : n->ival <= INT32_MAX);
+}
+
 static struct ir_opnd operand(struct gen *g, struct node *n)
 {
-	if (n->kind == N_INT && n->ival <= INT32_MAX)
-		return ir_imm(n->ival);
+	if (is_imm32(n))
+		return ir_imm((int64_t)n->ival);
 	return ir_v(gen_scalar(g, n));
 }
 
@@ -539,8 +547,8 @@ static int gen_scalar(struct gen *g, struct node *n)
 	switch (n->kind) {
 	case N_INT:
 		v = ir_vreg(g->ir);
-		if (n->ival <= INT32_MAX)
-			ir_mov(g->ir, v, ir_imm(n->ival));
+		if (is_imm32(n))
+			ir_mov(g->ir, v, ir_imm((int64_t)n->ival));
 		else
 			ir_ld64(g->ir, v, n->ival);
 		return v;

@@ -3,6 +3,7 @@
  * Map types are learned from assignments anywhere in the program, so a
  * probe may read a map that a later probe fills. Passes run silently until
  * no new type is learned; a last pass then reports every error it finds. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ static const struct builtin *builtin_find(const char *name, int is_func)
 } while (0)
 
 static struct type *check_expr(struct sema *s, struct node *n);
+static struct type *check_expr_kind(struct sema *s, struct node *n);
 static const char *provider_var_hint(const char *name);
 
 static int nargs(const struct node *args)
@@ -439,6 +441,41 @@ static int is_strlit(const struct node *n)
 	return n->kind == N_STR;
 }
 
+/* The value of a constant: a literal or number $NAME, maybe under unary
+ * '-' or '~'. Returns 0 if n is not one; *big is set for a magnitude over
+ * INT64_MAX, which *v cannot hold. */
+static int const_int(const struct node *n, int64_t *v, int *big)
+{
+	if (n->kind == N_INT) {
+		*big = !n->neg && n->ival > INT64_MAX;
+		*v = (int64_t)n->ival;
+		return 1;
+	}
+	if (n->kind != N_UNARY || (n->op != TK_MINUS && n->op != TK_TILDE) ||
+	    !const_int(n->a, v, big) || *big)
+		return 0;
+	*v = n->op == TK_MINUS ? (int64_t)(0 - (uint64_t)*v) : ~*v;
+	return 1;
+}
+
+/* A constant shift count must be 0 to 63, as the BPF instruction takes it
+ * modulo 64 and C leaves the rest undefined. */
+static int shift_ok(struct sema *s, const struct node *b)
+{
+	int64_t v;
+	int big;
+
+	if (!const_int(b, &v, &big) || (!big && v >= 0 && v <= 63))
+		return 1;
+	if (big)
+		error(s, b->loc, "a shift by %llu is out of range (0 to 63)",
+		      (unsigned long long)v);
+	else
+		error(s, b->loc, "a shift by %lld is out of range (0 to 63)",
+		      (long long)v);
+	return 0;
+}
+
 static struct type *check_binary(struct sema *s, struct node *n)
 {
 	struct type *a = check_expr(s, n->a), *b = check_expr(s, n->b);
@@ -465,12 +502,8 @@ static struct type *check_binary(struct sema *s, struct node *n)
 	}
 	if (cmp || n->op == TK_ANDAND || n->op == TK_OROR)
 		return &type_s64;
-	if ((n->op == TK_SHL || n->op == TK_SHR) && n->b->kind == N_INT &&
-	    n->b->ival > 63) {
-		error(s, n->b->loc, "a shift by %lld is out of range (0 to 63)",
-		      (long long)n->b->ival);
+	if ((n->op == TK_SHL || n->op == TK_SHR) && !shift_ok(s, n->b))
 		return NULL;
-	}
 	return arith_type(s, n->op, a, b);
 }
 
@@ -544,8 +577,9 @@ static struct type *check_index(struct sema *s, struct node *n)
 		      "member of data");
 		return NULL;
 	}
-	if (n->b->ival >= t->len) {
-		error(s, n->b->loc, "index %llu is out of bounds of %s",
+	if (n->b->neg || n->b->ival >= t->len) {
+		error(s, n->b->loc, n->b->neg ? "index %lld is out of bounds "
+		      "of %s" : "index %llu is out of bounds of %s",
 		      (unsigned long long)n->b->ival, t->name);
 		return NULL;
 	}
@@ -566,12 +600,36 @@ static struct type *check_cond(struct sema *s, struct node *n)
 	return arith_type(s, TK_QUESTION, a, b);
 }
 
+/* $NAME as a number: 1 when v reads as one (into n), 0 when it does not
+ * (it is a string then), -1 when it does but does not fit 64 bits. A
+ * leading '-' makes a signed value, anything else an unsigned one. */
+static int dollar_number(const char *v, struct node *n)
+{
+	const char *q = v;
+	char *end;
+
+	while (isspace((unsigned char)*q))
+		q++;
+	errno = 0;
+	if (*q == '-') {
+		long long x = strtoll(q, &end, 0);
+
+		n->ival = (uint64_t)x;
+		n->neg = x < 0;
+	} else {
+		n->ival = strtoull(q, &end, 0);
+	}
+	if (end == q || *end)
+		return 0;
+	return errno == ERANGE ? -1 : 1;
+}
+
 /* $target: the -c command's pid, known once it is spawned; $NAME: the
  * environment variable NAME, a number if it reads as one, else a string. */
 static struct type *check_dollar(struct sema *s, struct node *n)
 {
 	const char *v;
-	char *end;
+	int num;
 
 	if (!strcmp(n->name, "target")) {
 		if (!s->has_target) {
@@ -587,12 +645,17 @@ static struct type *check_dollar(struct sema *s, struct node *n)
 		      n->name, n->name);
 		return NULL;
 	}
-	n->ival = strtoull(v, &end, 0);
-	if (*v && !*end) {
+	num = dollar_number(v, n);
+	if (num < 0) {
+		error(s, n->loc, "$%s is %s, which does not fit in 64 bits "
+		      "(%s to %s)", n->name, v, "-9223372036854775808",
+		      "18446744073709551615");
+		return NULL;
+	}
+	if (num) {
+		/* from now on a constant like any other */
 		n->kind = N_INT;
-		if (*v == '-')
-			return &type_s64;
-		return n->ival > INT64_MAX ? &type_u64 : &type_s64;
+		return check_expr_kind(s, n);
 	}
 	n->kind = N_STR;
 	n->str = arena_strdup(s->arena, v);
@@ -604,7 +667,7 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 {
 	switch (n->kind) {
 	case N_INT:
-		return n->ival > INT64_MAX ? &type_u64 : &type_s64;
+		return !n->neg && n->ival > INT64_MAX ? &type_u64 : &type_s64;
 	case N_STR:
 		return type_str(s->arena, n->slen + 1);
 	case N_IDENT:

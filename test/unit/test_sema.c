@@ -246,6 +246,39 @@ static void test_known_bug_types(void)
 	done(&r);
 }
 
+/* $NAME numbers: a leading '-' is a signed value, anything that does not
+ * fit 64 bits is refused rather than clamped. */
+static void test_dollar_numbers(void)
+{
+	struct run r;
+
+	setenv("PLY_TEST_NEG", "-3", 1);
+	setenv("PLY_TEST_BIG", "99999999999999999999", 1);
+	setenv("PLY_TEST_MIN", "-9223372036854775809", 1);
+	setenv("PLY_TEST_U64", "0xffffffffffffffff", 1);
+	setenv("PLY_TEST_STR", "-3x", 1);
+	/* once a bug: -3 was 2^64 - 3, a u64, so $NEG < 0 was false */
+	run(&r, "BEGIN { print($PLY_TEST_NEG, $PLY_TEST_NEG < 0, "
+	    "$PLY_TEST_U64, $PLY_TEST_STR); }");
+	REQUIRE_OK(&r);
+	CHECK_STR(rec(&r), "{u64@0, s64@8, s64@16, u64@24, char[4]@32}/40");
+	done(&r);
+	CHECK_ERRS("BEGIN { print($PLY_TEST_BIG, $PLY_TEST_MIN); }", 2,
+		   "1:15: error: $PLY_TEST_BIG is 99999999999999999999, which "
+		   "does not fit in 64 bits (-9223372036854775808 to "
+		   "18446744073709551615)\n"
+		   "1:30: error: $PLY_TEST_MIN is -9223372036854775809, which "
+		   "does not fit in 64 bits (-9223372036854775808 to "
+		   "18446744073709551615)\n");
+	/* once a bug: only a literal count over 63 was refused */
+	CHECK_ERRS("BEGIN { print(1 << -1, 1 >> $PLY_TEST_NEG, 1 << ~0, "
+		   "1 << 64, 1 << 63, 1 << -0); }", 4,
+		   "1:20: error: a shift by -1 is out of range (0 to 63)\n"
+		   "1:29: error: a shift by -3 is out of range (0 to 63)\n"
+		   "1:49: error: a shift by -1 is out of range (0 to 63)\n"
+		   "1:58: error: a shift by 64 is out of range (0 to 63)\n");
+}
+
 /* ---- maps ---- */
 
 static void test_map_widening(void)
@@ -691,6 +724,7 @@ int main(void)
 	test_key_tuple();
 	test_aggregations();
 	test_event_sites();
+	test_dollar_numbers();
 	test_err_names();
 	test_err_members();
 	test_err_strfn();
