@@ -543,6 +543,13 @@ static struct type *check_member(struct sema *s, struct node *n)
 			return NULL;
 		}
 		st = t->elem;
+		if (n->a->kind != N_IDENT || n->a->sym != &provider_var) {
+			error(s, n->loc, "'->' reads only the probe's own %s: a "
+			      "copy of the pointer (in a map, say) points at a "
+			      "context that is gone once its probe has run",
+			      t->elem->name);
+			return NULL;
+		}
 	} else if (t->kind != T_STRUCT) {
 		error(s, n->loc, "'.' needs a struct, not %s%s", t->name,
 		      t->kind == T_PTR ? " (did you mean '->'?)" : "");

@@ -535,6 +535,16 @@ static void test_err_members(void)
 		   "1:55: error: index 16 is out of bounds of char[16]\n"
 		   "1:76: error: an array index must be a constant on a "
 		   "member of data\n");
+	/* once an abort in gen (member_off): a member of a stored pointer */
+	CHECK_ERRS(SWITCH " { d[1] = data; print(d[1]->prev_pid, "
+		   "(data)->prev_pid); }\nprofile:1hz { m[1] = regs; "
+		   "print(m[1]->ip); }", 2,
+		   "1:56: error: '->' reads only the probe's own struct "
+		   "sched_switch: a copy of the pointer (in a map, say) points "
+		   "at a context that is gone once its probe has run\n"
+		   "2:38: error: '->' reads only the probe's own struct pt_regs: "
+		   "a copy of the pointer (in a map, say) points at a context "
+		   "that is gone once its probe has run\n");
 }
 
 static void test_err_strfn(void)
