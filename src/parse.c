@@ -17,12 +17,17 @@ struct parser {
 	enum lex_mode mode;	/* the mode the next token is lexed in */
 	int panic;		/* an error was reported, wait for resync */
 	int in_pred;		/* a '/' ends the predicate, it doesn't divide */
-	int depth;		/* of unary(), through which all nesting goes */
+	int depth;		/* of the recursive rules, see enter() */
+	int too_deep;		/* that error was reported */
 };
 
-/* Deeper programs are refused rather than overflowing the C stack of the
- * recursive passes. */
+/* Deeper programs are refused rather than overflowing the C stack: the
+ * parser's own recursion stops at MAX_DEPTH, and the tree it builds (a
+ * chain like 1 + 1 + ... + 1 is deep without nesting in the text) at
+ * MAX_HEIGHT, so the recursive passes after it (sema, gen, the dump) are
+ * safe by construction. */
 #define MAX_DEPTH 1000
+#define MAX_HEIGHT 2000
 
 static struct node *expr(struct parser *p);
 static struct node *stmt(struct parser *p);
@@ -161,6 +166,37 @@ static void sync_top(struct parser *p)
 		p->mode = depth ? LEX_CODE : LEX_PROBE;
 		next(p);
 	}
+}
+
+/* Every recursive rule (statements, ?:, unary operators, and through them
+ * parentheses, calls and subscripts) enters here; reported once, then the
+ * parser unwinds in panic mode. */
+static int enter(struct parser *p, const char *what)
+{
+	int depth = 0;
+
+	if (p->depth >= MAX_DEPTH) {
+		if (!p->too_deep++)
+			error_tok(p, "%s nests too deeply (more than %d "
+				  "levels)", what, MAX_DEPTH);
+		p->panic = 1;
+		/* Give up on the rest of this block: resynchronising at each
+		 * ';' of a chain of else-ifs would report its every 'else'. */
+		for (; !at(p, TK_EOF); next(p)) {
+			if (at(p, TK_LBRACE))
+				depth++;
+			else if (at(p, TK_RBRACE) && !depth--)
+				break;
+		}
+		return 0;
+	}
+	p->depth++;
+	return 1;
+}
+
+static void leave(struct parser *p)
+{
+	p->depth--;
 }
 
 /* ---- expressions ---- */
@@ -388,14 +424,10 @@ static struct node *unary(struct parser *p)
 {
 	struct node *n;
 
-	if (p->depth >= MAX_DEPTH) {
-		error_tok(p, "expression nests too deeply (more than %d "
-			  "levels)", MAX_DEPTH);
+	if (!enter(p, "expression"))
 		return new_node(p, N_INT);
-	}
-	p->depth++;
 	n = unary_nest(p);
-	p->depth--;
+	leave(p);
 	return n;
 }
 
@@ -531,12 +563,25 @@ static struct node *oror(struct parser *p)
 	return binary(p, ops, andand);
 }
 
+static struct node *cond_nest(struct parser *p);
+
 /* cond = oror ('?' expr ':' cond)? */
 static struct node *cond(struct parser *p)
 {
+	struct node *n;
+
+	if (!enter(p, "expression"))
+		return new_node(p, N_INT);
+	n = cond_nest(p);
+	leave(p);
+	return n;
+}
+
+static struct node *cond_nest(struct parser *p)
+{
 	struct node *c = oror(p), *n;
 
-	if (!at(p, TK_QUESTION))
+	if (p->panic || !at(p, TK_QUESTION))
 		return c;
 	n = new_node(p, N_COND);
 	next(p);
@@ -623,8 +668,21 @@ static struct node *simple_stmt(struct parser *p)
 	return n;
 }
 
+static struct node *stmt_nest(struct parser *p);
+
 /* stmt = ';' | block | if_stmt | delete_stmt | simple_stmt */
 static struct node *stmt(struct parser *p)
+{
+	struct node *n;
+
+	if (!enter(p, "statement"))
+		return NULL;
+	n = stmt_nest(p);
+	leave(p);
+	return n;
+}
+
+static struct node *stmt_nest(struct parser *p)
 {
 	switch (p->tok.kind) {
 	case TK_SEMI:
@@ -748,14 +806,72 @@ static struct program *program(struct parser *p, const struct src *src)
 	return prog;
 }
 
+/* ---- the height of the tree ---- */
+
+struct frame {
+	struct node *n;
+	int h;
+};
+
+typedef VEC(struct frame) frames_t;
+
+static void push_list(struct arena *a, frames_t *st, struct node *n, int h)
+{
+	for (; n; n = n->next)
+		vec_push(a, st, ((struct frame){ n, h }));
+}
+
+static void push_one(struct arena *a, frames_t *st, struct node *n, int h)
+{
+	if (n)
+		vec_push(a, st, ((struct frame){ n, h }));
+}
+
+/* Walks each probe's tree with a stack of its own (no recursion) and
+ * refuses it at the first node deeper than MAX_HEIGHT. Such nodes lose
+ * their children, so even the tree of a failed parse can be dumped. */
+static void check_height(struct parser *p, struct probe *pr)
+{
+	frames_t st = { 0 };
+	struct frame f;
+	int reported = 0;
+
+	if (pr->pred)
+		vec_push(p->a, &st, ((struct frame){ pr->pred, 1 }));
+	vec_push(p->a, &st, ((struct frame){ pr->body, 1 }));
+	while (st.n) {
+		f = st.v[--st.n];
+		if (f.h > MAX_HEIGHT) {
+			if (!reported++)
+				diag_error(p->d, f.n->loc, "%s nests too deeply "
+					   "(more than %d levels)",
+					   f.n->kind >= N_BLOCK ? "statement" :
+					   "expression", MAX_HEIGHT);
+			f.n->kind = N_INT;
+			f.n->a = f.n->b = f.n->c = NULL;
+			f.n->keys = f.n->args = f.n->body = NULL;
+			continue;
+		}
+		push_one(p->a, &st, f.n->c, f.h + 1);
+		push_one(p->a, &st, f.n->a, f.h + 1);
+		push_one(p->a, &st, f.n->b, f.h + 1);
+		push_list(p->a, &st, f.n->keys, f.h + 1);
+		push_list(p->a, &st, f.n->args, f.h + 1);
+		push_list(p->a, &st, f.n->body, f.h + 1);
+	}
+}
+
 int parse_program(const struct src *src, struct arena *a, struct diag *d,
 		  struct program **out)
 {
 	struct parser p = { .a = a, .d = d };
 	int before = d->nerrors;
+	struct probe *pr;
 
 	lex_init(&p.lx, src, a, d);
 	*out = program(&p, src);
+	for (pr = (*out)->probes; pr; pr = pr->next)
+		check_height(&p, pr);
 	if (!(*out)->nprobes && d->nerrors == before)
 		diag_error(d, p.tok.loc, "program has no probes");
 	return d->nerrors - before;

@@ -700,21 +700,10 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 	}
 }
 
-/* A long chain (1 + 1 + ... + 1) makes a deep tree without nesting in
- * the text; the passes after this one recurse as deep, so stop here. */
-#define MAX_EXPR_DEPTH 2000
-
+/* The parser bounds the tree's height, so this recursion is safe. */
 static struct type *check_expr(struct sema *s, struct node *n)
 {
-	if (s->depth >= MAX_EXPR_DEPTH) {
-		if (!s->too_deep++)
-			error(s, n->loc, "expression too deep (more than %d "
-			      "levels of operators)", MAX_EXPR_DEPTH);
-		return n->type = NULL;
-	}
-	s->depth++;
 	n->type = check_expr_kind(s, n);
-	s->depth--;
 	return n->type;
 }
 
@@ -1082,7 +1071,6 @@ int sema_program(struct sema *s, struct program *prog)
 	if (s->changed)
 		infer(s, prog);
 	s->final = 1;
-	s->too_deep = 0;
 	for (p = prog->probes; p; p = p->next)
 		check_probe(s, p);
 	for (i = 0; i < s->maps.n && s->diag->nerrors == errs; i++) {

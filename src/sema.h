@@ -38,7 +38,6 @@ struct sema {
 
 	/* pass state */
 	int final;		/* report errors (the last pass) */
-	int depth, too_deep;	/* of check_expr's recursion */
 	int changed;		/* a map type was learned in this pass */
 	struct probe *probe;
 };

@@ -683,6 +683,81 @@ static void test_recovery(void)
 	done(&r);
 }
 
+/* "BEGIN { print(" pre x n, mid, post x npost, " }": a generated deep
+ * program (no "print(" when pre opens a statement). */
+static char *deep(const char *pre, size_t n, const char *mid,
+		  const char *post, size_t npost)
+{
+	size_t lp = strlen(pre), lq = strlen(post), i;
+	char *s = malloc(32 + n * lp + strlen(mid) + npost * lq), *e = s;
+	int is_stmt = *pre == '{' || *pre == 'i';
+
+	e += sprintf(e, "BEGIN { %s", is_stmt ? "" : "print(");
+	for (i = 0; i < n; i++, e += lp)
+		memcpy(e, pre, lp);
+	e += sprintf(e, "%s", mid);
+	for (i = 0; i < npost; i++, e += lq)
+		memcpy(e, post, lq);
+	sprintf(e, " }");
+	return s;
+}
+
+/* Exactly one error, starting with want. */
+static void check_deep(char *text, const char *want)
+{
+	struct run r;
+
+	run(&r, text);
+	CHECK(r.nerrors == 1);
+	CHECK(r.diag && strstr(r.diag, want) && strstr(r.diag, want) ==
+	      strchr(r.diag, ' ') + 1);
+	if (r.nerrors != 1 || !r.diag || !strstr(r.diag, want))
+		fprintf(stderr, "  got: %.200s\n", r.diag ? r.diag : "");
+	done(&r);
+	free(text);
+}
+
+/* Once a stack overflow: every recursive rule stops at a depth, reports it
+ * once and recovers without a cascade; the tree's height is bounded too,
+ * so the passes after the parser can recurse. */
+static void test_nesting(void)
+{
+	const char *e = "error: expression nests too deeply (more than 1000 ";
+	const char *st = "error: statement nests too deeply (more than 1000 ";
+	struct run r;
+	char *text;
+
+	check_deep(deep("{", 20000, "", "}", 20000), st);
+	check_deep(deep("if (1) print(1); else ", 100000, "print(2);", "", 0),
+		   e);
+	check_deep(deep("1?", 1000000, "1", ":1", 1000000), e);
+	check_deep(deep("1?1:", 100000, "1);", "", 0), e);
+	check_deep(deep("- ", 100000, "1);", "", 0), e);
+	check_deep(deep("!", 100000, "1);", "", 0), e);
+	check_deep(deep("(", 100000, "1", ")", 100000), e);
+	check_deep(deep("m[", 100000, "1", "]", 100000), e);
+	check_deep(deep("f(", 100000, "1", ")", 100000), e);
+	check_deep(deep("1+", 100000, "1);", "", 0),
+		   "error: expression nests too deeply (more than 2000 ");
+	/* within the limits: parses, and the dump gets through it */
+	text = deep("1+", 1500, "1);", "", 0);
+	run(&r, text);
+	CHECK(r.nerrors == 0);
+	if (!r.nerrors) {
+		FILE *f = fopen("/dev/null", "w");
+
+		ast_dump(f, r.prog);
+		fclose(f);
+	}
+	done(&r);
+	free(text);
+	text = deep("{", 900, "print(1);", "}", 900);
+	run(&r, text);
+	CHECK(r.nerrors == 0);
+	done(&r);
+	free(text);
+}
+
 int main(void)
 {
 	test_precedence();
@@ -696,5 +771,6 @@ int main(void)
 	test_op_str();
 	test_errors();
 	test_recovery();
+	test_nesting();
 	return test_report("parse");
 }
