@@ -1,8 +1,9 @@
 /* sema: resolve names, infer and check types.
  *
  * Map types are learned from assignments anywhere in the program, so a
- * probe may read a map that a later probe fills. Passes run silently until
- * no new type is learned; a last pass then reports every error it finds. */
+ * probe may read a map that a later probe fills. Statements are checked
+ * silently, and again when a map they read learns more, until nothing
+ * changes; a last pass then reports every error it finds. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -104,14 +105,100 @@ static struct type *merge(struct sema *s, struct type *old, struct type *new)
 	return t;
 }
 
-static struct mapsym *map_get(struct sema *s, struct node *n)
+/* ---- the inference's bookkeeping ----
+ * Map types are learned from statements anywhere in the program. Instead
+ * of checking the whole program again until nothing changes (cubic on a
+ * chain of copies a1[1] = a2[1]; a2[1] = a3[1]; ...), the program is cut
+ * into units (a statement, a condition, a predicate), each unit records
+ * the maps it reads, and a unit is checked again only when the value type
+ * of a map it reads has changed. Units are taken in program order within
+ * a sweep; one that must be checked again but comes before the unit that
+ * changed a map waits for the next sweep, which is the order a full pass
+ * would check them in. */
+
+enum unit_kind { U_PRED, U_COND, U_STMT };
+
+struct unit {
+	enum unit_kind kind;
+	struct probe *probe;
+	struct node *n;
+	VEC(int) reads;		/* map indices */
+	int queued;		/* the sweep it is queued for, 0 if none */
+};
+
+struct mapinfo {
+	VEC(int) readers;	/* unit indices */
+	int stamp;		/* the check that last read it */
+};
+
+struct infer {
+	VEC(struct unit) units;
+	VEC(struct mapinfo) maps;	/* by map index */
+	struct mapsym **table;		/* open addressing, by name */
+	size_t tcap;
+	VEC(int) heap;		/* this sweep's units, a min-heap */
+	VEC(int) next;		/* the next sweep's */
+	int cur;		/* the unit being checked, -1 if none */
+	int sweep;
+	int stamp;		/* counts checks */
+};
+
+static size_t name_hash(const char *name)
 {
-	struct mapsym *m;
+	size_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	return h;
+}
+
+static struct mapsym **map_slot(struct infer *inf, const char *name)
+{
+	size_t i = name_hash(name) & (inf->tcap - 1);
+
+	while (inf->table[i] && strcmp(inf->table[i]->name, name))
+		i = (i + 1) & (inf->tcap - 1);
+	return &inf->table[i];
+}
+
+static void map_table_grow(struct sema *s)
+{
+	struct infer *inf = s->inf;
 	size_t i;
 
+	inf->tcap = inf->tcap ? inf->tcap * 2 : 64;
+	inf->table = arena_alloc(s->arena, inf->tcap * sizeof(*inf->table));
 	for (i = 0; i < s->maps.n; i++)
-		if (!strcmp(s->maps.v[i]->name, n->name))
-			return s->maps.v[i];
+		*map_slot(inf, s->maps.v[i]->name) = s->maps.v[i];
+}
+
+static struct infer *infer_state(struct sema *s)
+{
+	if (!s->inf) {
+		s->inf = arena_alloc(s->arena, sizeof(*s->inf));
+		s->inf->cur = -1;
+		map_table_grow(s);
+	}
+	return s->inf;
+}
+
+/* The map called name, or NULL. */
+static struct mapsym *map_find(struct sema *s, const char *name)
+{
+	return *map_slot(infer_state(s), name);
+}
+
+static struct mapsym *map_get(struct sema *s, struct node *n)
+{
+	struct infer *inf = infer_state(s);
+	struct mapinfo mi = { 0 };
+	struct mapsym *m;
+
+	if (n->map)
+		return n->map;
+	m = map_find(s, n->name);
+	if (m)
+		return m;
 	m = arena_alloc(s->arena, sizeof(*m));
 	m->name = n->name;
 	m->is_agg = n->name[0] == '@';
@@ -119,7 +206,100 @@ static struct mapsym *map_get(struct sema *s, struct node *n)
 	m->kloc.line = -1;
 	m->vloc.line = -1;
 	vec_push(s->arena, &s->maps, m);
+	vec_push(s->arena, &inf->maps, mi);
+	if (2 * s->maps.n > inf->tcap)
+		map_table_grow(s);
+	else
+		*map_slot(inf, m->name) = m;
 	return m;
+}
+
+static void heap_push(struct sema *s, int u)
+{
+	struct infer *inf = s->inf;
+	size_t i;
+	int t;
+
+	vec_push(s->arena, &inf->heap, u);
+	for (i = inf->heap.n - 1; i && inf->heap.v[(i - 1) / 2] > inf->heap.v[i];
+	     i = (i - 1) / 2) {
+		t = inf->heap.v[i];
+		inf->heap.v[i] = inf->heap.v[(i - 1) / 2];
+		inf->heap.v[(i - 1) / 2] = t;
+	}
+}
+
+static int heap_pop(struct infer *inf)
+{
+	int *h = inf->heap.v, top = h[0], t;
+	size_t n = --inf->heap.n, i = 0, c;
+
+	h[0] = h[n];
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && h[c + 1] < h[c])
+			c++;
+		if (h[i] <= h[c])
+			break;
+		t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+	return top;
+}
+
+/* Unit u is to be checked again: in this sweep if it comes after the unit
+ * being checked, else in the next. */
+static void unit_requeue(struct sema *s, int u)
+{
+	struct infer *inf = s->inf;
+	struct unit *un = &inf->units.v[u];
+
+	if (u > inf->cur) {
+		if (un->queued != inf->sweep) {
+			un->queued = inf->sweep;
+			heap_push(s, u);
+		}
+	} else if (un->queued != inf->sweep + 1) {
+		un->queued = inf->sweep + 1;
+		vec_push(s->arena, &inf->next, u);
+	}
+}
+
+/* m's value type changed: what reads it must be checked again. */
+static void value_changed(struct sema *s, struct mapsym *m)
+{
+	struct mapinfo *mi;
+	size_t i;
+
+	s->changed = 1;
+	if (!s->inf || s->final)
+		return;
+	mi = &s->inf->maps.v[m->index];
+	for (i = 0; i < mi->readers.n; i++)
+		unit_requeue(s, mi->readers.v[i]);
+}
+
+/* The unit being checked reads m. */
+static void map_read(struct sema *s, struct mapsym *m)
+{
+	struct infer *inf = s->inf;
+	struct mapinfo *mi;
+	struct unit *u;
+	size_t i;
+
+	if (!inf || inf->cur < 0 || s->final)
+		return;
+	mi = &inf->maps.v[m->index];
+	if (mi->stamp == inf->stamp)
+		return;
+	mi->stamp = inf->stamp;
+	u = &inf->units.v[inf->cur];
+	for (i = 0; i < u->reads.n; i++)
+		if (u->reads.v[i] == m->index)
+			return;
+	vec_push(s->arena, &u->reads, m->index);
+	vec_push(s->arena, &mi->readers, inf->cur);
 }
 
 static void conflict(struct sema *s, struct loc here, struct loc there,
@@ -212,7 +392,7 @@ static void learn_value(struct sema *s, struct node *n, struct mapsym *m,
 		if (!m->vtype)
 			m->vloc = n->loc;
 		m->vtype = merged;
-		s->changed = 1;
+		value_changed(s, m);
 	}
 }
 
@@ -223,6 +403,7 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	struct mapsym *m = map_get(s, n);
 
 	n->map = m;
+	map_read(s, m);
 	check_keys(s, n, m);
 	if (m->is_agg) {
 		error(s, n->loc, "aggregation %s cannot be read in a probe: its "
@@ -731,16 +912,11 @@ static struct evsite *site_new(struct sema *s, struct node *call,
 /* The map a whole-map argument names: @agg, or a plain map's bare name. */
 static struct mapsym *whole_map(struct sema *s, struct node *a)
 {
-	size_t i;
-
 	if (a->kind == N_MAP && !a->keys)
 		return a->map = map_get(s, a);
 	if (a->kind != N_IDENT || builtin_find(a->name, 0))
 		return NULL;
-	for (i = 0; i < s->maps.n; i++)
-		if (!strcmp(s->maps.v[i]->name, a->name))
-			return s->maps.v[i];
-	return NULL;
+	return map_find(s, a->name);
 }
 
 /* print(@map) and clear(@map): the runtime does them, in event order. */
@@ -949,10 +1125,18 @@ static void pair_print_clear(struct sema *s, const struct node *n)
 	}
 }
 
+static void check_cond_of_if(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->c);
+
+	if (t && !type_is_scalar(t))
+		error(s, n->c->loc, "a condition must be a number, not %s",
+		      t->name);
+}
+
 static void check_stmt(struct sema *s, struct node *n)
 {
 	struct node *c;
-	struct type *t;
 
 	switch (n->kind) {
 	case N_BLOCK:
@@ -962,10 +1146,7 @@ static void check_stmt(struct sema *s, struct node *n)
 			pair_print_clear(s, c);
 		break;
 	case N_IF:
-		t = check_expr(s, n->c);
-		if (t && !type_is_scalar(t))
-			error(s, n->c->loc, "a condition must be a number, not %s",
-			      t->name);
+		check_cond_of_if(s, n);
 		check_stmt(s, n->a);
 		if (n->b)
 			check_stmt(s, n->b);
@@ -997,17 +1178,20 @@ static void check_stmt(struct sema *s, struct node *n)
 	}
 }
 
+static void check_pred(struct sema *s, struct node *pred)
+{
+	struct type *t = check_expr(s, pred);
+
+	if (t && !type_is_scalar(t))
+		error(s, pred->loc, "a predicate must be a number, not %s",
+		      t->name);
+}
+
 static void check_probe(struct sema *s, struct probe *p)
 {
-	struct type *t;
-
 	s->probe = p;
-	if (p->pred) {
-		t = check_expr(s, p->pred);
-		if (t && !type_is_scalar(t))
-			error(s, p->pred->loc, "a predicate must be a number, "
-			      "not %s", t->name);
-	}
+	if (p->pred)
+		check_pred(s, p->pred);
 	check_stmt(s, p->body);
 }
 
@@ -1029,21 +1213,94 @@ static int resolve_probes(struct sema *s, struct program *prog)
 	return s->diag->nerrors - errs;
 }
 
-/* Silent passes until nothing new is learned. Each pass can only learn
- * more, and there is a finite amount to learn (strings widen at most to
- * the largest size in the program). */
-static void infer(struct sema *s, struct program *prog)
-{
-	struct probe *p;
-	int pass;
+/* ---- inference ---- */
 
-	for (pass = 0; pass < 64 + 4 * (int)s->maps.n; pass++) {
-		s->changed = 0;
-		for (p = prog->probes; p; p = p->next)
-			check_probe(s, p);
-		if (!s->changed)
+static void unit_add(struct sema *s, enum unit_kind k, struct probe *p,
+		     struct node *n)
+{
+	struct unit u = { .kind = k, .probe = p, .n = n };
+
+	vec_push(s->arena, &s->inf->units, u);
+}
+
+/* A statement's units: an if's condition and each simple statement. */
+static void units_of(struct sema *s, struct probe *p, struct node *n)
+{
+	struct node *c;
+
+	switch (n->kind) {
+	case N_BLOCK:
+		for (c = n->body; c; c = c->next)
+			units_of(s, p, c);
+		return;
+	case N_IF:
+		unit_add(s, U_COND, p, n);
+		units_of(s, p, n->a);
+		if (n->b)
+			units_of(s, p, n->b);
+		return;
+	default:
+		unit_add(s, U_STMT, p, n);
+	}
+}
+
+static void unit_check(struct sema *s, int i)
+{
+	struct unit *u = &s->inf->units.v[i];
+
+	s->inf->cur = i;
+	s->inf->stamp++;
+	s->probe = u->probe;
+	switch (u->kind) {
+	case U_PRED: check_pred(s, u->n); break;
+	case U_COND: check_cond_of_if(s, u->n); break;
+	case U_STMT: check_stmt(s, u->n); break;
+	}
+	s->inf->cur = -1;
+}
+
+/* Checks the queued units, silently, until none is left. Each check can
+ * only learn more, and there is a finite amount to learn (strings widen
+ * at most to the largest size in the program); the bound is a safety net
+ * that no program is known to reach. */
+static void infer_run(struct sema *s)
+{
+	struct infer *inf = s->inf;
+	size_t limit = inf->units.n * (64 + 4 * s->maps.n), checks = 0;
+	size_t i;
+
+	while (inf->heap.n || inf->next.n) {
+		if (!inf->heap.n) {
+			inf->sweep++;
+			for (i = 0; i < inf->next.n; i++)
+				heap_push(s, inf->next.v[i]);
+			inf->next.n = 0;
+		}
+		unit_check(s, heap_pop(inf));
+		s->infer_checks++;
+		if (++checks > limit)
 			break;
 	}
+	inf->heap.n = inf->next.n = 0;
+}
+
+static void infer(struct sema *s, struct program *prog)
+{
+	struct infer *inf = infer_state(s);
+	struct probe *p;
+	size_t i;
+
+	for (p = prog->probes; p; p = p->next) {
+		if (p->pred)
+			unit_add(s, U_PRED, p, p->pred);
+		units_of(s, p, p->body);
+	}
+	inf->sweep = 1;
+	for (i = 0; i < inf->units.n; i++) {
+		inf->units.v[i].queued = 1;
+		vec_push(s->arena, &inf->heap, (int)i);	/* sorted: a heap */
+	}
+	infer_run(s);
 }
 
 int sema_program(struct sema *s, struct program *prog)
@@ -1065,11 +1322,10 @@ int sema_program(struct sema *s, struct program *prog)
 		if (!m->vtype && m->assigned) {
 			m->vtype = &type_s64;
 			m->vloc = m->rloc.line ? m->rloc : prog->probes->loc;
-			s->changed = 1;
+			value_changed(s, m);
 		}
 	}
-	if (s->changed)
-		infer(s, prog);
+	infer_run(s);
 	s->final = 1;
 	for (p = prog->probes; p; p = p->next)
 		check_probe(s, p);

@@ -1,7 +1,7 @@
 /* sema: names and types. Resolves each probe's provider, the built-in
  * variables and functions, infers the key and value types of every map
- * across all probes (iterating until nothing changes), and creates the
- * event sites of printf/print/exit. */
+ * across all probes (checking again only what reads a map whose type
+ * changed), and creates the event sites of printf/print/exit. */
 #ifndef PLY_SEMA_H
 #define PLY_SEMA_H
 
@@ -38,8 +38,10 @@ struct sema {
 
 	/* pass state */
 	int final;		/* report errors (the last pass) */
-	int changed;		/* a map type was learned in this pass */
+	int changed;		/* a map type was learned */
 	struct probe *probe;
+	struct infer *inf;	/* sema.c's inference bookkeeping */
+	size_t infer_checks;	/* units checked while inferring (tests) */
 };
 
 /* Returns the number of errors reported. */
