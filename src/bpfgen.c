@@ -20,7 +20,6 @@ static const int regs[] = { BPF_REG_6, BPF_REG_7, BPF_REG_8, BPF_REG_9,
 			    BPF_REG_3, BPF_REG_4, BPF_REG_5 };
 #define NREGS		((int)ARRAY_SIZE(regs))
 #define NSAVED		4
-#define STACK_MAX	512
 
 enum vloc_kind { VL_NONE, VL_REG, VL_SLOT };
 
@@ -731,9 +730,15 @@ int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 	if (ret)
 		goto nomem;
 	need = g.base + 8 * g.nslots;
-	if (need > STACK_MAX) {
+	if (ir->bad_off) {
+		snprintf(err, errlen, "a memory offset does not fit in the "
+			 "16 bits of a BPF instruction");
+		ret = -E2BIG;
+		goto cleanup;
+	}
+	if (need > BPF_STACK_SIZE) {
 		snprintf(err, errlen, "program needs %d bytes of stack; "
-			 "the kernel allows %d", need, STACK_MAX);
+			 "the kernel allows %d", need, BPF_STACK_SIZE);
 		ret = -E2BIG;
 		goto cleanup;
 	}

@@ -11,6 +11,7 @@ struct gen {
 	struct probe *probe;
 	int ctx;		/* vreg holding the program's context */
 	int out;		/* label of the program's exit */
+	int nerrors;
 };
 
 struct arg {
@@ -833,6 +834,21 @@ static void gen_assign(struct gen *g, struct node *n)
 	ir_place(g->ir, ok);
 }
 
+/* After statement (or predicate) n: the first one that took more stack
+ * than a BPF program has is reported where it is, once per probe. (The
+ * spill slots added later can still make the whole too large: ir_to_bpf
+ * says so, at the probe.) */
+static void stack_check(struct gen *g, struct node *n)
+{
+	if (g->nerrors || (g->ir->stack_max <= BPF_STACK_SIZE &&
+			   !g->ir->bad_off))
+		return;
+	diag_error(g->s->diag, n->loc, "this statement needs %d bytes of "
+		   "stack; a BPF program has %d", g->ir->stack_max,
+		   BPF_STACK_SIZE);
+	g->nerrors++;
+}
+
 static void gen_stmt(struct gen *g, struct node *n)
 {
 	struct node *c;
@@ -846,6 +862,7 @@ static void gen_stmt(struct gen *g, struct node *n)
 			int stack = g->ir->stack;
 
 			gen_stmt(g, c);
+			stack_check(g, c);
 			g->ir->stack = stack;
 		}
 		break;
@@ -887,11 +904,13 @@ int gen_probe(struct sema *s, struct probe *p, struct ir *ir)
 	g.out = ir_label(ir);
 	ir_emit(ir, (struct ir_insn){ .op = IR_MOV, .d = ir_v(g.ctx),
 				      .a = { .kind = O_CTX } });
-	if (p->pred)
+	if (p->pred) {
 		ir_jmp(ir, BPF_JEQ, ir_v(gen_scalar(&g, p->pred)), ir_imm(0),
 		       g.out);
+		stack_check(&g, p->pred);
+	}
 	gen_stmt(&g, p->body);
 	ir_place(ir, g.out);
 	ir_ret(ir, ir_imm(0));
-	return 0;
+	return g.nerrors;
 }

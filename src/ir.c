@@ -77,41 +77,42 @@ void ir_ldmap(struct ir *ir, int d, int map)
 				      .imm = map });
 }
 
-/* Offsets are int16_t in the insn, as in BPF. A stack offset beyond that
- * comes from a program far over the kernel's 512 bytes: ir_to_bpf refuses
- * it (from ir->stack_max) with a message, so clamping here is harmless. */
-static int16_t ir_off16(int off)
+/* Offsets are int16_t in the insn, as in BPF. One that does not fit is
+ * not an internal error: sema bounds every value, but a statement can
+ * still ask for more stack than that. It is noted in the ir for gen to
+ * report at the statement, and ir_to_bpf refuses such an ir. */
+static int16_t ir_off16(struct ir *ir, int off)
 {
-	if (off < INT16_MIN)
-		return INT16_MIN;
-	if (off > INT16_MAX)
-		unreachable();
+	if (off < INT16_MIN || off > INT16_MAX) {
+		ir->bad_off = 1;
+		return 0;
+	}
 	return (int16_t)off;
 }
 
 void ir_stackaddr(struct ir *ir, int d, int off)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_STACK, .d = ir_v(d),
-				      .off = ir_off16(off) });
+				      .off = ir_off16(ir, off) });
 }
 
 void ir_ldx(struct ir *ir, int size, int d, struct ir_opnd base, int off)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_LDX, .size = size,
 				      .d = ir_v(d), .a = base,
-				      .off = ir_off16(off) });
+				      .off = ir_off16(ir, off) });
 }
 
 void ir_stx(struct ir *ir, int size, struct ir_opnd base, int off, int a)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_STX, .size = size, .d = base,
-				      .a = ir_v(a), .off = ir_off16(off) });
+				      .a = ir_v(a), .off = ir_off16(ir, off) });
 }
 
 void ir_st(struct ir *ir, int size, struct ir_opnd base, int off, int64_t imm)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_ST, .size = size, .d = base,
-				      .off = ir_off16(off), .imm = imm });
+				      .off = ir_off16(ir, off), .imm = imm });
 }
 
 void ir_xadd(struct ir *ir, int size, struct ir_opnd base, int off, int a)
@@ -119,7 +120,7 @@ void ir_xadd(struct ir *ir, int size, struct ir_opnd base, int off, int a)
 	if (size != 4 && size != 8)
 		unreachable();	/* the kernel has no narrower atomics */
 	ir_emit(ir, (struct ir_insn){ .op = IR_XADD, .size = size, .d = base,
-				      .a = ir_v(a), .off = ir_off16(off) });
+				      .a = ir_v(a), .off = ir_off16(ir, off) });
 }
 
 void ir_jmp(struct ir *ir, int code, struct ir_opnd a, struct ir_opnd b,

@@ -80,7 +80,13 @@ struct ir {
 				 * the generator may lower it again to reuse
 				 * memory once a statement is done */
 	int stack_max;		/* the most it ever was: spills go below */
+	int bad_off;		/* an LDX/STX/ST/STACK offset did not fit
+				 * in 16 bits */
 };
+
+/* The stack a BPF program has (MAX_BPF_STACK). ply builds keys, values,
+ * strings and event records there, so none can be larger. */
+#define BPF_STACK_SIZE 512
 
 void ir_init(struct ir *ir, struct arena *a);
 int ir_vreg(struct ir *ir);

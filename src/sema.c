@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir.h"
 #include "printf.h"
 #include "provider.h"
 #include "sema.h"
@@ -66,6 +67,21 @@ static int nargs(const struct node *args)
 	for (; args; args = args->next)
 		n++;
 	return n;
+}
+
+/* ply builds every key, value, string buffer and event record on the BPF
+ * stack, so one larger than that can never work: refused where it is
+ * made, rather than as a stack overflow of the whole statement. */
+static int fits_stack(struct sema *s, struct loc l, const struct type *t,
+		      const char *what)
+{
+	if (!t || t->size <= BPF_STACK_SIZE)
+		return 1;
+	error(s, l, "%s too long for %s: %zu bytes, and the BPF stack it is "
+	      "built on has %d", t->kind == T_STR ? "string" :
+	      t->kind == T_ARRAY ? "array" : "value", what, t->size,
+	      BPF_STACK_SIZE);
+	return 0;
 }
 
 /* ---- map type inference ---- */
@@ -333,6 +349,8 @@ static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 		else if (kt[i]->kind == T_VOID) {
 			error(s, k->loc, "a map key must have a value");
 			known = 0;
+		} else if (!fits_stack(s, k->loc, kt[i], "a map key")) {
+			known = 0;
 		} else
 			kt[i] = widen(s, kt[i]);
 	}
@@ -479,11 +497,14 @@ static const char *provider_var_hint(const char *name)
 	return "";
 }
 
-/* Integer constant of a size argument, e.g. the 32 of str(p, 32). */
+/* Integer constant of a size argument, e.g. the 32 of str(p, 32). The
+ * buffer is built on the 512-byte BPF stack with the rest of the
+ * statement: up to STR_MAX leaves room for a key or a few other values. */
 static int const_size(struct sema *s, struct node *n, size_t *out)
 {
-	if (n->kind != N_INT || n->ival == 0 || n->ival > 4096) {
-		error(s, n->loc, "size must be a constant from 1 to 4096");
+	if (n->kind != N_INT || n->neg || n->ival == 0 || n->ival > STR_MAX) {
+		error(s, n->loc, "size must be a constant from 1 to %d",
+		      STR_MAX);
 		return -1;
 	}
 	*out = n->ival;
@@ -555,6 +576,9 @@ static struct type *check_strcmp(struct sema *s, struct node *n)
 		      tb->name);
 		return NULL;
 	}
+	if (!fits_stack(s, a->loc, ta, "strcmp()") ||
+	    !fits_stack(s, a->next->loc, tb, "strcmp()"))
+		return NULL;
 	return ta && tb ? &type_s64 : NULL;
 }
 
@@ -947,7 +971,7 @@ static void check_event(struct sema *s, struct node *n)
 	struct node *a, *first = n->args;
 	struct type *args[32];
 	struct loc locs[32];
-	size_t na = 0;
+	size_t na = 0, size = 8;	/* the site id */
 	int ok = 1;
 
 	if ((bi->id == BI_PRINT || bi->id == BI_CLEAR) && check_map_event(s, n))
@@ -973,7 +997,12 @@ static void check_event(struct sema *s, struct node *n)
 			error(s, a->loc, "this argument has no value");
 			t = NULL;
 		}
+		if (!fits_stack(s, a->loc, t, arena_printf(s->arena, "%s()",
+							    n->name)))
+			t = NULL;
 		ok &= t != NULL;
+		if (t)
+			size += ALIGN_UP(t->size, 8);
 		locs[na] = a->loc;
 		args[na++] = t;
 	}
@@ -983,6 +1012,12 @@ static void check_event(struct sema *s, struct node *n)
 	}
 	if (!ok || !s->final)
 		return;
+	if (size > BPF_STACK_SIZE) {
+		error(s, n->loc, "the arguments of %s() take %zu bytes, and the "
+		      "BPF stack they are built on has %d", n->name, size,
+		      BPF_STACK_SIZE);
+		return;
+	}
 	if (bi->id == BI_PRINTF) {
 		if (fmt_check(s->diag, n->args->loc, n->args->str, args, locs, na))
 			return;
@@ -1093,6 +1128,8 @@ static void check_assign(struct sema *s, struct node *n)
 		error(s, n->b->loc, "this expression has no value to assign");
 		return;
 	}
+	if (!fits_stack(s, n->b->loc, t, "a map value"))
+		return;
 	learn_value(s, lhs, m, t);
 }
 
@@ -1311,6 +1348,11 @@ int sema_program(struct sema *s, struct program *prog)
 
 	if (!s->strsize)
 		s->strsize = 64;
+	if (s->strsize > STR_MAX) {
+		diag_plain(s->diag, "the default string size, %zu, is out of "
+			   "range (1 to %d)", s->strsize, STR_MAX);
+		return s->diag->nerrors - errs;
+	}
 	if (resolve_probes(s, prog))
 		return s->diag->nerrors - errs;
 	infer(s, prog);

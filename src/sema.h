@@ -17,6 +17,9 @@ enum bi_id {
 	BI_PROVIDER_VAR,	/* e.g. `data`: resolved by the probe's provider */
 };
 
+/* The largest size str(), dyn() and mem() take. */
+#define STR_MAX 256
+
 struct builtin {
 	const char *name;
 	enum bi_id id;

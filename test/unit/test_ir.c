@@ -652,6 +652,17 @@ static void test_limits(void)
 	CHECK(try_compile(&ir, err, sizeof(err)) == -E2BIG);
 	CHECK_STR(err, "jump over 33000 instructions; the kernel allows "
 		  "32767");
+
+	/* once an abort: an offset beyond 16 bits is noted, then refused */
+	ir_init(&ir, a);
+	v = ir_vreg(&ir);
+	ir_stackaddr(&ir, v, -8);
+	ir_ldx(&ir, 8, v, ir_v(v), 40000);
+	CHECK(ir.bad_off);
+	ir_ret(&ir, ir_v(v));
+	CHECK(try_compile(&ir, err, sizeof(err)) == -E2BIG);
+	CHECK_STR(err, "a memory offset does not fit in the 16 bits of a BPF "
+		  "instruction");
 	arena__free(a);
 }
 
