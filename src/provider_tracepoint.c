@@ -65,6 +65,85 @@ static void decl_split(char *decl, char **base, char **name, long *alen)
 	*base = decl;
 }
 
+/* Integer C types of format files, with their sign and size (0: the
+ * field's own, for long-sized types). A syscall's format gives every
+ * argument a u64 slot marked unsigned (int dfd is "size:8; signed:0"), so
+ * the declared type is what says -100 is -100. */
+static const struct {
+	const char *name;
+	int size, is_signed;
+} c_ints[] = {
+	{ "char", 1, -1 },	/* the kernel's char has no fixed sign */
+	{ "signed char", 1, 1 }, { "unsigned char", 1, 0 },
+	{ "short", 2, 1 }, { "short int", 2, 1 }, { "signed short", 2, 1 },
+	{ "unsigned short", 2, 0 }, { "unsigned short int", 2, 0 },
+	{ "int", 4, 1 }, { "signed int", 4, 1 }, { "signed", 4, 1 },
+	{ "unsigned", 4, 0 }, { "unsigned int", 4, 0 },
+	{ "long", 0, 1 }, { "long int", 0, 1 }, { "signed long", 0, 1 },
+	{ "unsigned long", 0, 0 }, { "unsigned long int", 0, 0 },
+	{ "long long", 8, 1 }, { "long long int", 8, 1 },
+	{ "unsigned long long", 8, 0 }, { "unsigned long long int", 8, 0 },
+	{ "bool", 1, 0 }, { "_Bool", 1, 0 },
+	{ "s8", 1, 1 }, { "s16", 2, 1 }, { "s32", 4, 1 }, { "s64", 8, 1 },
+	{ "u8", 1, 0 }, { "u16", 2, 0 }, { "u32", 4, 0 }, { "u64", 8, 0 },
+	{ "__s8", 1, 1 }, { "__s16", 2, 1 }, { "__s32", 4, 1 }, { "__s64", 8, 1 },
+	{ "__u8", 1, 0 }, { "__u16", 2, 0 }, { "__u32", 4, 0 }, { "__u64", 8, 0 },
+	{ "int8_t", 1, 1 }, { "int16_t", 2, 1 }, { "int32_t", 4, 1 },
+	{ "int64_t", 8, 1 }, { "uint8_t", 1, 0 }, { "uint16_t", 2, 0 },
+	{ "uint32_t", 4, 0 }, { "uint64_t", 8, 0 },
+	{ "size_t", 0, 0 }, { "ssize_t", 0, 1 }, { "loff_t", 8, 1 },
+	{ "off_t", 0, 1 }, { "pid_t", 4, 1 }, { "uid_t", 4, 0 },
+	{ "gid_t", 4, 0 }, { "qid_t", 4, 0 }, { "umode_t", 2, 0 },
+	{ "mode_t", 4, 0 }, { "clockid_t", 4, 1 }, { "timer_t", 4, 1 },
+	{ "mqd_t", 4, 1 }, { "key_t", 4, 1 }, { "key_serial_t", 4, 1 },
+	{ "rwf_t", 4, 1 }, { "time_t", 0, 1 }, { "aio_context_t", 0, 0 },
+};
+
+/* base without "const", "volatile" and extra spaces, in buf. */
+static const char *c_type_name(const char *base, char *buf, size_t len)
+{
+	const char *p = base, *w;
+	size_t n = 0, wl;
+
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		for (w = p; *p && *p != ' '; p++)
+			;
+		wl = p - w;
+		if (!wl || (wl == 5 && !strncmp(w, "const", 5)) ||
+		    (wl == 8 && !strncmp(w, "volatile", 8)))
+			continue;
+		if (n + wl + 2 > len)
+			return "";
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, w, wl);
+		n += wl;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The sign and size of integer C type base, when it is one ply knows:
+ * *size is left alone for long-sized types, *is_signed for char. */
+static void c_int_type(const char *base, size_t *size, int *is_signed)
+{
+	char buf[64];
+	const char *name = c_type_name(base, buf, sizeof(buf));
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(c_ints); i++) {
+		if (strcmp(c_ints[i].name, name))
+			continue;
+		if (c_ints[i].size && (size_t)c_ints[i].size < *size)
+			*size = c_ints[i].size;
+		if (c_ints[i].is_signed >= 0)
+			*is_signed = c_ints[i].is_signed;
+		return;
+	}
+}
+
 static struct type *field_type(struct arena *a, const char *base, long alen,
 			       size_t size, int is_signed)
 {
@@ -74,21 +153,26 @@ static struct type *field_type(struct arena *a, const char *base, long alen,
 	if (strchr(base, '*'))
 		return type_ptr(a, is_char ? &type_s8 : &type_void);
 	if (alen > 0 && size % alen == 0) {
-		size_t esz = size / alen;
+		size_t esz = size / alen, csz = esz;
 
 		if (is_char && esz == 1)
 			return type_str(a, alen);
+		c_int_type(base, &csz, &is_signed);	/* its sign only */
 		if (esz == 1 || esz == 2 || esz == 4 || esz == 8)
 			return type_array(a, type_int(esz, is_signed), alen);
 		return type_array(a, &type_u8, size);
 	}
-	if (size == 1 || size == 2 || size == 4 || size == 8)
+	if (size == 1 || size == 2 || size == 4 || size == 8) {
+		c_int_type(base, &size, &is_signed);
 		return type_int(size, is_signed);
+	}
 	return type_array(a, &type_u8, size);
 }
 
-/* One "field:...;	offset:N;	size:N;	signed:N;" line. */
-static int parse_field(struct arena *a, char *line, struct field *f)
+/* One "field:...;	offset:N;	size:N;	signed:N;" line; *field_end is
+ * where the field ends in the record, which its type may not fill. */
+static int parse_field(struct arena *a, char *line, struct field *f,
+		       size_t *field_end)
 {
 	char *decl = strstr(line, "field:"), *end, *base, *name;
 	unsigned long off, size;
@@ -109,6 +193,12 @@ static int parse_field(struct arena *a, char *line, struct field *f)
 	f->offset = off;
 	f->data_loc = data_loc;
 	f->type = data_loc ? &type_u32 : field_type(a, base, alen, size, sgn);
+	*field_end = off + size;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	/* an int in a syscall's u64 slot is its last bytes */
+	if (f->type->kind == T_INT && f->type->size < size)
+		f->offset += size - f->type->size;
+#endif
 	return 1;
 }
 
@@ -121,14 +211,15 @@ static struct type *format_parse(struct arena *a, FILE *fp, const char *name)
 
 	while (fgets(line, sizeof(line), fp)) {
 		struct field f = { 0 };
+		size_t field_end = 0;
 
 		/* The kernel hands BPF the record with its first 8 bytes
 		 * (the common_ fields) overwritten by a pt_regs pointer. */
-		if (parse_field(a, line, &f) <= 0 || f.offset < 8)
+		if (parse_field(a, line, &f, &field_end) <= 0 || f.offset < 8)
 			continue;
 		vec_push(a, &fields, f);
-		if (f.offset + f.type->size > end)
-			end = f.offset + f.type->size;
+		if (field_end > end)
+			end = field_end;
 	}
 	t = arena_alloc(a, sizeof(*t));
 	t->kind = T_STRUCT;
