@@ -511,6 +511,14 @@ static int const_size(struct sema *s, struct node *n, size_t *out)
 	return 0;
 }
 
+/* data->filename where filename is a __data_loc field: a u32 saying where
+ * in the record its string is, which only dyn() reads. */
+static int is_data_loc(const struct node *n)
+{
+	return n->kind == N_MEMBER && n->sym &&
+		((const struct field *)n->sym)->data_loc;
+}
+
 static struct type *check_strfn(struct sema *s, struct node *n)
 {
 	const struct builtin *bi = n->sym;
@@ -535,6 +543,11 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 			      "data, such as data->filename");
 			return NULL;
 		}
+	} else if (is_data_loc(arg)) {
+		error(s, arg->loc, "%s() of a __data_loc field reads nothing: "
+		      "its value is where the data is in the record; use "
+		      "dyn(data->%s)", n->name, arg->name);
+		return NULL;
 	} else if (!type_is_scalar(t)) {
 		error(s, arg->loc, "%s() takes an address, not %s", n->name,
 		      t->name);
@@ -965,6 +978,27 @@ static int check_map_event(struct sema *s, struct node *n)
 	return 1;
 }
 
+/* fmt_check, with a __data_loc argument described so that "%s expects a
+ * string" says how to get one. */
+static int printf_check(struct sema *s, struct node *n, struct type **args,
+			const struct loc *locs, size_t na)
+{
+	struct type *chk[32], *t;
+	struct node *a = n->args->next;
+	size_t i;
+
+	for (i = 0; i < na; i++, a = a->next) {
+		chk[i] = args[i];
+		if (!is_data_loc(a))
+			continue;
+		t = arena_dup(s->arena, args[i], sizeof(*t));
+		t->name = arena_printf(s->arena, "a __data_loc field (its string "
+				       "is read with dyn(data->%s))", a->name);
+		chk[i] = t;
+	}
+	return fmt_check(s->diag, n->args->loc, n->args->str, chk, locs, na);
+}
+
 static void check_event(struct sema *s, struct node *n)
 {
 	const struct builtin *bi = n->sym;
@@ -1019,7 +1053,7 @@ static void check_event(struct sema *s, struct node *n)
 		return;
 	}
 	if (bi->id == BI_PRINTF) {
-		if (fmt_check(s->diag, n->args->loc, n->args->str, args, locs, na))
+		if (printf_check(s, n, args, locs, na))
 			return;
 		site_new(s, n, EV_PRINTF, args, na)->fmt = n->args->str;
 	} else if (bi->id == BI_EXIT) {

@@ -649,6 +649,20 @@ static void test_err_strfn(void)
 		   "1:97: error: size must be a constant from 1 to 256\n"
 		   "1:123: error: size must be a constant from 1 to 256\n"
 		   "1:129: error: str() takes an address and an optional size\n");
+	/* once bugs: str() of a __data_loc field compiled and printed "";
+	 * printf's %s of one said only "argument 1 is u32" */
+	CHECK_ERRS("tracepoint:sched/sched_process_fork { printf(\"%s %d\\n\", "
+		   "data->parent_comm, data->parent_comm); "
+		   "print(str(data->parent_comm), mem(data->child_comm)); }", 3,
+		   "1:61: error: %s expects a string, argument 1 is a "
+		   "__data_loc field (its string is read with "
+		   "dyn(data->parent_comm))\n"
+		   "1:110: error: str() of a __data_loc field reads nothing: its "
+		   "value is where the data is in the record; use "
+		   "dyn(data->parent_comm)\n"
+		   "1:134: error: mem() of a __data_loc field reads nothing: its "
+		   "value is where the data is in the record; use "
+		   "dyn(data->child_comm)\n");
 	/* once a bug: the error said 1 to 4096, and anything over about 480
 	 * failed on the stack; what the range states now compiles, in the
 	 * usual places (the statement's errors are checked by gen) */
