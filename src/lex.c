@@ -57,6 +57,16 @@ static const char *const tok_names[TK_NKINDS] = {
 	[TK_OROR] = "'||'",
 	[TK_INC] = "'++'",
 	[TK_DEC] = "'--'",
+	[TK_ADD_ASSIGN] = "'+='",
+	[TK_SUB_ASSIGN] = "'-='",
+	[TK_MUL_ASSIGN] = "'*='",
+	[TK_DIV_ASSIGN] = "'/='",
+	[TK_MOD_ASSIGN] = "'%='",
+	[TK_AND_ASSIGN] = "'&='",
+	[TK_OR_ASSIGN] = "'|='",
+	[TK_XOR_ASSIGN] = "'^='",
+	[TK_SHL_ASSIGN] = "'<<='",
+	[TK_SHR_ASSIGN] = "'>>='",
 };
 
 const char *tok_name(enum tok_kind k)
@@ -71,6 +81,11 @@ static const struct {
 	const char *s;
 	enum tok_kind k;
 } puncts[] = {
+	{ "<<=", TK_SHL_ASSIGN }, { ">>=", TK_SHR_ASSIGN },
+	{ "+=", TK_ADD_ASSIGN }, { "-=", TK_SUB_ASSIGN },
+	{ "*=", TK_MUL_ASSIGN }, { "/=", TK_DIV_ASSIGN },
+	{ "%=", TK_MOD_ASSIGN }, { "&=", TK_AND_ASSIGN },
+	{ "|=", TK_OR_ASSIGN }, { "^=", TK_XOR_ASSIGN },
 	{ "->", TK_ARROW }, { "++", TK_INC }, { "--", TK_DEC },
 	{ "<<", TK_SHL }, { ">>", TK_SHR }, { "<=", TK_LE }, { ">=", TK_GE },
 	{ "==", TK_EQ }, { "!=", TK_NE }, { "&&", TK_ANDAND },

@@ -32,6 +32,10 @@ enum tok_kind {
 	TK_LT, TK_GT, TK_LE, TK_GE, TK_EQ, TK_NE,
 	TK_ANDAND, TK_OROR,
 	TK_INC, TK_DEC,	/* reserved: reported as unsupported by the parser */
+	/* compound assignments: m[k] op= v is m[k] = m[k] op v */
+	TK_ADD_ASSIGN, TK_SUB_ASSIGN, TK_MUL_ASSIGN, TK_DIV_ASSIGN,
+	TK_MOD_ASSIGN, TK_AND_ASSIGN, TK_OR_ASSIGN, TK_XOR_ASSIGN,
+	TK_SHL_ASSIGN, TK_SHR_ASSIGN,
 
 	TK_NKINDS
 };

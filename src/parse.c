@@ -127,7 +127,9 @@ static int expect(struct parser *p, enum tok_kind k)
 
 static void unsupported(struct parser *p)
 {
-	error_tok(p, "%s is not supported", tok_name(p->tok.kind));
+	error_tok(p, "%s is not supported: write m[key] %s 1, or @m[key] = "
+		  "count() to count", tok_name(p->tok.kind),
+		  at(p, TK_INC) ? "+=" : "-=");
 	next(p);
 }
 
@@ -631,6 +633,14 @@ static struct node *if_stmt(struct parser *p)
 	return n;
 }
 
+/* A statement ends with ';', which may be left out before a '}' (as in
+ * bpftrace and awk). */
+static void end_stmt(struct parser *p)
+{
+	if (!at(p, TK_RBRACE))
+		expect(p, TK_SEMI);
+}
+
 /* delete_stmt = 'delete' map ';' */
 static struct node *delete_stmt(struct parser *p)
 {
@@ -640,16 +650,56 @@ static struct node *delete_stmt(struct parser *p)
 	n->a = postfix(p);
 	if (n->a->kind != N_MAP)
 		error_at(p, n->a->loc, "can only delete a map element");
-	expect(p, TK_SEMI);
+	end_stmt(p);
 	return n;
 }
 
-/* simple_stmt = map '=' expr ';' | expr ';' */
+/* The operator of a compound assignment, TK_EOF for anything else. */
+static enum tok_kind compound_op(enum tok_kind k)
+{
+	switch (k) {
+	case TK_ADD_ASSIGN: return TK_PLUS;
+	case TK_SUB_ASSIGN: return TK_MINUS;
+	case TK_MUL_ASSIGN: return TK_STAR;
+	case TK_DIV_ASSIGN: return TK_SLASH;
+	case TK_MOD_ASSIGN: return TK_PERCENT;
+	case TK_AND_ASSIGN: return TK_AMP;
+	case TK_OR_ASSIGN: return TK_PIPE;
+	case TK_XOR_ASSIGN: return TK_CARET;
+	case TK_SHL_ASSIGN: return TK_SHL;
+	case TK_SHR_ASSIGN: return TK_SHR;
+	default: return TK_EOF;
+	}
+}
+
+/* m[k] op= v is m[k] = m[k] op v, with a copy of the map node: the keys
+ * are evaluated twice, which is harmless as they have no side effects. An
+ * aggregation's value cannot be read, so it has its functions instead. */
+static struct node *compound(struct parser *p, struct node *e,
+			     enum tok_kind op)
+{
+	struct node *b = new_node(p, N_BINARY), *copy;
+
+	if (e->kind == N_MAP && e->name[0] == '@')
+		error_at(p, b->loc, "%s cannot be updated with %s: write "
+			 "%s = count() to count, or %s = sum(expr) to add",
+			 e->name, tok_name(p->tok.kind), e->name, e->name);
+	next(p);
+	copy = arena_dup(p->a, e, sizeof(*e));
+	copy->next = NULL;
+	b->op = op;
+	b->a = copy;
+	b->b = expr(p);
+	return b;
+}
+
+/* simple_stmt = map ('=' | op '=') expr ';' | expr ';' */
 static struct node *simple_stmt(struct parser *p)
 {
 	struct node *e = expr(p), *n;
+	enum tok_kind op = compound_op(p->tok.kind);
 
-	if (at(p, TK_ASSIGN)) {
+	if (at(p, TK_ASSIGN) || op != TK_EOF) {
 		n = node_new(p->a, N_ASSIGN, e->loc);
 		if (e->kind == N_IDENT)
 			error_at(p, e->loc, "can only assign to a map: write "
@@ -657,14 +707,18 @@ static struct node *simple_stmt(struct parser *p)
 				 e->name, e->name);
 		else if (e->kind != N_MAP)
 			error_at(p, e->loc, "can only assign to a map");
-		next(p);
 		n->a = e;
-		n->b = expr(p);
+		if (op != TK_EOF) {
+			n->b = compound(p, e, op);
+		} else {
+			next(p);
+			n->b = expr(p);
+		}
 	} else {
 		n = node_new(p->a, N_EXPR, e->loc);
 		n->a = e;
 	}
-	expect(p, TK_SEMI);
+	end_stmt(p);
 	return n;
 }
 

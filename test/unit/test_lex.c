@@ -90,13 +90,16 @@ static void test_punctuation(void)
 		TK_COLON, TK_ASSIGN, TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH,
 		TK_PERCENT, TK_AMP, TK_PIPE, TK_CARET, TK_TILDE, TK_BANG,
 		TK_SHL, TK_SHR, TK_LT, TK_GT, TK_LE, TK_GE, TK_EQ, TK_NE,
-		TK_ANDAND, TK_OROR, TK_INC, TK_DEC, TK_EOF,
+		TK_ANDAND, TK_OROR, TK_INC, TK_DEC, TK_ADD_ASSIGN,
+		TK_SUB_ASSIGN, TK_MUL_ASSIGN, TK_DIV_ASSIGN, TK_MOD_ASSIGN,
+		TK_AND_ASSIGN, TK_OR_ASSIGN, TK_XOR_ASSIGN, TK_SHL_ASSIGN,
+		TK_SHR_ASSIGN, TK_EOF,
 	};
 	struct run r;
 	size_t i;
 
 	run(&r, "{ } ( ) [ ] ; , . -> ? : = + - * / % & | ^ ~ ! << >> "
-	    "< > <= >= == != && || ++ --");
+	    "< > <= >= == != && || ++ -- += -= *= /= %= &= |= ^= <<= >>=");
 	CHECK(r.n == (int)ARRAY_SIZE(want));
 	for (i = 0; i < ARRAY_SIZE(want) && i < (size_t)r.n; i++) {
 		if (r.t[i].kind != want[i])
@@ -110,11 +113,15 @@ static void test_punctuation(void)
 	/* maximal munch without spaces */
 	run(&r, "a->b<<=c!==d&&&e---f");
 	CHECK(r.t[1].kind == TK_ARROW);
-	CHECK(r.t[3].kind == TK_SHL && r.t[4].kind == TK_ASSIGN);
-	CHECK(r.t[6].kind == TK_NE && r.t[7].kind == TK_ASSIGN);
-	CHECK(r.t[9].kind == TK_ANDAND && r.t[10].kind == TK_AMP);
-	CHECK(r.t[12].kind == TK_DEC && r.t[13].kind == TK_MINUS);
-	CHECK(r.t[14].kind == TK_IDENT && r.t[15].kind == TK_EOF);
+	CHECK(r.t[3].kind == TK_SHL_ASSIGN && r.t[4].kind == TK_IDENT);
+	CHECK(r.t[5].kind == TK_NE && r.t[6].kind == TK_ASSIGN);
+	CHECK(r.t[8].kind == TK_ANDAND && r.t[9].kind == TK_AMP);
+	CHECK(r.t[11].kind == TK_DEC && r.t[12].kind == TK_MINUS);
+	CHECK(r.t[13].kind == TK_IDENT && r.t[14].kind == TK_EOF);
+	done(&r);
+	/* "=-" is two tokens: m[1]=-1 assigns -1 */
+	run(&r, "m=-1");
+	CHECK(r.t[1].kind == TK_ASSIGN && r.t[2].kind == TK_MINUS);
 	done(&r);
 }
 

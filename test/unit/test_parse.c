@@ -300,6 +300,32 @@ static void test_statements(void)
 	done(&r);
 }
 
+/* m[k] op= v is m[k] = m[k] op v, for every C compound operator. */
+static void test_compound(void)
+{
+	static const char *const ops[] = {
+		"+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>",
+	};
+	struct run r;
+	const struct node *s;
+	char text[64], want[64];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		snprintf(text, sizeof(text), "BEGIN { m[pid, 1] %s= 2 + 3; }",
+			 ops[i]);
+		run(&r, text);
+		REQUIRE(&r, r.nerrors == 0);
+		s = first_stmt(&r);
+		REQUIRE(&r, s && s->kind == N_ASSIGN);
+		CHECK_STR(render(r.a, s->a), "(map m pid 1)");
+		snprintf(want, sizeof(want), "(%s (map m pid 1) (+ 2 3))",
+			 ops[i]);
+		CHECK_STR(render(r.a, s->b), want);
+		done(&r);
+	}
+}
+
 static void test_if_else(void)
 {
 	struct run r;
@@ -512,10 +538,19 @@ static void test_errors(void)
 		     "<input>:1:57: error: expected ')', found ';'\n"
 		     "tracepoint:syscalls/sys_enter_openat { @[comm] = count( ; }\n"
 		     "                                                        ^\n");
-	CHECK_ERRORS("BEGIN { print(1) }", 1,
-		     "<input>:1:18: error: expected ';', found '}'\n"
-		     "BEGIN { print(1) }\n"
+	/* a ';' may be left out before '}' (once an error), not elsewhere */
+	CHECK_ERRORS("BEGIN { print(1) }", 0, "");
+	CHECK_ERRORS("BEGIN { if (pid) { delete m[1] } else print(2) }", 0, "");
+	CHECK_ERRORS("BEGIN { print(1) print(2) }", 1,
+		     "<input>:1:18: error: expected ';', found identifier 'print'\n"
+		     "BEGIN { print(1) print(2) }\n"
 		     "                 ^\n");
+	/* compound assignments are plain maps' (see test_compound) */
+	CHECK_ERRORS("BEGIN { @a[pid] += 2; }", 1,
+		     "<input>:1:17: error: @a cannot be updated with '+=': write "
+		     "@a = count() to count, or @a = sum(expr) to add\n"
+		     "BEGIN { @a[pid] += 2; }\n"
+		     "                ^\n");
 	CHECK_ERRORS("BEGIN {\n\tx = 1;\n}", 1,
 		     "<input>:2:2: error: can only assign to a map: write x[key] = ..., or @x = ... for an aggregation\n"
 		     "\tx = 1;\n"
@@ -529,11 +564,13 @@ static void test_errors(void)
 		     "BEGIN { delete pid; }\n"
 		     "               ^\n");
 	CHECK_ERRORS("BEGIN { @a[pid]++; }", 1,
-		     "<input>:1:16: error: '++' is not supported\n"
+		     "<input>:1:16: error: '++' is not supported: write m[key] += "
+		     "1, or @m[key] = count() to count\n"
 		     "BEGIN { @a[pid]++; }\n"
 		     "               ^\n");
 	CHECK_ERRORS("BEGIN { --x; }", 1,
-		     "<input>:1:9: error: '--' is not supported\n"
+		     "<input>:1:9: error: '--' is not supported: write m[key] -= "
+		     "1, or @m[key] = count() to count\n"
 		     "BEGIN { --x; }\n"
 		     "        ^\n");
 	CHECK_ERRORS("BEGIN { return; }", 1,
@@ -764,6 +801,7 @@ int main(void)
 	test_primaries();
 	test_string_concat();
 	test_statements();
+	test_compound();
 	test_if_else();
 	test_probes();
 	test_locations();
