@@ -1,6 +1,7 @@
 /* provider_tracepoint: "tracepoint:group/event". The probe's `data` is a
  * struct built from the event's format file in tracefs. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,50 @@ static struct type *format_parse(struct arena *a, FILE *fp, const char *name)
 	return t;
 }
 
+/* The entry of directory path closest to name (a typo of it), or NULL. */
+static const char *closest_entry(struct arena *a, const char *path,
+				 const char *name)
+{
+	VEC(const char *) v = { 0 };
+	DIR *dir = opendir(path);
+	struct dirent *de;
+
+	if (!dir)
+		return NULL;
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			vec_push(a, &v, arena_strdup(a, de->d_name));
+	closedir(dir);
+	return closest_name(name, v.v, v.n);
+}
+
+/* " (did you mean 'sched/sched_switch'?)" for a misspelt group or event. */
+static const char *tp_suggest(struct arena *a, const char *root,
+			      const char *def, const char *slash)
+{
+	const char *group = arena_strndup(a, def, slash - def), *best;
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/events/%s", root, group);
+	if (stat(path, &st)) {
+		snprintf(path, sizeof(path), "%s/events", root);
+		best = closest_entry(a, path, group);
+		if (!best)
+			return "";
+		snprintf(path, sizeof(path), "%s/events/%s/%s", root, best,
+			 slash + 1);
+		if (stat(path, &st))
+			return arena_printf(a, "; did you mean the group '%s'?",
+					    best);
+		return arena_printf(a, "; did you mean '%s/%s'?", best,
+				    slash + 1);
+	}
+	best = closest_entry(a, path, slash + 1);
+	return best ? arena_printf(a, "; did you mean '%s/%s'?", group, best)
+		: "";
+}
+
 static int tp_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
 	const char *root = tracefs_path(), *slash = strchr(p->def, '/');
@@ -252,7 +297,8 @@ static int tp_resolve(struct probe *p, struct arena *a, struct diag *d)
 	if (!fp) {
 		if (errno == ENOENT)
 			diag_error(d, p->loc, "no such tracepoint '%s' (%s/events"
-				   "/%s does not exist)", p->def, root, p->def);
+				   "/%s does not exist%s)", p->def, root, p->def,
+				   tp_suggest(a, root, p->def, slash));
 		else
 			diag_error(d, p->loc, "cannot read %s: %s", path,
 				   strerror(errno));

@@ -59,6 +59,7 @@ static const struct builtin *builtin_find(const char *name, int is_func)
 static struct type *check_expr(struct sema *s, struct node *n);
 static struct type *check_expr_kind(struct sema *s, struct node *n);
 static const char *provider_var_hint(const char *name);
+static const char *name_hint(struct sema *s, const char *name, int is_func);
 
 static int nargs(const struct node *args)
 {
@@ -451,7 +452,7 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		t = s->probe->prov->var(s->probe, s->arena, n->name, &ctx_off);
 		if (!t) {
 			error(s, n->loc, "unknown variable '%s'%s", n->name,
-			      provider_var_hint(n->name));
+			      s->final ? name_hint(s, n->name, 0) : "");
 			return NULL;
 		}
 		n->sym = &provider_var;
@@ -481,6 +482,58 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	default:
 		unreachable();
 	}
+}
+
+/* What bpftrace users write, and how ply says it. */
+static const struct {
+	const char *name, *hint;
+} habits[] = {
+	{ "args", " (bpftrace's args: a tracepoint's record is data in ply, "
+	  "as in data->filename; a kprobe's arguments are arg0-arg5)" },
+	{ "tid", " (bpftrace's tid is kpid in ply; pid is the process's)" },
+	{ "nsecs", " (bpftrace's nsecs is time in ply: nanoseconds since "
+	  "boot)" },
+	{ "kstack", " (bpftrace's kstack is stack in ply)" },
+	{ "ustack", " (ply has kernel stacks only: stack)" },
+	{ "cpid", " (bpftrace's cpid is $target in ply)" },
+	{ "func", " (in ply the probed address is caller, printed as "
+	  "symbol+offset)" },
+	{ "hist", " (bpftrace's hist() is quantize() in ply)" },
+	{ "lhist", " (ply aggregates with count(), sum() and quantize())" },
+	{ "avg", " (ply aggregates with count(), sum() and quantize())" },
+	{ "min", " (ply aggregates with count(), sum() and quantize())" },
+	{ "max", " (ply aggregates with count(), sum() and quantize())" },
+	{ "stats", " (ply aggregates with count(), sum() and quantize())" },
+};
+
+/* Why a variable or function name is unknown: a bpftrace habit, a
+ * provider variable of other probes, or a typo of a name that is there. */
+static const char *name_hint(struct sema *s, const char *name, int is_func)
+{
+	static const char *const pvars[] = {
+		"data", "regs", "caller", "retval",
+		"arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
+	};
+	const char *cands[ARRAY_SIZE(builtins) + ARRAY_SIZE(pvars)];
+	const char *hint, *best;
+	size_t i, n = 0;
+	int off;
+
+	for (i = 0; i < ARRAY_SIZE(habits); i++)
+		if (!strcmp(habits[i].name, name))
+			return habits[i].hint;
+	hint = is_func ? "" : provider_var_hint(name);
+	if (*hint)
+		return hint;
+	for (i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (builtins[i].is_func == is_func)
+			cands[n++] = builtins[i].name;
+	for (i = 0; !is_func && i < ARRAY_SIZE(pvars); i++)
+		if (s->probe->prov->var(s->probe, s->arena, pvars[i], &off))
+			cands[n++] = pvars[i];
+	best = closest_name(name, cands, n);
+	return best ? arena_printf(s->arena, " (did you mean '%s'?)", best)
+		: "";
 }
 
 /* Why a provider variable is not here: which probes have it. */
@@ -604,7 +657,8 @@ static struct type *check_call(struct sema *s, struct node *n)
 			error(s, n->loc, "%s is a variable, not a function",
 			      n->name);
 		else
-			error(s, n->loc, "unknown function '%s'", n->name);
+			error(s, n->loc, "unknown function '%s'%s", n->name,
+			      s->final ? name_hint(s, n->name, 1) : "");
 		return NULL;
 	}
 	n->sym = bi;
@@ -746,6 +800,26 @@ static struct type *check_unary(struct sema *s, struct node *n)
 	return type_int(8, !unsigned64(a));
 }
 
+/* " (did you mean 'filename'?); its members are dfd, filename, ..." */
+static const char *members_hint(struct sema *s, const struct type *st,
+				const char *name)
+{
+	const char **names = arena_alloc(s->arena, (st->nfields + 1) *
+					 sizeof(*names));
+	const char *best, *list = "";
+	size_t i;
+
+	for (i = 0; i < st->nfields; i++) {
+		names[i] = st->fields[i].name;
+		list = arena_printf(s->arena, "%s%s%s", list, i ? ", " : "",
+				    names[i]);
+	}
+	best = closest_name(name, names, st->nfields);
+	return arena_printf(s->arena, "%s%s%s%s%s", best ? " (did you mean '" :
+			    "", best ? best : "", best ? "'?)" : "",
+			    st->nfields ? "; its members are " : "", list);
+}
+
 static struct type *check_member(struct sema *s, struct node *n)
 {
 	struct type *t = check_expr(s, n->a), *st;
@@ -779,7 +853,8 @@ static struct type *check_member(struct sema *s, struct node *n)
 		      "kernel overwrites it); use kpid, cpu, ...", n->name);
 		return NULL;
 	} else if (!f) {
-		error(s, n->loc, "%s has no member '%s'", st->name, n->name);
+		error(s, n->loc, "%s has no member '%s'%s", st->name, n->name,
+		      s->final ? members_hint(s, st, n->name) : "");
 		return NULL;
 	}
 	n->sym = f;
@@ -1073,8 +1148,11 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 	struct type *t;
 
 	if (rhs->kind == N_CALL && !builtin_find(rhs->name, 1)) {
-		error(s, rhs->loc, "unknown function '%s' (an aggregation "
-		      "takes count(), sum(expr) or quantize(expr))", rhs->name);
+		const char *hint = s->final ? name_hint(s, rhs->name, 1) : "";
+
+		error(s, rhs->loc, "unknown function '%s'%s", rhs->name, *hint ?
+		      hint : " (an aggregation takes count(), sum(expr) or "
+		      "quantize(expr))");
 		return;
 	}
 	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM &&
@@ -1268,15 +1346,24 @@ static void check_probe(struct sema *s, struct probe *p)
 
 static int resolve_probes(struct sema *s, struct program *prog)
 {
+	static const char *const providers[] = {
+		"tracepoint", "kprobe", "kretprobe", "interval", "profile",
+		"BEGIN", "END",
+	};
 	struct probe *p;
 	int errs = s->diag->nerrors;
 
 	for (p = prog->probes; p; p = p->next) {
 		p->prov = provider_find(p->provider);
 		if (!p->prov) {
-			diag_error(s->diag, p->loc, "unknown provider '%s' (ply "
-				   "knows tracepoint, kprobe, kretprobe, interval, "
-				   "profile, BEGIN and END)", p->provider);
+			const char *best = closest_name(p->provider, providers,
+							ARRAY_SIZE(providers));
+
+			diag_error(s->diag, p->loc, "unknown provider '%s' (%s%s%s"
+				   "ply knows tracepoint, kprobe, kretprobe, "
+				   "interval, profile, BEGIN and END)",
+				   p->provider, best ? "did you mean '" : "",
+				   best ? best : "", best ? "'? " : "");
 			continue;
 		}
 		p->prov->resolve(p, s->arena, s->diag);

@@ -164,6 +164,56 @@ void diag_plain(struct diag *d, const char *fmt, ...)
 	d->nerrors++;
 }
 
+/* ---- suggestions ---- */
+
+#define DIST_MAX_LEN 64
+
+size_t str_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, c, v;
+	size_t d[DIST_MAX_LEN + 1][DIST_MAX_LEN + 1];
+
+	if (la > DIST_MAX_LEN || lb > DIST_MAX_LEN)
+		return la > lb ? la : lb;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			c = a[i - 1] != b[j - 1];
+			v = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *closest_name(const char *name, const char *const *cands,
+			 size_t n)
+{
+	size_t i, d, best = (strlen(name) + 2) / 3 + 1;
+	const char *found = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (!cands[i] || !strcmp(cands[i], name))
+			continue;
+		d = str_distance(name, cands[i]);
+		if (d < best) {
+			best = d;
+			found = cands[i];
+		}
+	}
+	return found;
+}
+
 void ply_unreachable(const char *file, int line, const char *func)
 {
 	fprintf(stderr, "ply: internal error at %s:%d (%s); please report "

@@ -63,6 +63,14 @@ void diag_note(struct diag *d, struct loc l, const char *fmt, ...)
 void diag_plain(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- suggestions ("did you mean 'pid'?") ---- */
+/* Edits (insert, delete, change, swap of neighbours) from a to b. */
+size_t str_distance(const char *a, const char *b);
+/* The candidate closest to name when close enough to be a typo of it (one
+ * edit in three characters, at least one), else NULL. */
+const char *closest_name(const char *name, const char *const *cands,
+			 size_t n);
+
 /* Internal bugs end here, never in a silent wrong answer. */
 #define unreachable() ply_unreachable(__FILE__, __LINE__, __func__)
 _Noreturn void ply_unreachable(const char *file, int line, const char *func);

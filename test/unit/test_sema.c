@@ -590,18 +590,80 @@ static void test_err_names(void)
 		       "knows tracepoint, ", 52));
 	done(&r);
 	CHECK_ERRS("BEGIN:x { }\ntracepoint:foo { }\n"
-		   "tracepoint:nogroup/noevent { }", 3,
+		   "tracepoint:qqqqqqq/noevent { }", 3,
 		   "1:1: error: BEGIN takes no probe definition\n"
 		   "2:1: error: tracepoint probes are written "
 		   "'tracepoint:group/event', not 'tracepoint:foo'\n"
-		   "3:1: error: no such tracepoint 'nogroup/noevent' "
-		   "(/sys/kernel/tracing/events/nogroup/noevent does not exist)\n");
+		   "3:1: error: no such tracepoint 'qqqqqqq/noevent' "
+		   "(/sys/kernel/tracing/events/qqqqqqq/noevent does not exist)\n");
+}
+
+/* A misspelt name gets "did you mean" (a few edits away), a bpftrace
+ * habit ply's spelling, an unknown member the list of members. */
+static void test_err_suggestions(void)
+{
+	CHECK_ERRS("tracepoint:syscalls/sys_enter_opnat { }\n"
+		   "tracepoint:shced/sched_switch { }\n"
+		   "tracepoint:shced/nothing_here { }\nkprobee:f { }", 4,
+		   "1:1: error: no such tracepoint 'syscalls/sys_enter_opnat' "
+		   "(/sys/kernel/tracing/events/syscalls/sys_enter_opnat does "
+		   "not exist; did you mean 'syscalls/sys_enter_openat'?)\n"
+		   "2:1: error: no such tracepoint 'shced/sched_switch' "
+		   "(/sys/kernel/tracing/events/shced/sched_switch does not "
+		   "exist; did you mean 'sched/sched_switch'?)\n"
+		   "3:1: error: no such tracepoint 'shced/nothing_here' "
+		   "(/sys/kernel/tracing/events/shced/nothing_here does not "
+		   "exist; did you mean the group 'sched'?)\n"
+		   "4:1: error: unknown provider 'kprobee' (did you mean "
+		   "'kprobe'? ply knows tracepoint, kprobe, kretprobe, "
+		   "interval, profile, BEGIN and END)\n");
+	CHECK_ERRS(OPENAT " { print(pdi, comm2, data->filname, data->x); "
+		   "@a = cuont(); x[1] = prinf(1); }\n"
+		   "profile:1hz { print(caler, regs->ipp); }", 8,
+		   "1:46: error: unknown variable 'pdi' (did you mean 'pid'?)\n"
+		   "1:51: error: unknown variable 'comm2' (did you mean "
+		   "'comm'?)\n"
+		   "1:62: error: struct sys_enter_openat has no member 'filname' "
+		   "(did you mean 'filename'?); its members are __syscall_nr, "
+		   "dfd, filename, flags, mode\n"
+		   "1:77: error: struct sys_enter_openat has no member 'x'; its "
+		   "members are __syscall_nr, dfd, filename, flags, mode\n"
+		   "1:88: error: unknown function 'cuont' (did you mean "
+		   "'count'?)\n"
+		   "1:104: error: unknown function 'prinf' (did you mean "
+		   "'printf'?)\n"
+		   "2:21: error: unknown variable 'caler' (did you mean "
+		   "'caller'?)\n"
+		   "2:32: error: struct pt_regs has no member 'ipp' (did you "
+		   "mean 'ip'?); its members are r15, r14, r13, r12, bp, bx, "
+		   "r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, "
+		   "flags, sp, ss\n");
+	CHECK_ERRS(OPENAT " { print(tid, nsecs, args->filename, kstack, "
+		   "ustack, cpid); @a = hist(1); @b = avg(1); }", 8,
+		   "1:46: error: unknown variable 'tid' (bpftrace's tid is kpid "
+		   "in ply; pid is the process's)\n"
+		   "1:51: error: unknown variable 'nsecs' (bpftrace's nsecs is "
+		   "time in ply: nanoseconds since boot)\n"
+		   "1:58: error: unknown variable 'args' (bpftrace's args: a "
+		   "tracepoint's record is data in ply, as in data->filename; a "
+		   "kprobe's arguments are arg0-arg5)\n"
+		   "1:74: error: unknown variable 'kstack' (bpftrace's kstack is "
+		   "stack in ply)\n"
+		   "1:82: error: unknown variable 'ustack' (ply has kernel "
+		   "stacks only: stack)\n"
+		   "1:90: error: unknown variable 'cpid' (bpftrace's cpid is "
+		   "$target in ply)\n"
+		   "1:102: error: unknown function 'hist' (bpftrace's hist() is "
+		   "quantize() in ply)\n"
+		   "1:116: error: unknown function 'avg' (ply aggregates with "
+		   "count(), sum() and quantize())\n");
 }
 
 static void test_err_members(void)
 {
 	CHECK_ERRS(EXEC " { print(data->nope); }", 1,
-		   "1:49: error: struct sched_process_exec has no member 'nope'\n");
+		   "1:49: error: struct sched_process_exec has no member 'nope'; "
+		   "its members are filename, pid, old_pid\n");
 	CHECK_ERRS(EXEC " { print(data->common_pid); }", 1,
 		   "1:49: error: common_pid is not available to BPF programs "
 		   "(the kernel overwrites it); use kpid, cpu, ...\n");
@@ -791,7 +853,8 @@ static void test_err_all_reported(void)
 		   "1:15: error: unknown variable 'foo'\n"
 		   "1:31: error: key of map m: char[16] here conflicts with s64\n"
 		   "1:21: note: key of m first set to s64 here\n"
-		   "2:49: error: struct sched_process_exec has no member 'x'\n"
+		   "2:49: error: struct sched_process_exec has no member 'x'; "
+		   "its members are filename, pid, old_pid\n"
 		   "2:82: error: %s expects a string, argument 1 is s64\n"
 		   "3:14: error: aggregation @c cannot be read in a probe: its "
 		   "value is kept per CPU and only summed when printed; use a "
@@ -851,6 +914,7 @@ int main(void)
 	test_err_too_long();
 	test_err_names();
 	test_err_members();
+	test_err_suggestions();
 	test_err_strfn();
 	test_err_operators();
 	test_err_maps();
