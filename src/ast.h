@@ -41,7 +41,7 @@ struct node {
 	struct node *next;	/* next in a list: keys, args, statements */
 
 	uint64_t ival;		/* N_INT */
-	int neg;		/* N_INT: ival is a negative int64 (from $NAME) */
+	int neg;		/* N_INT: ival is a negative int64 ($NAME) */
 	char *str;		/* N_STR */
 	size_t slen;
 	const char *name;	/* N_IDENT, N_DOLLAR, N_MAP, N_CALL, N_MEMBER */

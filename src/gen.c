@@ -289,7 +289,8 @@ static int is_imm32(const struct node *n)
 {
 	int64_t v = (int64_t)n->ival;
 
-	return n->kind == N_INT && (n->neg ? v >= INT32_MIN : n->ival <= INT32_MAX);
+	return n->kind == N_INT &&
+		(n->neg ? v >= INT32_MIN : n->ival <= INT32_MAX);
 }
 
 static struct ir_opnd operand(struct gen *g, struct node *n)
@@ -840,12 +841,17 @@ static void gen_assign(struct gen *g, struct node *n)
  * says so, at the probe.) */
 static void stack_check(struct gen *g, struct node *n)
 {
-	if (g->nerrors || (g->ir->stack_max <= BPF_STACK_SIZE &&
-			   !g->ir->bad_off))
+	if (g->nerrors)
 		return;
-	diag_error(g->s->diag, n->loc, "this statement needs %d bytes of "
-		   "stack; a BPF program has %d", g->ir->stack_max,
-		   BPF_STACK_SIZE);
+	if (g->ir->stack_max > BPF_STACK_SIZE)
+		diag_error(g->s->diag, n->loc, "this statement needs %d bytes "
+			   "of stack; a BPF program has %d", g->ir->stack_max,
+			   BPF_STACK_SIZE);
+	else if (g->ir->bad_off)
+		diag_error(g->s->diag, n->loc, "this statement reaches memory "
+			   "beyond the 16-bit offsets of BPF instructions");
+	else
+		return;
 	g->nerrors++;
 }
 

@@ -87,8 +87,9 @@ static const struct {
 	{ "bool", 1, 0 }, { "_Bool", 1, 0 },
 	{ "s8", 1, 1 }, { "s16", 2, 1 }, { "s32", 4, 1 }, { "s64", 8, 1 },
 	{ "u8", 1, 0 }, { "u16", 2, 0 }, { "u32", 4, 0 }, { "u64", 8, 0 },
-	{ "__s8", 1, 1 }, { "__s16", 2, 1 }, { "__s32", 4, 1 }, { "__s64", 8, 1 },
-	{ "__u8", 1, 0 }, { "__u16", 2, 0 }, { "__u32", 4, 0 }, { "__u64", 8, 0 },
+	{ "__s8", 1, 1 }, { "__s16", 2, 1 }, { "__s32", 4, 1 },
+	{ "__s64", 8, 1 }, { "__u8", 1, 0 }, { "__u16", 2, 0 },
+	{ "__u32", 4, 0 }, { "__u64", 8, 0 },
 	{ "int8_t", 1, 1 }, { "int16_t", 2, 1 }, { "int32_t", 4, 1 },
 	{ "int64_t", 8, 1 }, { "uint8_t", 1, 0 }, { "uint16_t", 2, 0 },
 	{ "uint32_t", 4, 0 }, { "uint64_t", 8, 0 },
@@ -170,8 +171,8 @@ static struct type *field_type(struct arena *a, const char *base, long alen,
 	return type_array(a, &type_u8, size);
 }
 
-/* One "field:...;	offset:N;	size:N;	signed:N;" line; *field_end is
- * where the field ends in the record, which its type may not fill. */
+/* One "field:...;	offset:N;	size:N;	signed:N;" line; *field_end
+ * is where the field ends in the record, which its type may not fill. */
 static int parse_field(struct arena *a, char *line, struct field *f,
 		       size_t *field_end)
 {

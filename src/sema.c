@@ -235,14 +235,14 @@ static void heap_push(struct sema *s, int u)
 {
 	struct infer *inf = s->inf;
 	size_t i;
-	int t;
+	int t, *h;
 
 	vec_push(s->arena, &inf->heap, u);
-	for (i = inf->heap.n - 1; i && inf->heap.v[(i - 1) / 2] > inf->heap.v[i];
-	     i = (i - 1) / 2) {
-		t = inf->heap.v[i];
-		inf->heap.v[i] = inf->heap.v[(i - 1) / 2];
-		inf->heap.v[(i - 1) / 2] = t;
+	h = inf->heap.v;
+	for (i = inf->heap.n - 1; i && h[(i - 1) / 2] > h[i]; i = (i - 1) / 2) {
+		t = h[i];
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
 	}
 }
 
