@@ -726,8 +726,8 @@ static void test_err_strfn(void)
 		   "value is where the data is in the record; use "
 		   "dyn(data->child_comm)\n");
 	/* once a bug: the error said 1 to 4096, and anything over about 480
-	 * failed on the stack; what the range states now compiles, in the
-	 * usual places (the statement's errors are checked by gen) */
+	 * failed on the stack; what the range states now passes sema (and
+	 * gen: golden str-max) */
 	{
 		struct run r;
 
