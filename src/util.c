@@ -136,16 +136,24 @@ void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d->nerrors++ >= DIAG_MAX_SHOWN) {
+		if (d->nerrors == DIAG_MAX_SHOWN + 1)
+			fprintf(d->out ? d->out : stderr, "ply: error: too "
+				"many errors, the rest are not shown\n");
+		return;
+	}
 	va_start(ap, fmt);
 	diag_vreport(d, l, "error", fmt, ap);
 	va_end(ap);
-	d->nerrors++;
 }
 
+/* A note belongs to the error before it, shown or not. */
 void diag_note(struct diag *d, struct loc l, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (d->nerrors > DIAG_MAX_SHOWN)
+		return;
 	va_start(ap, fmt);
 	diag_vreport(d, l, "note", fmt, ap);
 	va_end(ap);

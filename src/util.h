@@ -55,6 +55,10 @@ struct diag {
 	int nerrors;
 };
 
+/* Errors past this many are counted but not shown (a line of garbage
+ * would otherwise print itself once per bad character); one line says so. */
+#define DIAG_MAX_SHOWN 50
+
 void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_note(struct diag *d, struct loc l, const char *fmt, ...)

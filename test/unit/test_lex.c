@@ -432,6 +432,39 @@ static void test_bad_characters(void)
 		    "^\n");
 }
 
+/* A line of garbage is one error per character, but only the first
+ * DIAG_MAX_SHOWN are printed, each with its line: the output stays small
+ * however long the line (found by fuzzing: 15 KB gave 223 MB). */
+static void test_error_limit(void)
+{
+	struct arena *a = arena__new();
+	struct src src;
+	struct diag d = { 0 };
+	struct lexer lx;
+	char *text = malloc(1001), *out = NULL;
+	size_t len = 0, n = 0;
+	const char *p;
+
+	memset(text, '`', 1000);
+	text[1000] = '\0';
+	src = (struct src){ "<input>", text, 1000 };
+	d.out = open_memstream(&out, &len);
+	lex_init(&lx, &src, a, &d);
+	while (lex_next(&lx, LEX_CODE).kind != TK_EOF)
+		;
+	fclose(d.out);
+	CHECK(d.nerrors == 1000);
+	for (p = out; (p = strstr(p, ": error: unexpected")); p++)
+		n++;
+	CHECK(n == DIAG_MAX_SHOWN);
+	CHECK(strstr(out, "ply: error: too many errors, the rest are not "
+		      "shown\n") != NULL);
+	CHECK(len < (DIAG_MAX_SHOWN + 1) * 2100);
+	free(out);
+	free(text);
+	arena__free(a);
+}
+
 static void test_tok_name(void)
 {
 	int k;
@@ -456,6 +489,7 @@ int main(void)
 	test_locations();
 	test_probe_mode();
 	test_bad_characters();
+	test_error_limit();
 	test_tok_name();
 	return test_report("lex");
 }
