@@ -99,6 +99,11 @@ static void event_handle(struct runtime *rt, const char *rec, size_t size)
 		out_event(rt->out, site, rec, size);
 }
 
+void runtime__event(struct runtime *rt, const void *rec, size_t size)
+{
+	event_handle(rt, rec, size);
+}
+
 int event_cb(void *ctx, void *data, size_t size)
 {
 	event_handle(ctx, data, size);

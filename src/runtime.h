@@ -152,6 +152,11 @@ int runtime__map_read(struct runtime *rt, size_t i, void **keys,
  * ends that print events themselves. */
 struct out *runtime__out(struct runtime *rt);
 
+/* Handle one ring-buffer record as the event loop does: rec starts with
+ * the u64 site id, size is what the kernel said it wrote. For tests and
+ * the decoding fuzzer; the loop calls it for every record. */
+void runtime__event(struct runtime *rt, const void *rec, size_t size);
+
 /* The programs, once generated (which may be after runtime__spawn, so that
  * code generation can use the command's pid). Before runtime__load. */
 void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n);
