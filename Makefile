@@ -3,6 +3,8 @@
 #   make check      every test (unit, golden, end to end), on a plain and
 #                   on an ASan+UBSan build; needs root
 #   make check-fast the tests on the plain build only
+#   make fuzz       the libFuzzer targets (clang, ASan+UBSan) for FUZZ_TIME
+#                   seconds each (default 60); findings in build-fuzz/fuzz/
 #   make install    PREFIX=/usr/local DESTDIR=
 #   V=1             show full commands
 
@@ -13,11 +15,22 @@ VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 CC      ?= cc
 B       ?= build
+FUZZ_CC ?= clang
+FUZZ_B  ?= build-fuzz
+FUZZ_TIME ?= 60
 CFLAGS  ?= -O2 -g
 ifeq ($(SAN),1)
 CFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+endif
+# The fuzzing build: libply instrumented for libFuzzer, linked only into
+# the fuzz targets (which have libFuzzer's main).
+ifeq ($(SAN),fuzz)
+CC      := $(FUZZ_CC)
+CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+	   -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
@@ -67,6 +80,37 @@ $(B)/test/helpers/%: test/helpers/%.c
 
 tests: $(B)/ply $(UNIT_BIN) $(HELPERS)
 
+# Fuzzing (fuzz/README.md): the targets, their generator of large and deep
+# programs, and the seeds, in $(FUZZ_B).
+FUZZ_TARGETS := compile decode
+FUZZ_SEED_SRC := fuzz/seeds.sh $(wildcard test/golden/*.ply test/unit/*.c \
+		 test/e2e/*.sh) README.md man/ply.1
+
+$(B)/fuzz/%: fuzz/%.c $(B)/libply.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(B)/libply.a $(LDLIBS)
+
+# The generator is a plain host program.
+$(B)/fuzz/gen: fuzz/gen.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)cc -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+
+$(B)/fuzz/seeds/stamp: $(B)/fuzz/gen $(FUZZ_SEED_SRC)
+	$(Q)fuzz/seeds.sh $(B)/fuzz/gen $(B)/fuzz/seeds
+	@touch $@
+
+fuzz-targets: $(FUZZ_TARGETS:%=$(B)/fuzz/%) $(B)/fuzz/seeds/stamp
+
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory B=$(FUZZ_B) SAN=fuzz fuzz-targets
+
+# Each target for FUZZ_TIME seconds after replaying fuzz/regress/; fails on
+# any finding not listed in fuzz/regress/KNOWN.
+fuzz: fuzz-build
+	$(Q)FUZZ_B=$(FUZZ_B) FUZZ_TIME=$(FUZZ_TIME) fuzz/run
+
 # Every test, on the plain build and on the ASan+UBSan build.
 check: ply tests
 	$(Q)$(MAKE) --no-print-directory B=build-asan SAN=1 tests
@@ -87,6 +131,6 @@ install: ply
 	install -m 644 man/ply.1 $(DESTDIR)$(MANDIR)/ply.1
 
 clean:
-	rm -rf build build-asan ply
+	rm -rf build build-asan $(FUZZ_B) ply
 
-.PHONY: all check check-fast tests install clean bench
+.PHONY: all check check-fast tests install clean bench fuzz fuzz-build fuzz-targets

@@ -1,0 +1,47 @@
+/* A libFuzzer target over ply's compile path, as `ply -e -S` runs it:
+ * parse, check, generate the IR and the BPF code, and dump all three.
+ * Nothing is loaded into the kernel. The input is the program text (up to
+ * its first NUL); a -c command is given, so $target compiles. Diagnostics
+ * go to /dev/null: a script error is an ordinary outcome, only a crash,
+ * an internal error (abort), a sanitizer report, a leak or a slow input
+ * is a finding. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ply/ply.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static FILE *devnull(void)
+{
+	static FILE *f;
+
+	if (!f)
+		f = fopen("/dev/null", "w");
+	if (!f)
+		abort();
+	return f;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ply_opts opts = {
+		.sz = sizeof(opts), .name = "fuzz", .err = devnull(),
+		.out = devnull(), .command = "true",
+	};
+	struct ply *p;
+	char *text = malloc(size + 1);
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	if (!ply__compile(&p, text, &opts)) {
+		ply__dump(p, devnull());
+		ply__free(p);
+	}
+	free(text);
+	return 0;
+}
