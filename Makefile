@@ -89,7 +89,7 @@ FUZZ_SEED_SRC := fuzz/seeds.sh $(wildcard test/golden/*.ply test/unit/*.c \
 $(B)/fuzz/%: fuzz/%.c $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Iinclude -o $@ $< $(B)/libply.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
 
 # The generator is a plain host program.
 $(B)/fuzz/gen: fuzz/gen.c
