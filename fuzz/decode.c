@@ -10,13 +10,14 @@
  * Each record and each map's entries sit in a buffer of exactly their
  * size, so a read past what the kernel gave is an ASan report. It goes
  * through the narrowest entry points there are: the runtime's record
- * handler and fmt's map printer; stay one small file. */
+ * handler (runtime__event, into the output) and the output's map printer
+ * (out_map); stay one small file. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fmt.h"
+#include "out.h"
 #include "parse.h"
 #include "runtime.h"
 #include "sema.h"
@@ -84,9 +85,12 @@ static void events(const struct rt_spec *spec, struct bytes *b)
 
 static void maps(const struct rt_spec *spec, struct bytes *b)
 {
+	struct out *o = out__new(NULL, devnull(), devnull());
 	size_t i, n, ksize;
 	void *keys, *vals;
 
+	if (!o)
+		abort();
 	for (i = 0; i < spec->nmaps; i++) {
 		const struct mapsym *m = spec->maps[i];
 
@@ -94,10 +98,11 @@ static void maps(const struct rt_spec *spec, struct bytes *b)
 		ksize = m->ktype ? m->ktype->size : sizeof(uint32_t);
 		keys = take(b, n * ksize);
 		vals = take(b, n * m->vtype->size);
-		map_print(devnull(), m, keys, vals, n);
+		out_map(o, m, keys, vals, n);
 		free(keys);
 		free(vals);
 	}
+	out__free(o);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -126,6 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		spec.nmaps = sema.maps.n;
 		spec.sites = sema.sites.v;
 		spec.nsites = sema.sites.n;
+		spec.reads = sema.reads.v;
+		spec.nreads = sema.reads.n;
 		events(&spec, &b);
 		maps(&spec, &b);
 	}
