@@ -39,10 +39,12 @@ expect_eq "print, clear, print, and the empty map at the end" \
 
 # print(@); clear(@) from an interval, the manual's idiom, loses nothing:
 # two writers' 3,000,000 calls are all in the printed counts. (A copy of
-# plyload under its own name, so nothing else on the machine matches.)
-cp "$PLYLOAD" $TMP/plyclr
-run_ply $TMP/out $TMP/err -c "$TMP/plyclr getppid 1500000 2" \
-	'tracepoint:syscalls/sys_enter_getppid /comm == "plyclr"/ { @[cpu] = count(); }
+# plyload under a name of this run's, so nothing else on the machine,
+# another run of this test included, matches.)
+clr=clr$$
+cp "$PLYLOAD" $TMP/$clr
+run_ply $TMP/out $TMP/err -c "$TMP/$clr getppid 1500000 2" \
+	'tracepoint:syscalls/sys_enter_getppid /comm == "'$clr'"/ { @[cpu] = count(); }
 	 interval:2ms { print(@); clear(@); }'
 expect_eq "print then clear: every update printed once" \
 	"$(sed -n 's/^{ *[0-9]* }: \([0-9]*\)$/\1/p' $TMP/out | awk '{ s += $1 } END { print s }')" 3000000
