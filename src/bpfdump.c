@@ -3,6 +3,7 @@
 #include <inttypes.h>
 
 #include "ir.h"
+#include "prog.h"
 
 static const char *size_name(int size)
 {
@@ -88,6 +89,11 @@ static size_t dump_ld(const struct bpf_insn *in, size_t left, FILE *out)
 	}
 	if (in->src_reg == BPF_PSEUDO_MAP_FD) {
 		fprintf(out, "r%d = map[id:%d]", in->dst_reg, in->imm);
+		return 2;
+	}
+	if (in->src_reg == PROG_PSEUDO_CONST) {
+		fprintf(out, "r%d = const[%s]", in->dst_reg,
+			prog_const_name(in->imm));
 		return 2;
 	}
 	v = (uint32_t)in[0].imm | (uint64_t)(uint32_t)in[1].imm << 32;

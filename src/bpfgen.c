@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ir.h"
+#include "prog.h"
 
 /* Allocatable registers: the first NSAVED survive calls. */
 static const int regs[] = { BPF_REG_6, BPF_REG_7, BPF_REG_8, BPF_REG_9,
@@ -78,8 +79,8 @@ static void live_touch(struct gen *g, struct ir_opnd o, int i)
 static int defines_d(const struct ir_insn *in)
 {
 	switch (in->op) {
-	case IR_MOV: case IR_LD64: case IR_LDMAP: case IR_STACK:
-	case IR_LDX: case IR_CALL:
+	case IR_MOV: case IR_LD64: case IR_LDMAP: case IR_LDCONST:
+	case IR_STACK: case IR_LDX: case IR_CALL:
 		return in->d.kind == O_VREG;
 	default:
 		return 0;
@@ -508,7 +509,7 @@ static void gen_ld64(struct gen *g, const struct ir_insn *in, int src)
 {
 	int d = dst_reg(g, in->d, BPF_REG_0);
 
-	if (src == BPF_PSEUDO_MAP_FD)
+	if (src == BPF_PSEUDO_MAP_FD || src == PROG_PSEUDO_CONST)
 		emit_ld64(g, d, src, (uint32_t)(int32_t)in->imm);
 	else
 		emit_ld64(g, d, src, in->imm);
@@ -642,6 +643,7 @@ static void gen_insn(struct gen *g, const struct ir_insn *in)
 	case IR_NEG:	gen_neg(g, in); return;
 	case IR_LD64:	gen_ld64(g, in, 0); return;
 	case IR_LDMAP:	gen_ld64(g, in, BPF_PSEUDO_MAP_FD); return;
+	case IR_LDCONST: gen_ld64(g, in, PROG_PSEUDO_CONST); return;
 	case IR_STACK:	gen_stackaddr(g, in); return;
 	case IR_LDX:	gen_ldx(g, in); return;
 	case IR_STX:	gen_stx(g, in); return;

@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "gen.h"
+#include "prog.h"
 #include "provider.h"
-#include "runtime.h"
 
 struct gen {
 	struct sema *s;
@@ -556,9 +556,9 @@ static int gen_scalar(struct gen *g, struct node *n)
 		return v;
 	case N_IDENT:
 		return gen_builtin_var(g, n);
-	case N_DOLLAR:	/* $target: the -c command's pid */
+	case N_DOLLAR:	/* $target: the -c command's pid, at load time */
 		v = ir_vreg(g->ir);
-		ir_mov(g->ir, v, ir_imm(g->s->target));
+		ir_ldconst(g->ir, v, PROG_CONST_TARGET);
 		return v;
 	case N_CALL:	/* strcmp(), the only function with a number */
 		return gen_strcmp(g, n);
@@ -667,11 +667,11 @@ static void gen_into(struct gen *g, struct node *n, int off,
 
 /* ---- statements ---- */
 
-/* Wake ply only once the ring buffer is a quarter full, or to stop it;
- * otherwise it reads every RINGBUF_POLL_MS (see runtime.h). */
+/* Wake ply only once PROG_CONST_RB_WAKEUP bytes wait in the ring buffer,
+ * or to stop it; otherwise it reads the buffer every few milliseconds. */
 static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
 {
-	int flags = ir_vreg(g->ir), avail, quiet = ir_label(g->ir);
+	int flags = ir_vreg(g->ir), avail, wake, quiet = ir_label(g->ir);
 
 	if (e->kind == EV_EXIT) {
 		ir_mov(g->ir, flags, ir_imm(BPF_RB_FORCE_WAKEUP));
@@ -680,7 +680,9 @@ static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
 	ir_mov(g->ir, flags, ir_imm(BPF_RB_NO_WAKEUP));
 	avail = call(g, BPF_FUNC_ringbuf_query, 2, A_V(rb),
 		     A_I(BPF_RB_AVAIL_DATA));
-	ir_jmp(g->ir, BPF_JLT, ir_v(avail), ir_imm(RINGBUF_DEFAULT / 4), quiet);
+	wake = ir_vreg(g->ir);
+	ir_ldconst(g->ir, wake, PROG_CONST_RB_WAKEUP);
+	ir_jmp(g->ir, BPF_JLT, ir_v(avail), ir_v(wake), quiet);
 	ir_mov(g->ir, flags, ir_imm(BPF_RB_FORCE_WAKEUP));
 	ir_place(g->ir, quiet);
 	return flags;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ir.h"
+#include "prog.h"
 
 void ir_init(struct ir *ir, struct arena *a)
 {
@@ -75,6 +76,24 @@ void ir_ldmap(struct ir *ir, int d, int map)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_LDMAP, .d = ir_v(d),
 				      .imm = map });
+}
+
+void ir_ldconst(struct ir *ir, int d, int which)
+{
+	ir_emit(ir, (struct ir_insn){ .op = IR_LDCONST, .d = ir_v(d),
+				      .imm = which });
+}
+
+const char *prog_const_name(int which)
+{
+	static const char *const names[] = {
+		[PROG_CONST_TARGET] = "target",
+		[PROG_CONST_RB_WAKEUP] = "rb_wakeup",
+	};
+
+	if (which < 0 || which >= PROG_CONST_NUM)
+		return "unknown";
+	return names[which];
 }
 
 /* Offsets are int16_t in the insn, as in BPF. One that does not fit is
@@ -316,6 +335,11 @@ static void dump_insn(const struct ir_insn *in, FILE *out)
 		fputs("  ", out);
 		dump_opnd(in->d, out);
 		fprintf(out, " = map#%" PRId64, in->imm);
+		return;
+	case IR_LDCONST:
+		fputs("  ", out);
+		dump_opnd(in->d, out);
+		fprintf(out, " = const %s", prog_const_name(in->imm));
 		return;
 	case IR_STACK:
 		fputs("  ", out);

@@ -41,6 +41,8 @@ enum ir_op {
 	IR_NEG,		/* d = -d */
 	IR_LD64,	/* d = imm64 */
 	IR_LDMAP,	/* d = map (ld_imm64 pseudo map fd; imm = map index) */
+	IR_LDCONST,	/* d = a value the loader fills in (ld_imm64
+			 * PROG_PSEUDO_CONST; imm = PROG_CONST_*) */
 	IR_STACK,	/* d = fp + off */
 	IR_LDX,		/* d = *(size *)(a + off)     (a: vreg or fp) */
 	IR_STX,		/* *(size *)(d + off) = a     (d: vreg or fp; a: vreg) */
@@ -61,7 +63,8 @@ struct ir_insn {
 	uint8_t size;		/* IR_LDX/STX/ST: 1, 2, 4 or 8 */
 	struct ir_opnd d, a, b;
 	int16_t off;		/* IR_LDX/STX/ST/STACK offset */
-	int64_t imm;		/* IR_LD64, IR_ST, IR_LDMAP (map index) */
+	int64_t imm;		/* IR_LD64, IR_ST, IR_LDMAP (map index),
+				 * IR_LDCONST (which) */
 	int label;		/* IR_LABEL, IR_JMP */
 	int helper;		/* IR_CALL: BPF_FUNC_* */
 	int nargs;
@@ -107,6 +110,7 @@ void ir_mov(struct ir *ir, int d, struct ir_opnd a);
 void ir_alu(struct ir *ir, int code, int d, struct ir_opnd a);
 void ir_ld64(struct ir *ir, int d, int64_t imm);
 void ir_ldmap(struct ir *ir, int d, int map);
+void ir_ldconst(struct ir *ir, int d, int which);
 void ir_stackaddr(struct ir *ir, int d, int off);
 void ir_ldx(struct ir *ir, int size, int d, struct ir_opnd base, int off);
 void ir_stx(struct ir *ir, int size, struct ir_opnd base, int off, int a);
@@ -128,6 +132,8 @@ void ir_dump(const struct ir *ir, FILE *out);
 const char *bpf_helper_name(int func);
 const char *bpf_alu_op(int code);
 const char *bpf_jmp_op(int code);
+/* The name of a load-time value (PROG_CONST_*): "target". */
+const char *prog_const_name(int which);
 
 /* Back end: register allocation over r6-r9 (spilling the rest to stack
  * slots below ir->stack), jump resolution, emission. On success *out is a

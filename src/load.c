@@ -43,7 +43,41 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 	return -1;
 }
 
-/* A copy of the program with map indices replaced by map fds. */
+/* The value of a PROG_PSEUDO_CONST load, or -1 with a message. */
+static int64_t const_of(struct runtime *rt, const struct rt_prog *p,
+			int32_t which)
+{
+	switch (which) {
+	case PROG_CONST_TARGET:
+		if (rt->child > 0)
+			return rt->child;
+		fprintf(rt->err, "ply: probe '%s': uses $target, but there is "
+			"no command\n", p->name);
+		return -1;
+	case PROG_CONST_RB_WAKEUP:	/* a quarter full */
+		return rt->rb_size / 4;
+	}
+	fprintf(rt->err, "ply: probe '%s': loads value %d, which does not "
+		"exist\n", p->name, which);
+	return -1;
+}
+
+/* Fill ld_imm64 i with a load-time value. */
+static int patch_const(struct runtime *rt, const struct rt_prog *p,
+		       struct bpf_insn *insn)
+{
+	int64_t v = const_of(rt, p, insn[0].imm);
+
+	if (v < 0)
+		return -EINVAL;
+	insn[0].src_reg = 0;
+	insn[0].imm = (uint32_t)v;
+	insn[1].imm = (uint32_t)((uint64_t)v >> 32);
+	return 0;
+}
+
+/* A copy of the program with map indices replaced by map fds, and
+ * load-time values filled in. */
 static int prog_patch(struct runtime *rt, const struct rt_prog *p,
 		      struct bpf_insn **out)
 {
@@ -57,6 +91,11 @@ static int prog_patch(struct runtime *rt, const struct rt_prog *p,
 	for (i = 0; i < p->ninsns; i++) {
 		if (insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
 			continue;
+		if (insns[i].src_reg == PROG_PSEUDO_CONST &&
+		    (i + 1 >= p->ninsns || patch_const(rt, p, &insns[i]))) {
+			free(insns);
+			return -EINVAL;
+		}
 		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
 			fd = map_fd_of(rt, insns[i].imm);
 			if (insns[i].imm == MAP_IDX_STACK && fd < 0) {

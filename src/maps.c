@@ -250,11 +250,10 @@ int maps_create(struct runtime *rt)
 	size_t i;
 	int err;
 
+	rt->rb_size = ringbuf_size(rt->spec.ringbuf_size);
 	if (progs_use_map(rt, MAP_IDX_RINGBUF)) {
 		rt->rb_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "ply_events",
-					   0, 0,
-					   ringbuf_size(rt->spec.ringbuf_size),
-					   NULL);
+					   0, 0, rt->rb_size, NULL);
 		if (rt->rb_fd < 0) {
 			err = rt->rb_fd;
 			fprintf(rt->err, "ply: failed to create the ring buffer: "

@@ -22,7 +22,6 @@ struct ply {
 	struct sema sema;
 
 	int generated;
-	int gen_target;		/* the $target the code was generated with */
 	struct ir *irs;		/* one per probe */
 	struct rt_prog *progs;
 	struct rt_spec spec;
@@ -150,12 +149,9 @@ int ply__generate(struct ply *p)
 	size_t i = 0;
 	int ret;
 
-	/* Code made before the command was spawned (by ply__dump, say) has
-	 * the wrong $target: make it again. */
-	if (p->generated && p->gen_target == p->sema.target)
+	if (p->generated)
 		return 0;
 	progs_free(p);
-	p->gen_target = p->sema.target;
 	p->irs = calloc(p->prog->nprobes, sizeof(*p->irs));
 	p->progs = calloc(p->prog->nprobes, sizeof(*p->progs));
 	if (!p->irs || !p->progs)
@@ -264,21 +260,19 @@ int ply__load(struct ply *p)
 		ro.handler = on_event;
 		ro.handler_ctx = p;
 	}
+	ret = ply__generate(p);
+	if (ret)
+		return ret;
 	p->rt = runtime__new(&p->spec, &ro);
 	if (!p->rt)
 		return -ENOMEM;
-	/* The command exists (held) before code generation, so $target
-	 * compiles to its pid. */
+	/* The command exists (held) before loading: $target is patched in
+	 * as its pid. */
 	if (p->command) {
 		ret = runtime__spawn(p->rt, p->command);
 		if (ret)
 			return ret;
-		p->sema.target = runtime__child(p->rt);
 	}
-	ret = ply__generate(p);
-	if (ret)
-		return ret;
-	runtime__set_progs(p->rt, p->progs, p->spec.nprogs);
 	return runtime__load(p->rt);
 }
 

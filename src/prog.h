@@ -1,6 +1,8 @@
-/* prog: what a compiled program is made of, shared by the compiler (which
- * fills it) and the runtime (which loads it and decodes what it produces):
- * its maps, its event sites (printf, print, exit) and its probes. */
+/* prog: the contract between the compiler and the runtime. What a compiled
+ * program is made of: its maps, its event sites (printf, print, exit) and
+ * the markers in its instructions that the loader fills in. The compiler
+ * (sema, gen, ir, bpfgen) fills it; the runtime reads it and nothing else
+ * of the compiler. */
 #ifndef PLY_PROG_H
 #define PLY_PROG_H
 
@@ -74,5 +76,43 @@ struct evsite {
 				 * has nothing left to do */
 	struct evsite *next;
 };
+
+/* ---- instructions: what the loader fills in ----
+ *
+ * An ld_imm64 with src_reg BPF_PSEUDO_MAP_FD carries a map index in imm:
+ * one of the program's maps (0..nmaps-1) or one of the runtime's own
+ * below. The loader puts the map's fd there. */
+#define MAP_IDX_RINGBUF	(-1)	/* BPF_MAP_TYPE_RINGBUF for events: made
+				 * only if a program uses it */
+#define MAP_IDX_STATS	(-2)	/* PERCPU_ARRAY of u64 counters, below */
+#define MAP_IDX_ZERO	(-3)	/* ARRAY of one all-zero value, as large as
+				 * the largest map value: the initial value
+				 * of an aggregation too big for the stack */
+#define MAP_IDX_STACK	(-4)	/* STACK_TRACE map: stack ids to kernel
+				 * stacks (stack_depth frames) */
+
+/* The one-slot map of maps through which programs reach map i when
+ * mapsym.swap is set. */
+#define MAP_IDX_OUTER(i)	(-1000 - (i))
+#define MAP_IDX_OUTER_OF(idx)	(-1000 - (idx))
+
+/* An ld_imm64 with src_reg PROG_PSEUDO_CONST (a value the kernel never
+ * sees: the loader rewrites it to a plain ld_imm64) carries in imm which
+ * value, known only at load time, to load. */
+#define PROG_PSEUDO_CONST	0xf
+
+enum prog_const {
+	PROG_CONST_TARGET,	/* the -c command's pid ($target) */
+	PROG_CONST_RB_WAKEUP,	/* bytes waiting in the ring buffer before
+				 * an event wakes ply up */
+	PROG_CONST_NUM,
+};
+
+/* Counters in the stats map: key STAT_LOST counts events that did not fit
+ * in the ring buffer; key STAT_MAP_FULL + i counts updates of map i that
+ * failed (map full); key STAT_MAP_FULL + nmaps + j counts the failed reads
+ * of read site j (struct readsite). */
+#define STAT_LOST	0
+#define STAT_MAP_FULL	1
 
 #endif

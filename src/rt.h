@@ -40,6 +40,7 @@ struct runtime {
 
 	int ncpus;
 	uint64_t *cpu_buf;	/* one u64 per possible CPU, for the stats */
+	size_t rb_size;		/* the ring buffer's, in bytes */
 	const char *tracefs;
 
 	int rb_fd, stats_fd;

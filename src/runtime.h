@@ -14,34 +14,12 @@
 #include "prog.h"
 #include "util.h"
 
-/* Map indices the compiler may use in IR_LDMAP besides the program's own
- * maps (0..nmaps-1). */
-#define MAP_IDX_RINGBUF	(-1)	/* BPF_MAP_TYPE_RINGBUF for events: made
-				 * only if a program uses it */
-
 /* Programs ask for a wake-up only once the ring buffer is a quarter full
- * (or for exit()); the loop reads it every RINGBUF_POLL_MS anyway. One
- * wake-up per event would cost more than the event. */
+ * (PROG_CONST_RB_WAKEUP, or for exit()); the loop reads it every
+ * RINGBUF_POLL_MS anyway. One wake-up per event would cost more than the
+ * event. */
 #define RINGBUF_DEFAULT		(4u << 20)
 #define RINGBUF_POLL_MS		10
-#define MAP_IDX_STATS	(-2)	/* PERCPU_ARRAY of u64 counters, below */
-#define MAP_IDX_ZERO	(-3)	/* ARRAY of one all-zero value, as large as
-				 * the largest map value: the initial value
-				 * of an aggregation too big for the stack */
-#define MAP_IDX_STACK	(-4)	/* STACK_TRACE map: stack ids to kernel
-				 * stacks (spec->stack_depth frames) */
-
-/* The one-slot map of maps through which programs reach map i when
- * mapsym.swap is set. */
-#define MAP_IDX_OUTER(i)	(-1000 - (i))
-#define MAP_IDX_OUTER_OF(idx)	(-1000 - (idx))
-
-/* Counters in the stats map: key STAT_LOST counts events that did not fit
- * in the ring buffer; key STAT_MAP_FULL + i counts updates of map i that
- * failed (map full); key STAT_MAP_FULL + nmaps + j counts the failed reads
- * of read site j (struct readsite). */
-#define STAT_LOST	0
-#define STAT_MAP_FULL	1
 
 enum rt_attach {
 	RT_TRACEPOINT,	/* perf_event_open(PERF_TYPE_TRACEPOINT, id) */
@@ -68,9 +46,8 @@ struct rt_prog {
 	enum bpf_prog_type type;
 	enum rt_attach attach;
 	const char *tp;		/* RT_TRACEPOINT: "group/event" */
-	struct bpf_insn *insns;	/* LD_IMM64 with src_reg BPF_PSEUDO_MAP_FD
-				 * carries a map index (or MAP_IDX_*) in imm;
-				 * the runtime patches in the fd */
+	struct bpf_insn *insns;	/* with the markers of prog.h, which the
+				 * runtime fills in */
 	size_t ninsns;
 
 	/* RT_KPROBE: the program is attached to every target */
@@ -126,8 +103,8 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 void runtime__free(struct runtime *rt);	/* detaches everything, kills a
 					 * child that was never started */
 
-/* Fork the -c command now, held until runtime__start (so its pid is known
- * before code generation needs it). */
+/* Fork the -c command now, held until runtime__start; its pid is patched
+ * into the programs that use $target when they load. */
 int runtime__spawn(struct runtime *rt, const char *cmd);
 pid_t runtime__child(const struct runtime *rt);
 
@@ -157,8 +134,7 @@ struct out *runtime__out(struct runtime *rt);
  * the decoding fuzzer; the loop calls it for every record. */
 void runtime__event(struct runtime *rt, const void *rec, size_t size);
 
-/* The programs, once generated (which may be after runtime__spawn, so that
- * code generation can use the command's pid). Before runtime__load. */
+/* The programs, if they were not in the spec. Before runtime__load. */
 void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n);
 
 #endif

@@ -31,7 +31,6 @@ struct sema {
 	struct diag *diag;
 	size_t strsize;		/* default size of str() and dyn() */
 	int has_target;		/* $target will be known (ply runs -c) */
-	int target;		/* its pid, set before gen */
 
 	/* results */
 	int uses_stack;		/* some probe reads `stack` */

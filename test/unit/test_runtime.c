@@ -670,7 +670,7 @@ static double ms_since(const struct timespec *t0)
 
 /* interval:10ms on CPU 0 for the 200 ms of the command; alone, after a
  * tracepoint probe (ply 2.4 never fired it there) or before one. The
- * programs come after runtime__spawn, as when they use the command's pid. */
+ * programs are set after runtime__spawn, as a front end may set them. */
 static int interval_run(int order, int last)
 {
 	struct bpf_insn iv[] = { COUNT_INSNS(0) };
