@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/mount.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -15,36 +15,9 @@
 #include <bpf/libbpf.h>
 
 #include "rt.h"
+#include "sysroot.h"
 
 /* ---- probes ---- */
-
-static int dir_exists(const char *dir)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events", dir);
-	return access(path, F_OK) == 0;
-}
-
-static const char *tracefs_dir(struct runtime *rt)
-{
-	static const char tracing[] = "/sys/kernel/tracing";
-	static const char debug[] = "/sys/kernel/debug/tracing";
-	int err;
-
-	if (rt->tracefs)
-		return rt->tracefs;
-	if (dir_exists(tracing))
-		return rt->tracefs = tracing;
-	err = mount("nodev", tracing, "tracefs", 0, NULL) ? errno : 0;
-	if (!err && dir_exists(tracing))
-		return rt->tracefs = tracing;
-	if (dir_exists(debug))
-		return rt->tracefs = debug;
-	fprintf(rt->err, "ply: tracefs is not mounted and mounting it on %s "
-		"failed: %s\n", tracing, err ? strerror(err) : "no events");
-	return NULL;
-}
 
 /* "group/event", neither part empty nor able to leave events/. */
 static int tp_name_ok(const char *tp)
@@ -74,9 +47,13 @@ static int tp_id(struct runtime *rt, const struct rt_prog *p)
 			"name (group/event)\n", p->name, p->tp ? p->tp : "");
 		return -EINVAL;
 	}
-	dir = tracefs_dir(rt);
-	if (!dir)
+	dir = sysroot_tracefs(&err);
+	if (!dir) {
+		fprintf(rt->err, "ply: tracefs is not mounted and mounting it on "
+			"%s failed: %s\n", SYSROOT_TRACEFS,
+			err ? strerror(err) : "no events");
 		return -ENOENT;
+	}
 	snprintf(path, sizeof(path), "%s/events/%s/id", dir, p->tp);
 	f = fopen(path, "re");
 	if (!f) {

@@ -43,7 +43,4 @@ extern const struct provider provider_profile;
 struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
 		      int args, int ret);
 
-/* tracefs: where the tracepoint formats are (mounting it if need be). */
-const char *tracefs_path(void);
-
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "provider.h"
+#include "sysroot.h"
 
 #define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
 
@@ -48,12 +49,14 @@ static int cmp_sym_addr(const void *a, const void *b)
 /* The names ftrace can trace, sorted; NULL when the list is unavailable. */
 static char **traceable_names(size_t *n, struct arena *a)
 {
-	const char *root = tracefs_path();
 	VEC(char *) v = { 0 };
 	char path[512], line[512], name[256];
+	const char *root;
 	FILE *fp;
+	int err;
 
 	*n = 0;
+	root = sysroot_tracefs(&err);
 	if (!root)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/available_filter_functions", root);

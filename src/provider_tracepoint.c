@@ -6,38 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "provider.h"
+#include "sysroot.h"
 
 struct tp {
 	const char *target;	/* "group/event" */
 	struct type *data;	/* struct of the record */
 	struct type *dataptr;	/* pointer to it: the type of `data` */
 };
-
-const char *tracefs_path(void)
-{
-	static const char *const paths[] = {
-		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
-	};
-	struct stat st;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(paths); i++) {
-		char probe[64];
-
-		snprintf(probe, sizeof(probe), "%s/events", paths[i]);
-		if (!stat(probe, &st))
-			return paths[i];
-	}
-	/* Not mounted yet: that is the normal state on a fresh boot. */
-	if (!mount("nodev", paths[0], "tracefs", 0, NULL))
-		return paths[0];
-	return NULL;
-}
 
 /* The part of a declaration before the member name: "const char *" from
  * "const char * filename", "char" from "char prev_comm[16]". */
@@ -278,16 +257,18 @@ static const char *tp_suggest(struct arena *a, const char *root,
 
 static int tp_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
-	const char *root = tracefs_path(), *slash = strchr(p->def, '/');
+	const char *root, *slash = strchr(p->def, '/');
 	char path[512];
 	struct tp *tp;
 	FILE *fp;
+	int err;
 
 	if (!slash || slash == p->def || !slash[1] || strchr(slash + 1, '/')) {
 		diag_error(d, p->loc, "tracepoint probes are written "
 			   "'tracepoint:group/event', not '%s'", p->spec);
 		return -EINVAL;
 	}
+	root = sysroot_tracefs(&err);
 	if (!root) {
 		diag_error(d, p->loc, "tracefs is not available (mount it "
 			   "with 'mount -t tracefs nodev /sys/kernel/tracing')");

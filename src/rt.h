@@ -41,7 +41,6 @@ struct runtime {
 	int ncpus;
 	uint64_t *cpu_buf;	/* one u64 per possible CPU, for the stats */
 	size_t rb_size;		/* the ring buffer's, in bytes */
-	const char *tracefs;
 
 	int rb_fd, stats_fd;
 	int zero_fd;		/* MAP_IDX_ZERO, if a program uses it */
