@@ -44,7 +44,7 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 }
 
 /* The value of a PROG_PSEUDO_CONST load, or -1 with a message. */
-static int64_t const_of(struct runtime *rt, const struct rt_prog *p,
+static int64_t const_of(struct runtime *rt, const struct probe_prog *p,
 			int32_t which)
 {
 	switch (which) {
@@ -63,7 +63,7 @@ static int64_t const_of(struct runtime *rt, const struct rt_prog *p,
 }
 
 /* Fill ld_imm64 i with a load-time value. */
-static int patch_const(struct runtime *rt, const struct rt_prog *p,
+static int patch_const(struct runtime *rt, const struct probe_prog *p,
 		       struct bpf_insn *insn)
 {
 	int64_t v = const_of(rt, p, insn[0].imm);
@@ -78,7 +78,7 @@ static int patch_const(struct runtime *rt, const struct rt_prog *p,
 
 /* A copy of the program with map indices replaced by map fds, and
  * load-time values filled in. */
-static int prog_patch(struct runtime *rt, const struct rt_prog *p,
+static int prog_patch(struct runtime *rt, const struct probe_prog *p,
 		      struct bpf_insn **out)
 {
 	struct bpf_insn *insns = malloc(p->ninsns * sizeof(*insns) + 1);
@@ -200,8 +200,8 @@ static const char *vlog_words(const char *line)
 	return NULL;
 }
 
-static void prog_refused(struct runtime *rt, const struct rt_prog *p, int err,
-			 char *log)
+static void prog_refused(struct runtime *rt, const struct probe_prog *p,
+			 int err, char *log)
 {
 	const char *last, *words;
 
@@ -227,18 +227,23 @@ static void prog_refused(struct runtime *rt, const struct rt_prog *p, int err,
 /* Load once without a log; on refusal load again with one to explain. */
 static int prog_load_one(struct runtime *rt, size_t i)
 {
-	const struct rt_prog *p = &rt->spec.progs[i];
+	const struct probe_prog *p = &rt->spec.progs[i];
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
 	struct bpf_insn *insns = NULL;
 	char name[BPF_OBJ_NAME_LEN];
 	char *log = NULL;
 	int fd, err;
 
+	if (!p->prov || !p->prov->attach) {
+		fprintf(rt->err, "ply: probe '%s': no provider\n", p->name);
+		return -EINVAL;
+	}
 	err = prog_patch(rt, p, &insns);
 	if (err)
 		return err;
 	prog_name(name, p->name);
-	fd = bpf_prog_load(p->type, name, "GPL", insns, p->ninsns, &opts);
+	fd = bpf_prog_load(p->prov->prog_type, name, "GPL", insns, p->ninsns,
+			   &opts);
 	if (fd < 0) {
 		err = fd;
 		log = calloc(1, VLOG_SIZE);
@@ -246,8 +251,8 @@ static int prog_load_one(struct runtime *rt, size_t i)
 			opts.log_buf = log;
 			opts.log_size = VLOG_SIZE;
 			opts.log_level = 1;
-			fd = bpf_prog_load(p->type, name, "GPL", insns,
-					   p->ninsns, &opts);
+			fd = bpf_prog_load(p->prov->prog_type, name, "GPL",
+					   insns, p->ninsns, &opts);
 		}
 	}
 	if (fd < 0) {

@@ -1,54 +1,33 @@
 /* loop: the event loop on epoll (ring buffer, signals, the command's
- * pidfd, interval timers). */
+ * pidfd, the timers of attach_timer). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 
 
 #include <bpf/libbpf.h>
 
 #include "rt.h"
 
-int timer_attach(struct runtime *rt, size_t i)
+int attach_timer(struct attach *at, int fd)
 {
-	const struct rt_prog *p = &rt->spec.progs[i];
-	struct itimerspec its = { 0 };
+	struct runtime *rt = at->rt;
 	struct rt_timer *t;
-	int fd, err;
 
-	if (!p->period)
-		return -EINVAL;
+	if (rt->nperf >= rt->perf_cap)
+		unreachable();	/* attach_reserve comes first */
 	t = realloc(rt->timers, (rt->ntimers + 1) * sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-	rt->timers = t;
-	err = probes_reserve(rt, p, 1);
-	if (err)
-		return err;
-	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (fd < 0) {
-		err = -errno;
-		fprintf(rt->err, "ply: probe '%s': failed to create a timer: "
-			"%s\n", p->name, strerror(-err));
-		return err;
-	}
-	its.it_value.tv_sec = p->period / 1000000000ULL;
-	its.it_value.tv_nsec = p->period % 1000000000ULL;
-	its.it_interval = its.it_value;
-	if (timerfd_settime(fd, 0, &its, NULL)) {
-		err = -errno;
+	if (!t) {
 		close(fd);
-		fprintf(rt->err, "ply: probe '%s': failed to start its timer: "
-			"%s\n", p->name, strerror(-err));
-		return err;
+		return -ENOMEM;
 	}
+	rt->timers = t;
 	rt->perf_fds[rt->nperf++] = fd;
 	t[rt->ntimers].fd = fd;
 	t[rt->ntimers].skipped = 0;
-	t[rt->ntimers++].prog = i;
+	t[rt->ntimers++].prog = at->i;
 	return 0;
 }
 

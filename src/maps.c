@@ -134,7 +134,7 @@ static size_t ringbuf_size(size_t want)
 	return sz;
 }
 
-static int prog_uses_map(const struct rt_prog *p, int32_t idx)
+static int prog_uses_map(const struct probe_prog *p, int32_t idx)
 {
 	size_t i;
 

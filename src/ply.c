@@ -23,7 +23,7 @@ struct ply {
 
 	int generated;
 	struct ir *irs;		/* one per probe */
-	struct rt_prog *progs;
+	struct probe_prog *progs;
 	struct rt_spec spec;
 	struct runtime *rt;
 	const char *command;
@@ -124,7 +124,7 @@ pid_t ply__child(const struct ply *p)
 
 static int generate_probe(struct ply *p, struct probe *pr, size_t i)
 {
-	struct rt_prog *rp = &p->progs[i];
+	struct probe_prog *rp = &p->progs[i];
 	char err[256];
 	int ret;
 
@@ -137,9 +137,8 @@ static int generate_probe(struct ply *p, struct probe *pr, size_t i)
 		return ret;
 	}
 	rp->name = pr->spec;
-	rp->type = pr->prov->prog_type;
-	rp->attach = pr->prov->attach;
-	pr->prov->setup(pr, rp);
+	rp->prov = pr->prov;
+	rp->pdata = pr->pdata;
 	return 0;
 }
 

@@ -1,11 +1,14 @@
 /* prog: the contract between the compiler and the runtime. What a compiled
- * program is made of: its maps, its event sites (printf, print, exit) and
- * the markers in its instructions that the loader fills in. The compiler
- * (sema, gen, ir, bpfgen) fills it; the runtime reads it and nothing else
- * of the compiler. */
+ * program is made of: its maps, its event sites (printf, print, exit), its
+ * probes (each with its provider's table and attach data) and the markers
+ * in its instructions that the loader fills in. The compiler (sema, gen,
+ * ir, bpfgen) fills it; the runtime reads it and nothing else of the
+ * compiler. */
 #ifndef PLY_PROG_H
 #define PLY_PROG_H
 
+#include <linux/bpf.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "type.h"
@@ -114,5 +117,62 @@ enum prog_const {
  * of read site j (struct readsite). */
 #define STAT_LOST	0
 #define STAT_MAP_FULL	1
+
+/* ---- probes ---- */
+
+struct arena;
+struct attach;
+struct diag;
+struct probe;
+struct probe_prog;
+
+/* What a provider allows in its probes. */
+enum {
+	PROV_STACK = 1 << 0,	/* `stack`: it interrupts a kernel path (not
+				 * ply's own run of the program) */
+};
+
+/* A provider: one kind of probe, one file (provider_NAME.c) holding this
+ * table and its private data, one line in provider.c's list. The compiler
+ * calls the first part, the runtime the second; neither names a provider. */
+struct provider {
+	const char *name;		/* "tracepoint", "BEGIN", ... */
+	enum bpf_prog_type prog_type;
+	unsigned flags;			/* PROV_* */
+	int ctx_min_off;		/* lowest context offset the kernel lets
+					 * programs load directly */
+
+	/* Check p->def and fill p->pdata, the provider's own data, which
+	 * is also what attach gets; report errors through d. */
+	int (*resolve)(struct probe *p, struct arena *a, struct diag *d);
+	/* A provider variable such as "data" or "arg1": its type, or NULL if
+	 * the provider has none of that name. *ctx_off is -1 when the value
+	 * is the context pointer itself, else the offset of the u64 in the
+	 * context that holds it. */
+	struct type *(*var)(struct probe *p, struct arena *a,
+			    const char *name, int *ctx_off);
+	/* The names var knows, NULL-terminated, for "did you mean". */
+	const char *const *vars;
+	/* Why `name`, a variable this provider has, is not in another
+	 * probe: " (data is a tracepoint's record)"; NULL if it has none
+	 * of that name. Optional. */
+	const char *(*var_hint)(const char *name);
+
+	/* Attach the loaded program through the runtime's services
+	 * (attach.h); what they open, the runtime closes. Messages are the
+	 * provider's, through attach_err. */
+	int (*attach)(struct attach *at, const struct probe_prog *p);
+	/* Undo what attach did beyond the runtime's services. Optional. */
+	void (*detach)(struct attach *at, const struct probe_prog *p);
+};
+
+/* One probe's program, as the compiler hands it to the runtime. */
+struct probe_prog {
+	const char *name;		/* the probe spec, for every message */
+	const struct provider *prov;
+	const void *pdata;		/* the provider's attach data */
+	struct bpf_insn *insns;		/* with the markers above */
+	size_t ninsns;
+};
 
 #endif

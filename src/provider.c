@@ -1,6 +1,5 @@
-/* provider: the list of providers; BEGIN and END, which run once through
- * BPF_PROG_TEST_RUN before the command starts and after it stops; and the
- * pt_regs variables shared by kprobes and perf events. */
+/* provider: the list of providers, and the pt_regs variables that kprobes
+ * and perf events share. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,42 +60,20 @@ struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
 	return NULL;
 }
 
-static int special_resolve(struct probe *p, struct arena *a, struct diag *d)
-{
-	if (p->def[0]) {
-		diag_error(d, p->loc, "%s takes no probe definition", p->provider);
-		return -1;
-	}
-	return 0;
-}
+const char *const regs_vars[] = { "regs", "caller", NULL };
+const char *const regs_vars_args[] = {
+	"regs", "caller", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", NULL,
+};
+const char *const regs_vars_ret[] = { "regs", "caller", "retval", NULL };
 
-static struct type *special_var(struct probe *p, struct arena *a,
-				const char *name, int *ctx_off)
+const char *regs_hint(const char *name)
 {
+	if (!strcmp(name, "regs") || !strcmp(name, "caller"))
+		return " (kprobes, kretprobes and profile have it)";
 	return NULL;
 }
 
-static void special_setup(const struct probe *p, struct rt_prog *rp)
-{
-}
-
-const struct provider provider_begin = {
-	.name = "BEGIN",
-	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-	.attach = RT_BEGIN,
-	.resolve = special_resolve,
-	.var = special_var,
-	.setup = special_setup,
-};
-
-const struct provider provider_end = {
-	.name = "END",
-	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-	.attach = RT_END,
-	.resolve = special_resolve,
-	.var = special_var,
-	.setup = special_setup,
-};
+/* ---- the list ---- */
 
 static const struct provider *const providers[] = {
 	&provider_tracepoint,
@@ -116,4 +93,37 @@ const struct provider *provider_find(const char *name)
 		if (!strcmp(providers[i]->name, name))
 			return providers[i];
 	return NULL;
+}
+
+const char *provider_names(struct arena *a)
+{
+	const char *s = providers[0]->name;
+	size_t i, n = ARRAY_SIZE(providers);
+
+	for (i = 1; i < n; i++)
+		s = arena_printf(a, "%s%s%s", s, i + 1 < n ? ", " : " and ",
+				 providers[i]->name);
+	return s;
+}
+
+const char *provider_closest(const char *name)
+{
+	const char *names[ARRAY_SIZE(providers)];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(providers); i++)
+		names[i] = providers[i]->name;
+	return closest_name(name, names, ARRAY_SIZE(names));
+}
+
+const char *provider_var_hint(const char *name)
+{
+	const char *h;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(providers); i++)
+		if (providers[i]->var_hint &&
+		    (h = providers[i]->var_hint(name)))
+			return h;
+	return "";
 }

@@ -1,46 +1,56 @@
-/* provider: the table every probe type fills in. A new provider is one new
- * file defining a struct provider and one line in provider.c's list. */
+/* provider: the list of providers and what they share. Each provider is
+ * one file, provider_NAME.c, defining its struct provider (prog.h): a new
+ * one is that file and one line in provider.c's list. */
 #ifndef PLY_PROVIDER_H
 #define PLY_PROVIDER_H
 
-#include <linux/bpf.h>
-
 #include "ast.h"
-#include "runtime.h"
+#include "prog.h"
 #include "type.h"
 #include "util.h"
 
-struct provider {
-	const char *name;		/* "tracepoint", "BEGIN", ... */
-	enum bpf_prog_type prog_type;
-	enum rt_attach attach;
-	int ctx_min_off;		/* lowest context offset the kernel lets
-					 * programs load directly */
-	/* Check p->def, fill p->pdata; report errors through d. */
-	int (*resolve)(struct probe *p, struct arena *a, struct diag *d);
-	/* A provider variable such as "data" or "arg1": its type, or NULL if
-	 * the provider has none of that name. *ctx_off is -1 when the value
-	 * is the context pointer itself, else the offset of the u64 in the
-	 * context that holds it. */
-	struct type *(*var)(struct probe *p, struct arena *a,
-			    const char *name, int *ctx_off);
-	/* Fill in how rp attaches (tracepoint, kprobe targets, perf event). */
-	void (*setup)(const struct probe *p, struct rt_prog *rp);
-};
-
+/* The provider of that name, or NULL. */
 const struct provider *provider_find(const char *name);
+/* Every provider's name, for messages: "tracepoint, kprobe and END". */
+const char *provider_names(struct arena *a);
+/* The provider whose name is closest to a misspelt one, or NULL. */
+const char *provider_closest(const char *name);
+/* Why no provider variable `name` is here: which probes have it ("" if
+ * none does). */
+const char *provider_var_hint(const char *name);
 
 extern const struct provider provider_tracepoint;
-extern const struct provider provider_begin;
-extern const struct provider provider_end;
 extern const struct provider provider_kprobe;
 extern const struct provider provider_kretprobe;
 extern const struct provider provider_interval;
 extern const struct provider provider_profile;
+extern const struct provider provider_begin;
+extern const struct provider provider_end;
 
 /* The variables of a probe whose context is a struct pt_regs (kprobes,
- * perf events): regs, caller, arg0-arg5 (when args), retval (when ret). */
+ * perf events): regs, caller, arg0-arg5 (when args), retval (when ret);
+ * and the hint for regs and caller. */
 struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
 		      int args, int ret);
+const char *regs_hint(const char *name);
+extern const char *const regs_vars[];		/* regs, caller */
+extern const char *const regs_vars_args[];	/* and arg0-arg5 */
+extern const char *const regs_vars_ret[];	/* and retval */
+
+/* Attach data made by hand rather than by resolve, for the runtime's
+ * tests: a tracepoint "group/event"; kprobe targets (the program is
+ * attached to every one); a perf event of the CPU clock every period
+ * (nanoseconds, or Hz if freq) on cpu (-1: every online CPU). */
+struct kprobe_target {
+	const char *sym;	/* NULL: addr */
+	uint64_t offset;
+	uint64_t addr;
+};
+
+const void *tracepoint_pdata(struct arena *a, const char *group_event);
+const void *kprobe_pdata(struct arena *a, const struct kprobe_target *t,
+			 size_t n);
+const void *profile_pdata(struct arena *a, uint64_t period, int freq,
+			  int cpu);
 
 #endif

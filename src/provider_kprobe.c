@@ -4,18 +4,22 @@
  * they vanish with ply's file descriptors. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/perf_event.h>
+
+#include "attach.h"
 #include "provider.h"
 #include "sysroot.h"
 
-#define KPROBE_PMU "/sys/bus/event_source/devices/kprobe/type"
+#define KPROBE_PMU	"/sys/bus/event_source/devices/kprobe"
 
 struct kp {
-	VEC(struct rt_kprobe) targets;
+	VEC(struct kprobe_target) targets;
 };
 
 static int is_glob(const char *s)
@@ -131,7 +135,7 @@ static int glob_expand(struct probe *p, struct kp *kp, const char *pat,
 			match[nmatch++] = syms[i];
 	qsort(match, nmatch, sizeof(*match), cmp_sym_addr);
 	for (i = 0; i < nmatch; i++) {
-		struct rt_kprobe t = { 0 };
+		struct kprobe_target t = { 0 };
 
 		if (i && match[i].addr == match[i - 1].addr)
 			continue;
@@ -152,12 +156,12 @@ out:
 
 static int kp_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
-	int ret = !strcmp(p->provider, "kretprobe");
+	int ret = p->prov == &provider_kretprobe;
 	struct kp *kp = arena_alloc(a, sizeof(*kp));
-	struct rt_kprobe t = { 0 };
+	struct kprobe_target t = { 0 };
 	char *plus, *end;
 
-	if (access(KPROBE_PMU, R_OK)) {
+	if (access(KPROBE_PMU "/type", R_OK)) {
 		diag_error(d, p->loc, "this kernel has no kprobes "
 			   "(CONFIG_KPROBES is not set)");
 		return -EOPNOTSUPP;
@@ -202,34 +206,236 @@ static int kp_resolve(struct probe *p, struct arena *a, struct diag *d)
 static struct type *kp_var(struct probe *p, struct arena *a, const char *name,
 			   int *ctx_off)
 {
-	int ret = !strcmp(p->provider, "kretprobe");
+	int ret = p->prov == &provider_kretprobe;
 
 	return regs_var(a, name, ctx_off, !ret, ret);
 }
 
-static void kp_setup(const struct probe *p, struct rt_prog *rp)
+static const char *kp_var_hint(const char *name)
+{
+	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9')
+		return " (arg0-arg5 are a kprobe's)";
+	return regs_hint(name);
+}
+
+static const char *kretp_var_hint(const char *name)
+{
+	if (!strcmp(name, "retval"))
+		return " (retval is a kretprobe's)";
+	return regs_hint(name);
+}
+
+const void *kprobe_pdata(struct arena *a, const struct kprobe_target *t,
+			 size_t n)
+{
+	struct kp *kp = arena_alloc(a, sizeof(*kp));
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		vec_push(a, &kp->targets, t[i]);
+	return kp;
+}
+
+/* ---- attach ---- */
+
+/* The kprobe PMU's type and retprobe bit ("config:0"): the kernel's, read
+ * once. Without the PMU there are no kprobes for ply: it never writes
+ * kprobe_events, whose probes would outlive it. */
+static int pmu_type = -1, pmu_retbit = -1;
+
+static int kprobe_pmu(struct attach *at, const struct probe_prog *p)
+{
+	FILE *ferr = attach_err(at);
+	char buf[64];
+	unsigned int bit;
+	int err, type;
+
+	if (pmu_type >= 0)
+		return 0;
+	err = file_line(KPROBE_PMU "/type", buf, sizeof(buf));
+	if (err == -ENOENT &&
+	    access("/sys/bus/event_source/devices", F_OK) == 0) {
+		fprintf(ferr, "ply: probe '%s': this kernel has no kprobes "
+			"(CONFIG_KPROBES is not set)\n", p->name);
+		return -EOPNOTSUPP;
+	}
+	if (!err && sscanf(buf, "%d", &type) != 1)
+		err = -EINVAL;
+	if (err) {
+		fprintf(ferr, "ply: probe '%s': cannot read the kprobe PMU "
+			"type from %s/type: %s\n", p->name, KPROBE_PMU,
+			err == -ENOENT ? "sysfs is not mounted on /sys" :
+			strerror(-err));
+		return err;
+	}
+	if (!file_line(KPROBE_PMU "/format/retprobe", buf, sizeof(buf)) &&
+	    sscanf(buf, "config:%u", &bit) == 1 && bit < 64)
+		pmu_retbit = bit;
+	pmu_type = type;
+	return 0;
+}
+
+static void target_print(FILE *f, const struct kprobe_target *k)
+{
+	if (!k->sym)
+		fprintf(f, "0x%" PRIx64, k->addr);
+	else if (k->offset)
+		fprintf(f, "%s+0x%" PRIx64, k->sym, k->offset);
+	else
+		fputs(k->sym, f);
+}
+
+#define ENOTSUPP_KERNEL	524	/* the kernel's own ENOTSUPP, may leak out */
+
+/* Errors that concern one target only: a glob may list a few. */
+static int err_local(int err)
+{
+	switch (-err) {
+	case ENOENT: case EINVAL: case EILSEQ: case EBUSY: case EEXIST:
+	case EADDRNOTAVAIL: case ENOTSUPP_KERNEL:
+		return 1;
+	}
+	return 0;
+}
+
+static const char *err_words(int ret, const struct kprobe_target *k, int err)
+{
+	switch (-err) {
+	case ENOENT:
+		return k->sym ? "no such function" :
+				"no kernel code at that address";
+	case EINVAL:
+		if (ret && k->sym && k->offset)
+			return "a return probe must be at a function's entry";
+		return "the kernel does not allow probing it (notrace, "
+		       "blacklisted, or not code)";
+	case EILSEQ:
+		return "the offset is not at an instruction boundary";
+	case EADDRNOTAVAIL:
+		return "several functions have that name; give an address";
+	case EMFILE:
+		return "too many open files";
+	case ENOTSUPP_KERNEL:
+		return "not supported by this kernel";
+	}
+	return strerror(-err);
+}
+
+static void target_failed(FILE *f, int ret, const struct kprobe_target *k,
+			  int err)
+{
+	target_print(f, k);
+	fprintf(f, ": %s", err_words(ret, k, err));
+}
+
+static int attach_one(struct attach *at, int ret,
+		      const struct kprobe_target *k, enum attach_stage *stage)
+{
+	struct perf_event_attr attr = {
+		.type = pmu_type,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+
+	if (ret)
+		attr.config |= 1ULL << pmu_retbit;
+	if (k->sym) {
+		attr.kprobe_func = (uint64_t)(uintptr_t)k->sym;
+		attr.probe_offset = k->offset;
+	} else {
+		attr.kprobe_func = 0;
+		attr.kprobe_addr = k->addr;
+	}
+	return attach_perf_event(at, &attr, 0, stage);
+}
+
+/* Every target gets its own perf event, all sharing the program. Of a
+ * glob's many targets, those the kernel refuses (notrace functions that
+ * are still listed, say) are skipped and counted; any other error, or
+ * every target refused, fails the probe. */
+static int kp_attach(struct attach *at, const struct probe_prog *p)
 {
 	const struct kp *kp = p->pdata;
+	const struct kprobe_target *first = NULL, *k = kp->targets.v;
+	size_t t, nfail = 0, n = kp->targets.n;
+	int ret = p->prov == &provider_kretprobe;
+	FILE *ferr = attach_err(at);
+	enum attach_stage stage;
+	int err, first_err = 0;
 
-	rp->kprobes = kp->targets.v;
-	rp->nkprobes = kp->targets.n;
-	rp->retprobe = !strcmp(p->provider, "kretprobe");
+	err = kprobe_pmu(at, p);
+	if (err)
+		return err;
+	if (ret && pmu_retbit < 0) {
+		fprintf(ferr, "ply: probe '%s': this kernel's kprobe PMU "
+			"has no return probes\n", p->name);
+		return -EOPNOTSUPP;
+	}
+	if (!n) {
+		fprintf(ferr, "ply: probe '%s': no function to attach to\n",
+			p->name);
+		return -ENOENT;
+	}
+	err = attach_reserve(at, n);
+	if (err)
+		return err;
+	for (t = 0; t < n; t++) {
+		err = attach_one(at, ret, &k[t], &stage);
+		if (!err)
+			continue;
+		if (stage != ATTACH_OPEN) {
+			fprintf(ferr, "ply: probe '%s': %s: %s\n", p->name,
+				attach_stage_words(stage), strerror(-err));
+			return err;
+		}
+		if (n == 1 || !err_local(err)) {
+			fprintf(ferr, "ply: probe '%s': cannot attach to ",
+				p->name);
+			target_failed(ferr, ret, &k[t], err);
+			fputc('\n', ferr);
+			return err;
+		}
+		if (attach_debug(at)) {
+			fprintf(ferr, "ply: probe '%s': skipped ", p->name);
+			target_failed(ferr, ret, &k[t], err);
+			fputc('\n', ferr);
+		}
+		if (!nfail++) {
+			first = &k[t];
+			first_err = err;
+		}
+	}
+	if (!nfail)
+		return 0;
+	if (nfail == n)
+		fprintf(ferr, "ply: probe '%s': cannot attach to any of its "
+			"%zu targets (first: ", p->name, nfail);
+	else
+		fprintf(ferr, "ply: warning: probe '%s': %zu of %zu targets "
+			"not attached (first: ", p->name, nfail, n);
+	target_failed(ferr, ret, first, first_err);
+	fputs(")\n", ferr);
+	return nfail == n ? first_err : 0;
 }
 
 const struct provider provider_kprobe = {
 	.name = "kprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach = RT_KPROBE,
+	.flags = PROV_STACK,
 	.resolve = kp_resolve,
 	.var = kp_var,
-	.setup = kp_setup,
+	.vars = regs_vars_args,
+	.var_hint = kp_var_hint,
+	.attach = kp_attach,
 };
 
 const struct provider provider_kretprobe = {
 	.name = "kretprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.attach = RT_KPROBE,
+	.flags = PROV_STACK,
 	.resolve = kp_resolve,
 	.var = kp_var,
-	.setup = kp_setup,
+	.vars = regs_vars_ret,
+	.var_hint = kretp_var_hint,
+	.attach = kp_attach,
 };

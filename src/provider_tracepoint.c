@@ -1,5 +1,6 @@
 /* provider_tracepoint: "tracepoint:group/event". The probe's `data` is a
- * struct built from the event's format file in tracefs. */
+ * struct built from the event's format file in tracefs; the program hangs
+ * off the event's id through one perf event. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/perf_event.h>
+
+#include "attach.h"
 #include "provider.h"
 #include "sysroot.h"
 
@@ -304,17 +308,117 @@ static struct type *tp_var(struct probe *p, struct arena *a,
 	return !strcmp(name, "data") ? tp->dataptr : NULL;
 }
 
-static void tp_setup(const struct probe *p, struct rt_prog *rp)
+const void *tracepoint_pdata(struct arena *a, const char *group_event)
 {
-	rp->tp = ((struct tp *)p->pdata)->target;
+	struct tp *tp = arena_alloc(a, sizeof(*tp));
+
+	tp->target = group_event;
+	return tp;
+}
+
+/* ---- attach ---- */
+
+/* "group/event", neither part empty nor able to leave events/. */
+static int tp_name_ok(const char *tp)
+{
+	const char *slash = tp ? strchr(tp, '/') : NULL;
+	const char *c;
+
+	if (!slash || slash == tp || !slash[1] || strchr(slash + 1, '/'))
+		return 0;
+	if (tp[0] == '.' || slash[1] == '.')
+		return 0;
+	for (c = tp; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-./", *c))
+			return 0;
+	return 1;
+}
+
+static int tp_id(struct attach *at, const struct probe_prog *p,
+		 const char *target)
+{
+	FILE *err = attach_err(at);
+	const char *dir;
+	char path[512];
+	FILE *f;
+	int id, e;
+
+	if (!tp_name_ok(target)) {
+		fprintf(err, "ply: probe '%s': '%s' is not a tracepoint "
+			"name (group/event)\n", p->name, target ? target : "");
+		return -EINVAL;
+	}
+	dir = sysroot_tracefs(&e);
+	if (!dir) {
+		fprintf(err, "ply: tracefs is not mounted and mounting it on "
+			"%s failed: %s\n", SYSROOT_TRACEFS,
+			e ? strerror(e) : "no events");
+		return -ENOENT;
+	}
+	snprintf(path, sizeof(path), "%s/events/%s/id", dir, target);
+	f = fopen(path, "re");
+	if (!f) {
+		e = -errno;
+		if (e == -ENOENT)
+			fprintf(err, "ply: probe '%s': no such tracepoint\n",
+				p->name);
+		else
+			fprintf(err, "ply: probe '%s': failed to read %s: "
+				"%s\n", p->name, path, strerror(-e));
+		return e;
+	}
+	if (fscanf(f, "%d", &id) != 1 || id < 0) {
+		fprintf(err, "ply: probe '%s': %s holds no id\n", p->name,
+			path);
+		id = -EINVAL;
+	}
+	fclose(f);
+	return id;
+}
+
+/* One perf event is enough: the program hangs off the tracepoint itself
+ * and runs on every CPU, whatever CPU the event was opened for. */
+static int tp_attach(struct attach *at, const struct probe_prog *p)
+{
+	const struct tp *tp = p->pdata;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.sample_period = 1,
+		.wakeup_events = 1,
+	};
+	enum attach_stage stage;
+	int id, err;
+
+	id = tp_id(at, p, tp ? tp->target : NULL);
+	if (id < 0)
+		return id;
+	attr.config = id;
+	err = attach_reserve(at, 1);
+	if (err)
+		return err;
+	err = attach_perf_event(at, &attr, 0, &stage);
+	if (err)
+		fprintf(attach_err(at), "ply: probe '%s': %s: %s\n", p->name,
+			attach_stage_words(stage), strerror(-err));
+	return err;
+}
+
+static const char *const tp_vars[] = { "data", NULL };
+
+static const char *tp_var_hint(const char *name)
+{
+	return !strcmp(name, "data") ? " (data is a tracepoint's record)" :
+				       NULL;
 }
 
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
-	.attach = RT_TRACEPOINT,
+	.flags = PROV_STACK,
 	.ctx_min_off = 8,	/* the kernel puts a pt_regs pointer there */
 	.resolve = tp_resolve,
 	.var = tp_var,
-	.setup = tp_setup,
+	.vars = tp_vars,
+	.var_hint = tp_var_hint,
+	.attach = tp_attach,
 };

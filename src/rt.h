@@ -7,17 +7,16 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "attach.h"
 #include "out.h"
 #include "runtime.h"
 
 #define MAP_DEFAULT_ENTRIES	4096
 #define VLOG_SIZE		(4u << 20)
-#define KPROBE_PMU		"/sys/bus/event_source/devices/kprobe"
-#define CPUS_ONLINE		"/sys/devices/system/cpu/online"
 
 enum { TAG_RB, TAG_SIG, TAG_CHILD, TAG_TIMER };	/* TAG_TIMER + timer */
 
-/* An interval probe: its timerfd (also in perf_fds, so it is closed with
+/* A timer of attach_timer: its fd (also in perf_fds, so it is closed with
  * the probes) and its program. */
 struct rt_timer {
 	int fd;
@@ -25,7 +24,7 @@ struct rt_timer {
 	uint64_t skipped;	/* ticks beyond TIMER_BATCH, reported */
 };
 
-/* At most this many runs of an interval probe per wake-up of the loop, so
+/* At most this many runs of a timer's program per wake-up of the loop, so
  * a period shorter than a run (interval:1ns) can't starve the loop. */
 #define TIMER_BATCH 1000
 
@@ -50,12 +49,12 @@ struct runtime {
 	int *outer_fds;		/* spec.nmaps: map i's map of maps, if swap */
 	int *spare_fds;		/* spec.nmaps: map i's empty copy, if swap */
 	int *prog_fds;		/* spec.nprogs, from runtime__load on */
+	enum attach_when *run_at; /* spec.nprogs: BEGIN, END */
+	size_t nattached;	/* progs 0..nattached-1 are attached */
 	int *perf_fds;		/* every attached perf event, any program */
 	size_t nperf, perf_cap;
 	struct rt_timer *timers;
 	size_t ntimers;
-	int kprobe_type;	/* the kprobe PMU, -1 until read */
-	int kprobe_retbit;	/* its retprobe config bit, -1 if none */
 	struct ring_buffer *rb;
 
 	pid_t child;		/* 0 when there is no -c command */
@@ -73,12 +72,16 @@ struct runtime {
 	uint64_t bad_events;
 };
 
+/* What attach.h's services act on: program i of rt. */
+struct attach {
+	struct runtime *rt;
+	size_t i;
+};
+
 /* runtime.c */
 void close_fd(int *fd);
 int *fds_new(size_t n);
 void fds_close(int *fds, size_t n);
-long sysctl_long(const char *path);
-int file_line(const char *path, char *buf, int size);
 int prog_run(struct runtime *rt, size_t i);
 
 /* child.c */
@@ -100,11 +103,7 @@ int map_take_whole(struct runtime *rt, size_t i);
 int starts_with(const char *s, const char *prefix);
 
 /* perf.c */
-int probes_reserve(struct runtime *rt, const struct rt_prog *p, size_t n);
-void probes_close(struct runtime *rt);
-int tp_attach(struct runtime *rt, size_t i);
-int kprobe_attach(struct runtime *rt, size_t i);
-int perf_attach(struct runtime *rt, size_t i);
+void probes_close(struct runtime *rt);	/* detach, close every fd kept */
 
 /* events.c */
 int event_cb(void *ctx, void *data, size_t size);
@@ -116,6 +115,5 @@ void stats_report(struct runtime *rt);
 /* loop.c */
 int sig_block(struct runtime *rt);
 void sig_restore(struct runtime *rt);
-int timer_attach(struct runtime *rt, size_t i);
 
 #endif

@@ -1,5 +1,6 @@
 /* runtime: the lifecycle of a loaded program: create, attach (each probe
- * by its kind, then BEGIN), finish (END, drain, print, report) and free.
+ * by its provider's table, then BEGIN), finish (END, drain, print, report)
+ * and free; the small attach services (attach.h) that need no fd.
  * Every kernel object lives only in a file descriptor owned by struct
  * runtime, so the kernel drops all probes when ply exits, however it
  * exits. The parts live beside it: child.c, maps.c, load.c, perf.c,
@@ -7,7 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/timerfd.h>
+#include <time.h>
 
 
 #include <bpf/bpf.h>
@@ -63,7 +64,6 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 	}
 	rt->ncpus = ncpus;
 	rt->rb_fd = rt->stats_fd = rt->zero_fd = rt->stack_fd = -1;
-	rt->kprobe_type = rt->kprobe_retbit = -1;
 	rt->child_pidfd = rt->child_go = rt->sig_fd = -1;
 	rt->cpu_buf = calloc(ncpus, sizeof(*rt->cpu_buf));
 	rt->map_fds = fds_new(spec->nmaps);
@@ -82,7 +82,8 @@ err:
 }
 
 /* Nothing looks at the programs before runtime__load. */
-void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n)
+void runtime__set_progs(struct runtime *rt, struct probe_prog *progs,
+			size_t n)
 {
 	if (rt->prog_fds)
 		unreachable();	/* loaded already */
@@ -132,13 +133,13 @@ int prog_run(struct runtime *rt, size_t i)
 	return err;
 }
 
-static int progs_run(struct runtime *rt, enum rt_attach kind)
+static int progs_run(struct runtime *rt, enum attach_when when)
 {
 	size_t i;
 	int err = 0, e;
 
-	for (i = 0; rt->prog_fds && i < rt->spec.nprogs; i++) {
-		if (rt->spec.progs[i].attach != kind || rt->prog_fds[i] < 0)
+	for (i = 0; rt->run_at && i < rt->spec.nprogs; i++) {
+		if (rt->run_at[i] != when || rt->prog_fds[i] < 0)
 			continue;
 		e = prog_run(rt, i);
 		if (e && !err)
@@ -147,39 +148,55 @@ static int progs_run(struct runtime *rt, enum rt_attach kind)
 	return err;
 }
 
+/* ---- what attach.h offers without fds ---- */
+
+FILE *attach_err(const struct attach *at)
+{
+	return at->rt->err;
+}
+
+int attach_debug(const struct attach *at)
+{
+	return at->rt->debug;
+}
+
+int attach_ncpus(const struct attach *at)
+{
+	return at->rt->ncpus;
+}
+
+void attach_run_at(struct attach *at, enum attach_when when)
+{
+	at->rt->run_at[at->i] = when;
+}
 
 static int probe_attach(struct runtime *rt, size_t i)
 {
-	enum rt_attach kind = rt->spec.progs[i].attach;
+	const struct probe_prog *p = &rt->spec.progs[i];
+	struct attach at = { rt, i };
+	int err;
 
-	if (kind == RT_BEGIN || kind == RT_END)
-		return 0;
 	if (rt->prog_fds[i] < 0)
 		return -EBADF;
-	switch (kind) {
-	case RT_TRACEPOINT:
-		return tp_attach(rt, i);
-	case RT_KPROBE:
-		return kprobe_attach(rt, i);
-	case RT_PERF:
-		return perf_attach(rt, i);
-	case RT_TIMER:
-		return timer_attach(rt, i);
-	default:
-		unreachable();
-	}
+	err = p->prov->attach(&at, p);
+	if (!err)
+		rt->nattached = i + 1;
+	return err;
 }
-
 
 int runtime__attach(struct runtime *rt)
 {
 	size_t i;
 	int err = rt->prog_fds ? 0 : -EBADF;
 
+	if (!err && !rt->run_at) {
+		rt->run_at = calloc(rt->spec.nprogs + 1, sizeof(*rt->run_at));
+		err = rt->run_at ? 0 : -ENOMEM;
+	}
 	for (i = 0; !err && i < rt->spec.nprogs; i++)
 		err = probe_attach(rt, i);
 	if (!err)
-		err = progs_run(rt, RT_BEGIN);
+		err = progs_run(rt, ATTACH_BEGIN);
 	if (!err && rt->rb)
 		err = events_consume(rt);
 	if (err)
@@ -194,7 +211,7 @@ int runtime__finish(struct runtime *rt)
 	int err, e;
 
 	probes_close(rt);
-	err = progs_run(rt, RT_END);
+	err = progs_run(rt, ATTACH_END);
 	if (rt->rb) {
 		e = events_drain(rt);
 		err = err ? err : e;
@@ -249,6 +266,7 @@ void runtime__free(struct runtime *rt)
 	free(rt->outer_fds);
 	free(rt->spare_fds);
 	free(rt->prog_fds);
+	free(rt->run_at);
 	free(rt->perf_fds);
 	free(rt->timers);
 	out__free(rt->out);

@@ -21,56 +21,13 @@
 #define RINGBUF_DEFAULT		(4u << 20)
 #define RINGBUF_POLL_MS		10
 
-enum rt_attach {
-	RT_TRACEPOINT,	/* perf_event_open(PERF_TYPE_TRACEPOINT, id) */
-	RT_BEGIN,	/* BPF_PROG_TEST_RUN once, before the command starts */
-	RT_END,		/* BPF_PROG_TEST_RUN once, after the stop */
-	RT_KPROBE,	/* one perf event of the kprobe PMU per target */
-	RT_PERF,	/* perf events of perf_type/perf_config (profile):
-			 * on cpu, or on every online CPU if -1 */
-	RT_TIMER,	/* BPF_PROG_TEST_RUN every `period` ns, from ply's
-			 * event loop (interval): a perf event's program is
-			 * skipped while another BPF program runs on its
-			 * CPU, a timer's never */
-};
-
-/* A kprobe target: a symbol (+ offset) or, when sym is NULL, an address. */
-struct rt_kprobe {
-	const char *sym;
-	uint64_t offset;
-	uint64_t addr;
-};
-
-struct rt_prog {
-	const char *name;	/* the probe spec, used in every message */
-	enum bpf_prog_type type;
-	enum rt_attach attach;
-	const char *tp;		/* RT_TRACEPOINT: "group/event" */
-	struct bpf_insn *insns;	/* with the markers of prog.h, which the
-				 * runtime fills in */
-	size_t ninsns;
-
-	/* RT_KPROBE: the program is attached to every target */
-	int retprobe;
-	struct rt_kprobe *kprobes;
-	size_t nkprobes;
-
-	/* RT_PERF (BPF_PROG_TYPE_PERF_EVENT programs), RT_TIMER (period) */
-	uint32_t perf_type;	/* PERF_TYPE_SOFTWARE, ... */
-	uint64_t perf_config;	/* PERF_COUNT_SW_CPU_CLOCK, ... */
-	uint64_t period;	/* sample_period, or sample_freq if freq;
-				 * RT_TIMER: nanoseconds */
-	int freq;
-	int cpu;		/* a CPU, or -1 for every online CPU */
-};
-
 /* Called for each event record; rec starts with the u64 site id. The
  * default handler (handler NULL) prints printf/print events to out. */
 typedef void (*rt_event_fn)(const struct evsite *site, const void *rec,
 			    size_t size, void *ctx);
 
 struct rt_spec {
-	struct rt_prog *progs;
+	struct probe_prog *progs;
 	size_t nprogs;
 	struct mapsym **maps;	/* maps[i]->index == i */
 	size_t nmaps;
@@ -135,6 +92,7 @@ struct out *runtime__out(struct runtime *rt);
 void runtime__event(struct runtime *rt, const void *rec, size_t size);
 
 /* The programs, if they were not in the spec. Before runtime__load. */
-void runtime__set_progs(struct runtime *rt, struct rt_prog *progs, size_t n);
+void runtime__set_progs(struct runtime *rt, struct probe_prog *progs,
+			size_t n);
 
 #endif

@@ -58,7 +58,6 @@ static const struct builtin *builtin_find(const char *name, int is_func)
 
 static struct type *check_expr(struct sema *s, struct node *n);
 static struct type *check_expr_kind(struct sema *s, struct node *n);
-static const char *provider_var_hint(const char *name);
 static const char *name_hint(struct sema *s, const char *name, int is_func);
 
 static int nargs(const struct node *args)
@@ -470,9 +469,7 @@ static struct type *check_ident(struct sema *s, struct node *n)
 	case BI_WALLTIME:
 		return type_with_fmt(s->arena, &type_s64, TF_WALLTIME);
 	case BI_STACK:
-		if (s->probe->prov->attach == RT_BEGIN ||
-		    s->probe->prov->attach == RT_END ||
-		    s->probe->prov->attach == RT_TIMER) {
+		if (!(s->probe->prov->flags & PROV_STACK)) {
 			error(s, n->loc, "stack is not available in %s",
 			      s->probe->provider);
 			return NULL;
@@ -510,14 +507,10 @@ static const struct {
  * provider variable of other probes, or a typo of a name that is there. */
 static const char *name_hint(struct sema *s, const char *name, int is_func)
 {
-	static const char *const pvars[] = {
-		"data", "regs", "caller", "retval",
-		"arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
-	};
-	const char *cands[ARRAY_SIZE(builtins) + ARRAY_SIZE(pvars)];
+	const char *const *pvars = s->probe->prov->vars;
+	const char **cands;
 	const char *hint, *best;
-	size_t i, n = 0;
-	int off;
+	size_t i, n = 0, npvars = 0;
 
 	for (i = 0; i < ARRAY_SIZE(habits); i++)
 		if (!strcmp(habits[i].name, name))
@@ -525,29 +518,18 @@ static const char *name_hint(struct sema *s, const char *name, int is_func)
 	hint = is_func ? "" : provider_var_hint(name);
 	if (*hint)
 		return hint;
+	while (pvars && pvars[npvars])
+		npvars++;
+	cands = arena_alloc(s->arena, (ARRAY_SIZE(builtins) + npvars) *
+			    sizeof(*cands));
 	for (i = 0; i < ARRAY_SIZE(builtins); i++)
 		if (builtins[i].is_func == is_func)
 			cands[n++] = builtins[i].name;
-	for (i = 0; !is_func && i < ARRAY_SIZE(pvars); i++)
-		if (s->probe->prov->var(s->probe, s->arena, pvars[i], &off))
-			cands[n++] = pvars[i];
+	for (i = 0; !is_func && i < npvars; i++)
+		cands[n++] = pvars[i];
 	best = closest_name(name, cands, n);
 	return best ? arena_printf(s->arena, " (did you mean '%s'?)", best)
 		: "";
-}
-
-/* Why a provider variable is not here: which probes have it. */
-static const char *provider_var_hint(const char *name)
-{
-	if (!strcmp(name, "data"))
-		return " (data is a tracepoint's record)";
-	if (!strcmp(name, "retval"))
-		return " (retval is a kretprobe's)";
-	if (!strncmp(name, "arg", 3) && name[3] >= '0' && name[3] <= '9')
-		return " (arg0-arg5 are a kprobe's)";
-	if (!strcmp(name, "regs") || !strcmp(name, "caller"))
-		return " (kprobes, kretprobes and profile have it)";
-	return "";
 }
 
 /* Integer constant of a size argument, e.g. the 32 of str(p, 32). The
@@ -1346,24 +1328,18 @@ static void check_probe(struct sema *s, struct probe *p)
 
 static int resolve_probes(struct sema *s, struct program *prog)
 {
-	static const char *const providers[] = {
-		"tracepoint", "kprobe", "kretprobe", "interval", "profile",
-		"BEGIN", "END",
-	};
 	struct probe *p;
 	int errs = s->diag->nerrors;
 
 	for (p = prog->probes; p; p = p->next) {
 		p->prov = provider_find(p->provider);
 		if (!p->prov) {
-			const char *best = closest_name(p->provider, providers,
-							ARRAY_SIZE(providers));
+			const char *best = provider_closest(p->provider);
 
 			diag_error(s->diag, p->loc, "unknown provider '%s' (%s%s%s"
-				   "ply knows tracepoint, kprobe, kretprobe, "
-				   "interval, profile, BEGIN and END)",
-				   p->provider, best ? "did you mean '" : "",
-				   best ? best : "", best ? "'? " : "");
+				   "ply knows %s)", p->provider,
+				   best ? "did you mean '" : "", best ? best : "",
+				   best ? "'? " : "", provider_names(s->arena));
 			continue;
 		}
 		p->prov->resolve(p, s->arena, s->diag);

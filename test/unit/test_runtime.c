@@ -20,6 +20,7 @@
 #include <linux/perf_event.h>
 
 #include "out.h"
+#include "provider.h"
 #include "runtime.h"
 #include "test.h"
 #include "type.h"
@@ -45,14 +46,14 @@
 /* r2 = r10 + off */
 #define STACK_PTR(r, off)	MOV64_REG(r, 10), ALU64_IMM(BPF_ADD, r, off)
 
-/* A program attached at tp (a tracepoint, or NULL) */
-#define PROG(nm, ty, at, t, ins) { .name = (nm), .type = (ty), \
-	.attach = (at), .tp = (t), .insns = (ins), .ninsns = ARRAY_SIZE(ins) }
-#define TP_GETPPID(ins) PROG("tracepoint:syscalls/sys_enter_getppid", \
-	BPF_PROG_TYPE_TRACEPOINT, RT_TRACEPOINT, "syscalls/sys_enter_getppid", \
-	ins)
-#define BEGIN_PROG(ins) PROG("BEGIN", BPF_PROG_TYPE_RAW_TRACEPOINT, RT_BEGIN, \
-	NULL, ins)
+/* A program of provider pv with attach data pd */
+#define PROG(nm, pv, pd, ins) { .name = (nm), .prov = (pv), .pdata = (pd), \
+	.insns = (ins), .ninsns = ARRAY_SIZE(ins) }
+#define TP_PROG(nm, tp, ins) \
+	PROG(nm, &provider_tracepoint, tracepoint_pdata(ar, tp), ins)
+#define TP_GETPPID(ins) TP_PROG("tracepoint:syscalls/sys_enter_getppid", \
+	"syscalls/sys_enter_getppid", ins)
+#define BEGIN_PROG(ins) PROG("BEGIN", &provider_begin, NULL, ins)
 
 #define R0 0
 #define R1 1
@@ -243,7 +244,7 @@ static void test_tracepoint_count(void)
 		MOV64_IMM(R1, 1), XADD64(R0, R1, 0),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog progs[2] = { TP_GETPPID(tp), BEGIN_PROG(begin) };
+	struct probe_prog progs[2] = { TP_GETPPID(tp), BEGIN_PROG(begin) };
 	struct mapsym *maps[3];
 	struct rt_spec spec = { .progs = progs, .nprogs = 2, .maps = maps,
 				.nmaps = 3 };
@@ -359,7 +360,7 @@ static void count_handler(const struct evsite *s, const void *rec,
 
 static void test_events(int with_handler)
 {
-	struct rt_prog prog = BEGIN_PROG(ev_prog);
+	struct probe_prog prog = BEGIN_PROG(ev_prog);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .sites = ev_sites,
 				.nsites = 3, .ringbuf_size = 5000 };
 	struct capture c;
@@ -405,7 +406,7 @@ static void test_exit_from_probe(void)
 		CALL(BPF_FUNC_ringbuf_output),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog prog = TP_GETPPID(tp);
+	struct probe_prog prog = TP_GETPPID(tp);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .sites = ev_sites,
 				.nsites = 3 };
 	struct capture c;
@@ -475,7 +476,7 @@ static void test_loop_stops(const char *cmd, int want_status)
 static void test_refused(void)
 {
 	struct bpf_insn bad[] = { MOV64_REG(R0, R2), EXIT() };
-	struct rt_prog prog = TP_GETPPID(bad);
+	struct probe_prog prog = TP_GETPPID(bad);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1 };
 	struct capture c;
 	struct runtime *rt;
@@ -503,9 +504,8 @@ static void test_refused(void)
 static void test_no_tracepoint(void)
 {
 	struct bpf_insn ok[] = { MOV64_IMM(R0, 0), EXIT() };
-	struct rt_prog prog = PROG("tracepoint:syscalls/sys_enter_nope",
-				   BPF_PROG_TYPE_TRACEPOINT, RT_TRACEPOINT,
-				   "syscalls/sys_enter_nope", ok);
+	struct probe_prog prog = TP_PROG("tracepoint:syscalls/sys_enter_nope",
+					 "syscalls/sys_enter_nope", ok);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1 };
 	struct capture c;
 	struct runtime *rt;
@@ -540,7 +540,7 @@ static void test_stats(void)
 		MOV64_IMM(R1, 2), STX(BPF_DW, R0, R1, 0),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog prog = BEGIN_PROG(begin);
+	struct probe_prog prog = BEGIN_PROG(begin);
 	struct mapsym *maps[2];
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .maps = maps,
 				.nmaps = 2 };
@@ -608,11 +608,9 @@ static void test_never_started(void)
 	MOV64_IMM(R4, BPF_NOEXIST), CALL(BPF_FUNC_map_update_elem),	\
 	MOV64_IMM(R0, 0), EXIT()
 
-#define PERF_PROG(nm, ins, cfg, per, fr, c) {				\
-	.name = (nm), .type = BPF_PROG_TYPE_PERF_EVENT, .attach = RT_PERF, \
-	.insns = (ins), .ninsns = ARRAY_SIZE(ins),			\
-	.perf_type = PERF_TYPE_SOFTWARE, .perf_config = (cfg),		\
-	.period = (per), .freq = (fr), .cpu = (c) }
+/* A perf event of the CPU clock every per ns (or per Hz if fr) */
+#define PERF_PROG(nm, ins, per, fr, c) \
+	PROG(nm, &provider_profile, profile_pdata(ar, per, fr, c), ins)
 
 /* Load, attach, run cmd to its end, finish; the runtime is kept for
  * reading its maps. */
@@ -675,9 +673,8 @@ static int interval_run(int order, int last)
 {
 	struct bpf_insn iv[] = { COUNT_INSNS(0) };
 	struct bpf_insn tp[] = { COUNT_INSNS(1) };
-	struct rt_prog ivp = PERF_PROG("interval:10ms", iv,
-				       PERF_COUNT_SW_CPU_CLOCK, 10000000, 0, 0);
-	struct rt_prog tpp = TP_GETPPID(tp), progs[2];
+	struct probe_prog ivp = PERF_PROG("interval:10ms", iv, 10000000, 0, 0);
+	struct probe_prog tpp = TP_GETPPID(tp), progs[2];
 	struct mapsym *maps[2];
 	struct rt_spec spec = { .maps = maps, .nmaps = 2 };
 	struct capture c;
@@ -750,8 +747,7 @@ static int profile_run(int last)
 		MOV64_IMM(R4, BPF_NOEXIST), CALL(BPF_FUNC_map_update_elem),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog p = PERF_PROG("profile:99hz", prog,
-				     PERF_COUNT_SW_CPU_CLOCK, 99, 1, -1);
+	struct probe_prog p = PERF_PROG("profile:99hz", prog, 99, 1, -1);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
 				.nmaps = 1 };
@@ -834,7 +830,7 @@ static void test_zero_map(void)
 		MOV64_IMM(R2, 1), XADD64(R6, R2, 520),		/* bucket 65 */
 		MOV64_IMM(R0, 0), EXIT(),			/* 45 */
 	};
-	struct rt_prog prog = TP_GETPPID(tp);
+	struct probe_prog prog = TP_GETPPID(tp);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .maps = maps,
 				.nmaps = 1 };
@@ -893,7 +889,7 @@ static void test_zero_map_readonly(void)
 		ST(BPF_DW, R0, 0, 1),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog prog = BEGIN_PROG(begin);
+	struct probe_prog prog = BEGIN_PROG(begin);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1 };
 	struct capture c;
 	struct runtime *rt;
@@ -916,9 +912,7 @@ static void test_perf_refused(int cpu, uint64_t period, int freq,
 			      const char *want)
 {
 	struct bpf_insn prog[] = { MOV64_IMM(R0, 0), EXIT() };
-	struct rt_prog p = PERF_PROG("profile:x", prog,
-				     PERF_COUNT_SW_CPU_CLOCK, period, freq,
-				     cpu);
+	struct probe_prog p = PERF_PROG("profile:x", prog, period, freq, cpu);
 	struct rt_spec spec = { .progs = &p, .nprogs = 1 };
 	struct capture c;
 	struct runtime *rt;
@@ -965,8 +959,7 @@ static void test_stack_map(void)
 		MOV64_IMM(R4, BPF_ANY), CALL(BPF_FUNC_map_update_elem),
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog p = PERF_PROG("profile:499hz", prog,
-				     PERF_COUNT_SW_CPU_CLOCK, 499, 1, -1);
+	struct probe_prog p = PERF_PROG("profile:499hz", prog, 499, 1, -1);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
 				.nmaps = 1, .stack_depth = 32 };
@@ -1005,8 +998,7 @@ static void test_stack_map_refused(uint32_t depth, const char *want)
 		LD_MAP(R2, MAP_IDX_STACK), MOV64_IMM(R3, 0),
 		CALL(BPF_FUNC_get_stackid), MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog p = PERF_PROG("profile:99hz", prog,
-				     PERF_COUNT_SW_CPU_CLOCK, 99, 1, -1);
+	struct probe_prog p = PERF_PROG("profile:99hz", prog, 99, 1, -1);
 	struct rt_spec spec = { .progs = &p, .nprogs = 1,
 				.stack_depth = depth };
 	struct capture c;
@@ -1052,7 +1044,7 @@ static void test_print_clear(void)
 		ST(BPF_DW, R10, -8, 5), RB_OUT(-8, 8),		/* no such map */
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog prog = BEGIN_PROG(begin);
+	struct probe_prog prog = BEGIN_PROG(begin);
 	struct evsite *sites[6];
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .maps = maps,
@@ -1105,7 +1097,7 @@ static void test_map_size_clear(void)
 		ST(BPF_DW, R10, -8, 1), RB_OUT(-8, 8),		/* clear */
 		MOV64_IMM(R0, 0), EXIT(),
 	};
-	struct rt_prog prog = BEGIN_PROG(begin);
+	struct probe_prog prog = BEGIN_PROG(begin);
 	struct evsite *sites[2];
 	struct mapsym *maps[2];
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1, .maps = maps,
@@ -1143,15 +1135,14 @@ static void test_map_size_clear(void)
 
 /* ---- kprobes: refused here in words; real ones where the PMU is ---- */
 
-static int kprobe_run(const char *name, int retprobe, struct rt_kprobe *k,
-		      size_t nk, const char *want_err, uint64_t *count)
+static int kprobe_run(const char *name, int retprobe,
+		      struct kprobe_target *k, size_t nk, const char *want_err,
+		      uint64_t *count)
 {
 	struct bpf_insn prog[] = { COUNT_INSNS(0) };
-	struct rt_prog p = {
-		.name = name, .type = BPF_PROG_TYPE_KPROBE,
-		.attach = RT_KPROBE, .insns = prog, .ninsns = ARRAY_SIZE(prog),
-		.retprobe = retprobe, .kprobes = k, .nkprobes = nk,
-	};
+	struct probe_prog p = PROG(name, retprobe ? &provider_kretprobe :
+				   &provider_kprobe, kprobe_pdata(ar, k, nk),
+				   prog);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
 				.nmaps = 1 };
@@ -1182,7 +1173,8 @@ static int kprobe_run(const char *name, int retprobe, struct rt_kprobe *k,
 
 /* Up to max kernel text symbols starting with prefix, as a glob would
  * list them. */
-static size_t ksyms_like(const char *prefix, struct rt_kprobe *k, size_t max)
+static size_t ksyms_like(const char *prefix, struct kprobe_target *k,
+			 size_t max)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[512], type, name[256];
@@ -1203,12 +1195,10 @@ static size_t ksyms_like(const char *prefix, struct rt_kprobe *k, size_t max)
  * kernel waits out an RCU grace period per kprobe it removes). */
 static void kprobe_many(void)
 {
-	static struct rt_kprobe k[40];
+	static struct kprobe_target k[40];
 	struct bpf_insn prog[] = { COUNT_INSNS(0) };
-	struct rt_prog p = {
-		.name = "kprobe:vfs_*", .type = BPF_PROG_TYPE_KPROBE,
-		.attach = RT_KPROBE, .insns = prog, .ninsns = ARRAY_SIZE(prog),
-	};
+	struct probe_prog p = PROG("kprobe:vfs_*", &provider_kprobe, NULL,
+				   prog);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
 				.nmaps = 1 };
@@ -1217,10 +1207,10 @@ static void kprobe_many(void)
 	struct runtime *rt;
 	double load_ms, attach_ms;
 	int fds = fd_count();
+	size_t nk = ksyms_like("vfs_", k, ARRAY_SIZE(k));
 
-	p.nkprobes = ksyms_like("vfs_", k, ARRAY_SIZE(k));
-	p.kprobes = k;
-	CHECK(p.nkprobes > 10);
+	p.pdata = kprobe_pdata(ar, k, nk);
+	CHECK(nk > 10);
 	maps[0] = mapsym("@n", 0, NULL, &type_u64);
 	maps[0]->is_agg = 0;
 	capture_open(&c);
@@ -1235,7 +1225,7 @@ static void kprobe_many(void)
 	runtime__free(rt);
 	capture_close(&c);
 	fprintf(stderr, "  %zu kprobes: attached in %.0f ms, detached in "
-		"%.0f ms\n", p.nkprobes, attach_ms, ms_since(&t0));
+		"%.0f ms\n", nk, attach_ms, ms_since(&t0));
 	CHECK(c.err[0] == '\0' ||
 	      !strncmp(c.err, "ply: warning: probe 'kprobe:vfs_*': ", 36));
 	if (c.err[0])
@@ -1246,10 +1236,10 @@ static void kprobe_many(void)
 
 static void test_kprobe(void)
 {
-	struct rt_kprobe one[] = { { .sym = "do_sys_openat2" } };
-	struct rt_kprobe some[] = { { .sym = "do_sys_openat2" },
+	struct kprobe_target one[] = { { .sym = "do_sys_openat2" } };
+	struct kprobe_target some[] = { { .sym = "do_sys_openat2" },
 				    { .sym = "ply_no_such_function" } };
-	struct rt_kprobe none[] = { { .sym = "ply_no_such_function" },
+	struct kprobe_target none[] = { { .sym = "ply_no_such_function" },
 				    { .sym = "ply_no_such_function_2" } };
 	uint64_t n = 0;
 	struct timespec t0;
