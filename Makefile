@@ -66,10 +66,13 @@ $(B)/%.o: %.c $(wildcard src/*.h include/ply/*.h)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+# Unit tests of the compiler read the fake tracefs under test/, not the
+# host kernel's.
 $(B)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -DPLY_TEST_TRACEFS='"$(CURDIR)/test/tracefs"' \
+		$(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
 
 # Helpers are the traced workload: never sanitized, so they make exactly
 # the system calls they are asked to.

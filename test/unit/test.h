@@ -7,6 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The fake tracefs under test/ (a few events' formats): tests of the
+ * compiler use it through sysroot_set_tracefs, not the host kernel's. The
+ * Makefile gives its absolute path. */
+#ifndef PLY_TEST_TRACEFS
+#define PLY_TEST_TRACEFS "test/tracefs"
+#endif
+
 static int test_passed, test_failed;
 
 #define CHECK(cond) do {						\

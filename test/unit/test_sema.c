@@ -9,10 +9,11 @@
 
 #include "parse.h"
 #include "sema.h"
+#include "sysroot.h"
 #include "test.h"
 #include "type.h"
 
-/* Real tracepoints of this machine used below. */
+/* Tracepoints of the fake tracefs (test/tracefs) used below. */
 #define OPENAT "tracepoint:syscalls/sys_enter_openat"
 #define EXEC "tracepoint:sched/sched_process_exec"
 #define SWITCH "tracepoint:sched/sched_switch"
@@ -595,7 +596,7 @@ static void test_err_names(void)
 		   "2:1: error: tracepoint probes are written "
 		   "'tracepoint:group/event', not 'tracepoint:foo'\n"
 		   "3:1: error: no such tracepoint 'qqqqqqq/noevent' "
-		   "(/sys/kernel/tracing/events/qqqqqqq/noevent does not exist)\n");
+		   "(" PLY_TEST_TRACEFS "/events/qqqqqqq/noevent does not exist)\n");
 }
 
 /* A misspelt name gets "did you mean" (a few edits away), a bpftrace
@@ -606,13 +607,13 @@ static void test_err_suggestions(void)
 		   "tracepoint:shced/sched_switch { }\n"
 		   "tracepoint:shced/nothing_here { }\nkprobee:f { }", 4,
 		   "1:1: error: no such tracepoint 'syscalls/sys_enter_opnat' "
-		   "(/sys/kernel/tracing/events/syscalls/sys_enter_opnat does "
+		   "(" PLY_TEST_TRACEFS "/events/syscalls/sys_enter_opnat does "
 		   "not exist; did you mean 'syscalls/sys_enter_openat'?)\n"
 		   "2:1: error: no such tracepoint 'shced/sched_switch' "
-		   "(/sys/kernel/tracing/events/shced/sched_switch does not "
+		   "(" PLY_TEST_TRACEFS "/events/shced/sched_switch does not "
 		   "exist; did you mean 'sched/sched_switch'?)\n"
 		   "3:1: error: no such tracepoint 'shced/nothing_here' "
-		   "(/sys/kernel/tracing/events/shced/nothing_here does not "
+		   "(" PLY_TEST_TRACEFS "/events/shced/nothing_here does not "
 		   "exist; did you mean the group 'sched'?)\n"
 		   "4:1: error: unknown provider 'kprobee' (did you mean "
 		   "'kprobe'? ply knows tracepoint, kprobe, kretprobe, "
@@ -901,6 +902,7 @@ static void test_err_no_cascade(void)
 
 int main(void)
 {
+	sysroot_set_tracefs(PLY_TEST_TRACEFS);
 	test_builtin_vars();
 	test_expr_types();
 	test_known_bug_types();
