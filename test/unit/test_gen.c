@@ -1,0 +1,431 @@
+/* test_gen: the IR that snippets compile to, in the manner of Lua's
+ * testes/code.lua. Each snippet goes through parse, sema and gen (against
+ * the fake tracefs under test/); its IR is reduced to one word per
+ * instruction ("map:0", "map_lookup_elem", "if==", "xadd", "ldx64@32") and
+ * the words a check lists must come in that order (others may come
+ * between). Where the numbers matter (a record's size, a context offset, a
+ * stat key), they are in the words or checked on the instruction. No
+ * kernel needed. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "parse.h"
+#include "sema.h"
+#include "sysroot.h"
+#include "test.h"
+
+#define NPROBES 4
+
+struct run {
+	struct arena *a;
+	struct src src;
+	struct program *prog;
+	struct sema sema;
+	struct ir ir[NPROBES];
+	char *code[NPROBES];	/* the words, space-separated */
+	int ok;
+};
+
+/* ---- the words ---- */
+
+static const char *size_bits(int size)
+{
+	switch (size) {
+	case 1: return "8";
+	case 2: return "16";
+	case 4: return "32";
+	}
+	return "64";
+}
+
+static void word(FILE *f, const struct ir_insn *in)
+{
+	switch (in->op) {
+	case IR_LABEL:	fputs("L", f); return;
+	case IR_MOV:
+		if (in->a.kind == O_IMM)
+			fprintf(f, "mov:%" PRId64, in->a.v);
+		else
+			fputs(in->a.kind == O_CTX ? "mov:ctx" : "mov", f);
+		return;
+	case IR_ALU:	fprintf(f, "alu:%s", bpf_alu_op(in->code)); return;
+	case IR_NEG:	fputs("neg", f); return;
+	case IR_LD64:	fputs("ld64", f); return;
+	case IR_LDMAP:	fprintf(f, "map:%" PRId64, in->imm); return;
+	case IR_LDCONST: fprintf(f, "const:%s", prog_const_name(in->imm));
+		return;
+	case IR_STACK:	fputs("stack", f); return;
+	case IR_LDX:
+		fprintf(f, "ldx%s@%d", size_bits(in->size), in->off);
+		return;
+	case IR_STX:	fprintf(f, "stx%s", size_bits(in->size)); return;
+	case IR_ST:
+		fprintf(f, "st%s:%" PRId64, size_bits(in->size), in->imm);
+		return;
+	case IR_JMP:
+		if (in->code == BPF_JA)
+			fputs("goto", f);
+		else
+			fprintf(f, "if%s", bpf_jmp_op(in->code));
+		return;
+	case IR_CALL:	fputs(bpf_helper_name(in->helper), f); return;
+	case IR_RET:	fputs("ret", f); return;
+	case IR_XADD:	fputs("xadd", f); return;
+	}
+	fputs("?", f);
+}
+
+static char *words(const struct ir *ir)
+{
+	char *s = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&s, &len);
+
+	for (i = 0; i < ir->n; i++) {
+		if (i)
+			fputc(' ', f);
+		word(f, &ir->insns[i]);
+	}
+	fclose(f);
+	return s;
+}
+
+/* Do the words of want come in code in that order? */
+static int in_order(const char *code, const char *want)
+{
+	char *c = strdup(code), *w = strdup(want), *cs = NULL, *ws = NULL;
+	char *ct = strtok_r(c, " ", &cs), *wt;
+	int ok = 1;
+
+	for (wt = strtok_r(w, " ", &ws); wt && ok;
+	     wt = strtok_r(NULL, " ", &ws)) {
+		while (ct && strcmp(ct, wt))
+			ct = strtok_r(NULL, " ", &cs);
+		ok = ct != NULL;
+		ct = strtok_r(NULL, " ", &cs);
+	}
+	free(c);
+	free(w);
+	return ok;
+}
+
+/* ---- compiling ---- */
+
+static void run_target(struct run *r, const char *text, int has_target)
+{
+	struct diag d = { .out = stderr };
+	struct probe *p;
+	int i = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->a = arena__new();
+	r->src = (struct src){ "<input>", text, strlen(text) };
+	r->sema.arena = r->a;
+	r->sema.diag = &d;
+	r->sema.has_target = has_target;
+	if (parse_program(&r->src, r->a, &d, &r->prog) ||
+	    sema_program(&r->sema, r->prog))
+		return;
+	for (p = r->prog->probes; p && i < NPROBES; p = p->next, i++) {
+		struct bpf_insn *insns = NULL;
+		char err[128];
+		size_t n;
+
+		ir_init(&r->ir[i], r->a);
+		if (gen_probe(&r->sema, p, &r->ir[i]))
+			return;
+		r->code[i] = words(&r->ir[i]);
+		/* and the back end takes it */
+		if (ir_to_bpf(&r->ir[i], &insns, &n, err, sizeof(err))) {
+			fprintf(stderr, "ir_to_bpf: %s\n", err);
+			return;
+		}
+		free(insns);
+	}
+	r->ok = 1;
+}
+
+static void run(struct run *r, const char *text)
+{
+	run_target(r, text, 0);
+}
+
+static void done(struct run *r)
+{
+	int i;
+
+	for (i = 0; i < NPROBES; i++)
+		free(r->code[i]);
+	arena__free(r->a);
+}
+
+/* Probe i's words include want's, in order. */
+#define CHECK_CODE(r, i, want) do {					\
+	const char *_c = (r)->code[i];					\
+	int _ok = _c && in_order(_c, want);				\
+	CHECK(_ok);							\
+	if (!_ok)							\
+		fprintf(stderr, "  code: %s\n  want: %s\n",		\
+			_c ? _c : "(none)", want);			\
+} while (0)
+
+/* ... and not these, in this order. */
+#define CHECK_NOT_CODE(r, i, w) \
+	CHECK((r)->code[i] && !in_order((r)->code[i], w))
+
+/* The n-th call of helper in probe i, or NULL. */
+static const struct ir_insn *call_of(const struct run *r, int i,
+				     int helper, int nth)
+{
+	size_t k;
+
+	for (k = 0; k < r->ir[i].n; k++) {
+		const struct ir_insn *in = &r->ir[i].insns[k];
+
+		if (in->op == IR_CALL && in->helper == helper && !nth--)
+			return in;
+	}
+	return NULL;
+}
+
+#define OPENAT "tracepoint:syscalls/sys_enter_openat"
+
+/* ---- the snippets ---- */
+
+/* count(): look up, add in place; else insert 1 (NOEXIST), and if another
+ * CPU inserted first, add to its entry; a full map bumps stats slot
+ * STAT_MAP_FULL + 0. */
+static void test_count(void)
+{
+	const struct ir_insn *in;
+	struct run r;
+
+	run(&r, "BEGIN { @ = count(); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "map:0 map_lookup_elem if== xadd goto L "
+		   "stx64 map_update_elem if== map_lookup_elem if== xadd "
+		   "st64:1 map:-2 map_lookup_elem if== xadd L ret");
+	in = call_of(&r, 0, BPF_FUNC_map_update_elem, 0);
+	CHECK(in && in->args[3].v == BPF_NOEXIST);
+	done(&r);
+}
+
+/* m[pid] = data->flags: the key and value on the stack, the tracepoint's
+ * field loaded from the context at its format's offset (32), as the int
+ * it is declared (sign-extended). */
+static void test_map_update(void)
+{
+	const struct ir_insn *in;
+	struct run r;
+
+	run(&r, OPENAT " { m[pid] = data->flags; }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "mov:ctx get_current_pid_tgid alu:>> stx64 "
+		   "ldx32@32 alu:<< alu:s>> stx64 map:0 map_update_elem if== "
+		   "st64:1 map:-2");
+	in = call_of(&r, 0, BPF_FUNC_map_update_elem, 0);
+	CHECK(in && in->args[3].v == BPF_ANY);
+	/* no lookup before the update: the only one is the stats' */
+	CHECK_NOT_CODE(&r, 0, "map_lookup_elem map_lookup_elem");
+	done(&r);
+}
+
+/* Reading m[1]: a lookup, 0 unless found, the value loaded only behind
+ * the NULL check. */
+static void test_map_lookup(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { m[1] = 2; } END { printf(\"%d\\n\", m[1]); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 1, "map:0 map_lookup_elem mov:0 if== ldx64@0 L "
+		   "stx64 map:-1");
+	CHECK_NOT_CODE(&r, 1, "map_update_elem");
+	done(&r);
+}
+
+/* printf's record: the site id at 0, then each argument 8-aligned (pid at
+ * 8 as a u32, comm's 16 bytes at 16), 32 bytes in all, sent whole; the
+ * wake-up threshold is the loader's; a lost event bumps STAT_LOST. */
+static void test_printf_record(void)
+{
+	const struct type *rec;
+	const struct ir_insn *out;
+	struct run r;
+
+	run(&r, "BEGIN { printf(\"%d %s\\n\", pid, comm); }");
+	CHECK(r.ok);
+	CHECK(r.sema.sites.n == 1);
+	rec = r.sema.sites.v[0]->rec;
+	CHECK(rec->size == 32 && rec->nfields == 3);
+	CHECK(rec->fields[0].offset == 0 && rec->fields[1].offset == 8 &&
+	      rec->fields[2].offset == 16);
+	CHECK_CODE(&r, 0, "st64:0 get_current_pid_tgid alu:>> stx32 "
+		   "get_current_comm map:-1 mov:1 ringbuf_query "
+		   "const:rb_wakeup if< mov:2 L ringbuf_output if== "
+		   "st64:0 map:-2 map_lookup_elem if== xadd");
+	out = call_of(&r, 0, BPF_FUNC_ringbuf_output, 0);
+	CHECK(out && out->args[1].kind == O_FP && out->args[2].v == 32);
+	out = call_of(&r, 0, BPF_FUNC_get_current_comm, 0);
+	CHECK(out && out->args[1].v == 16);
+	done(&r);
+}
+
+/* A predicate jumps to the probe's exit before anything of its body. */
+static void test_predicate(void)
+{
+	const struct ir *ir;
+	struct run r;
+	size_t k, pred = 0;
+	int out = -1;
+
+	run(&r, OPENAT " /pid == 42/ { @ = count(); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "get_current_pid_tgid alu:>> mov:1 if== mov:0 L "
+		   "if== map:0 map_lookup_elem");
+	ir = &r.ir[0];
+	for (k = 0; k < ir->n; k++) {
+		if (ir->insns[k].op == IR_JMP && !pred &&
+		    ir->insns[k].code == BPF_JEQ &&
+		    ir->insns[k].b.kind == O_IMM && ir->insns[k].b.v == 0)
+			pred = k;
+		if (ir->insns[k].op == IR_LABEL && k + 1 < ir->n &&
+		    ir->insns[k + 1].op == IR_RET)
+			out = ir->insns[k].label;
+	}
+	CHECK(pred && ir->insns[pred].label == out);
+	done(&r);
+}
+
+/* str(data->filename, 40): the pointer from the context (offset 24),
+ * then probe_read_str of 40 bytes into the record; the default is 64. */
+static void test_str(void)
+{
+	const struct ir_insn *in;
+	struct run r;
+
+	run(&r, OPENAT " { printf(\"%s\\n\", str(data->filename, 40)); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "ldx64@24 probe_read_str map:-1 ringbuf_output");
+	in = call_of(&r, 0, BPF_FUNC_probe_read_str, 0);
+	CHECK(in && in->args[1].v == 40);
+	CHECK(r.sema.sites.v[0]->rec->size == 48);
+	done(&r);
+	run(&r, OPENAT " { @[str(data->filename)] = count(); }");
+	CHECK(r.ok);
+	in = call_of(&r, 0, BPF_FUNC_probe_read_str, 0);
+	CHECK(in && in->args[1].v == 64);
+	CHECK_CODE(&r, 0, "probe_read_str map:0 map_lookup_elem");
+	done(&r);
+}
+
+/* A string compared with a literal: byte by byte, up to its NUL. */
+static void test_string_compare(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN /comm == \"ply\"/ { @ = count(); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "get_current_comm ldx8@-16 if!= ldx8@-15 if!= "
+		   "ldx8@-14 if!= ldx8@-13 if!= mov:1 L if== map:0");
+	done(&r);
+}
+
+/* $target is loaded from a value the loader fills in, not baked in. */
+static void test_target(void)
+{
+	struct run r;
+
+	run_target(&r, OPENAT " /pid == $target/ { @ = count(); }", 1);
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "get_current_pid_tgid alu:>> const:target if==");
+	done(&r);
+}
+
+/* exit() forces a wake-up: no threshold to compare with. */
+static void test_exit(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { exit(3); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "st64:0 mov:3 stx64 map:-1 mov:2 ringbuf_output");
+	CHECK_NOT_CODE(&r, 0, "ringbuf_query");
+	CHECK_NOT_CODE(&r, 0, "const:rb_wakeup");
+	done(&r);
+}
+
+/* profile's caller is pt_regs->ip (offset 128); stack an id from the
+ * stack map. */
+static void test_caller_stack(void)
+{
+	struct run r;
+
+	run(&r, "profile:99hz { @[caller, stack] = count(); }");
+	CHECK(r.ok);
+	CHECK(r.sema.uses_stack);
+	CHECK_CODE(&r, 0, "mov:ctx ldx64@128 stx64 map:-4 get_stackid stx64 "
+		   "map:0 map_lookup_elem");
+	done(&r);
+}
+
+/* quantize(): the bucket by halving shifts, then the histogram starts as
+ * a copy of the zero map's value (too large for the stack) and the bucket
+ * is bounds-checked before its add. */
+static void test_quantize(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { @h = quantize(5); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "mov:5 mov:0 ifs< mov:1 if== mov:2 "
+		   "alu:>> alu:>> alu:>> alu:>> alu:>> alu:>> "
+		   "map:0 map_lookup_elem if!= map:-3 map_lookup_elem "
+		   "map_update_elem map_lookup_elem L if> alu:<< alu:+ xadd");
+	done(&r);
+}
+
+/* sum() adds the value, delete deletes with the same key layout. */
+static void test_sum_delete(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { @s = sum(7); m[1] = 1; delete m[1]; }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "mov:7 map:0 map_lookup_elem if== xadd "
+		   "map:1 map_update_elem st64:2 map:-2 "
+		   "st64:0 mov:1 stx64 map:1 map_delete_elem L ret");
+	done(&r);
+}
+
+/* The words themselves: a check that could not fail would prove
+ * nothing. */
+static void test_words(void)
+{
+	CHECK(in_order("a b c", "a c"));
+	CHECK(in_order("a b c", "c"));
+	CHECK(!in_order("a b c", "c a"));
+	CHECK(!in_order("ab c", "a"));
+	CHECK(!in_order("a b", "a b b"));
+}
+
+int main(void)
+{
+	sysroot_set_tracefs(PLY_TEST_TRACEFS);
+	test_words();
+	test_count();
+	test_map_update();
+	test_map_lookup();
+	test_printf_record();
+	test_predicate();
+	test_str();
+	test_string_compare();
+	test_target();
+	test_exit();
+	test_caller_stack();
+	test_quantize();
+	test_sum_delete();
+	return test_report("gen");
+}
