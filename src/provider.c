@@ -75,15 +75,19 @@ const char *regs_hint(const char *name)
 
 /* ---- the list ---- */
 
-static const struct provider *const providers[] = {
-	&provider_tracepoint,
-	&provider_kprobe,
-	&provider_kretprobe,
-	&provider_interval,
-	&provider_profile,
-	&provider_begin,
-	&provider_end,
-};
+/* Every provider, in the order messages list them: a new one is its file
+ * (provider_NAME.c, defining struct provider provider_NAME) and NAME
+ * here. A file may hold two close ones (kprobe and kretprobe; BEGIN and
+ * END in provider_special.c). */
+#define PROVIDERS(X) \
+	X(tracepoint) X(kprobe) X(kretprobe) X(interval) X(profile) \
+	X(begin) X(end)
+
+#define DECLARE(name) extern const struct provider provider_##name;
+#define ENTRY(name) &provider_##name,
+PROVIDERS(DECLARE)
+
+static const struct provider *const providers[] = { PROVIDERS(ENTRY) };
 
 const struct provider *provider_find(const char *name)
 {

@@ -1,6 +1,7 @@
 /* provider: the list of providers and what they share. Each provider is
- * one file, provider_NAME.c, defining its struct provider (prog.h): a new
- * one is that file and one line in provider.c's list. */
+ * one file, provider_NAME.c, defining its struct provider (prog.h) as
+ * provider_NAME: a new one is that file and one word in provider.c's
+ * list. Nothing else names a provider; others find them by name. */
 #ifndef PLY_PROVIDER_H
 #define PLY_PROVIDER_H
 
@@ -18,14 +19,6 @@ const char *provider_closest(const char *name);
 /* Why no provider variable `name` is here: which probes have it ("" if
  * none does). */
 const char *provider_var_hint(const char *name);
-
-extern const struct provider provider_tracepoint;
-extern const struct provider provider_kprobe;
-extern const struct provider provider_kretprobe;
-extern const struct provider provider_interval;
-extern const struct provider provider_profile;
-extern const struct provider provider_begin;
-extern const struct provider provider_end;
 
 /* The variables of a probe whose context is a struct pt_regs (kprobes,
  * perf events): regs, caller, arg0-arg5 (when args), retval (when ret);

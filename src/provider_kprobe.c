@@ -22,6 +22,9 @@ struct kp {
 	VEC(struct kprobe_target) targets;
 };
 
+/* kprobe and kretprobe tell themselves apart by their table. */
+extern const struct provider provider_kprobe, provider_kretprobe;
+
 static int is_glob(const char *s)
 {
 	return strpbrk(s, "*?[") != NULL;

@@ -50,10 +50,10 @@
 #define PROG(nm, pv, pd, ins) { .name = (nm), .prov = (pv), .pdata = (pd), \
 	.insns = (ins), .ninsns = ARRAY_SIZE(ins) }
 #define TP_PROG(nm, tp, ins) \
-	PROG(nm, &provider_tracepoint, tracepoint_pdata(ar, tp), ins)
+	PROG(nm, provider_find("tracepoint"), tracepoint_pdata(ar, tp), ins)
 #define TP_GETPPID(ins) TP_PROG("tracepoint:syscalls/sys_enter_getppid", \
 	"syscalls/sys_enter_getppid", ins)
-#define BEGIN_PROG(ins) PROG("BEGIN", &provider_begin, NULL, ins)
+#define BEGIN_PROG(ins) PROG("BEGIN", provider_find("BEGIN"), NULL, ins)
 
 #define R0 0
 #define R1 1
@@ -610,7 +610,7 @@ static void test_never_started(void)
 
 /* A perf event of the CPU clock every per ns (or per Hz if fr) */
 #define PERF_PROG(nm, ins, per, fr, c) \
-	PROG(nm, &provider_profile, profile_pdata(ar, per, fr, c), ins)
+	PROG(nm, provider_find("profile"), profile_pdata(ar, per, fr, c), ins)
 
 /* Load, attach, run cmd to its end, finish; the runtime is kept for
  * reading its maps. */
@@ -1140,9 +1140,9 @@ static int kprobe_run(const char *name, int retprobe,
 		      uint64_t *count)
 {
 	struct bpf_insn prog[] = { COUNT_INSNS(0) };
-	struct probe_prog p = PROG(name, retprobe ? &provider_kretprobe :
-				   &provider_kprobe, kprobe_pdata(ar, k, nk),
-				   prog);
+	struct probe_prog p = PROG(name, provider_find(retprobe ? "kretprobe" :
+							       "kprobe"),
+				   kprobe_pdata(ar, k, nk), prog);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
 				.nmaps = 1 };
@@ -1197,7 +1197,7 @@ static void kprobe_many(void)
 {
 	static struct kprobe_target k[40];
 	struct bpf_insn prog[] = { COUNT_INSNS(0) };
-	struct probe_prog p = PROG("kprobe:vfs_*", &provider_kprobe, NULL,
+	struct probe_prog p = PROG("kprobe:vfs_*", provider_find("kprobe"), NULL,
 				   prog);
 	struct mapsym *maps[1];
 	struct rt_spec spec = { .progs = &p, .nprogs = 1, .maps = maps,
