@@ -12,8 +12,9 @@
 #include <bpf/libbpf.h>
 
 #include "btf.h"
+#include "sysroot.h"
 
-#define BTF_DIR		"/sys/kernel/btf"
+#define BTF_DIR		SYSROOT_BTF
 
 struct kbtf {
 	struct arena *arena;
@@ -29,12 +30,11 @@ struct kbtf {
 struct kbtf *kbtf__new(struct arena *a, const char *dir)
 {
 	struct kbtf *k = calloc(1, sizeof(*k));
-	const char *env = getenv("PLY_BTF_DIR");
 
 	if (!k)
 		return NULL;
 	k->arena = a;
-	k->dir = strdup(dir ? dir : env && *env ? env : BTF_DIR);
+	k->dir = strdup(dir ? dir : sysroot_btf());
 	if (!k->dir) {
 		free(k);
 		return NULL;

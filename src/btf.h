@@ -15,8 +15,9 @@
 
 struct kbtf;
 
-/* dir: where vmlinux and the modules' BTF are; NULL: $PLY_BTF_DIR, else
- * /sys/kernel/btf. Types are allocated from a. Loads nothing yet. */
+/* dir: where vmlinux and the modules' BTF are; NULL: sysroot_btf()
+ * ($PLY_BTF_DIR, else /sys/kernel/btf). Types are allocated from a. Loads
+ * nothing yet. */
 struct kbtf *kbtf__new(struct arena *a, const char *dir);
 void kbtf__free(struct kbtf *k);
 

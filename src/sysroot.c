@@ -44,7 +44,7 @@ const char *sysroot_tracefs(int *err)
 
 const char *sysroot_btf(void)
 {
-	const char *env = getenv("PLY_BTF");
+	const char *env = getenv("PLY_BTF_DIR");
 
 	if (btf_set)
 		return btf_set;
@@ -56,7 +56,7 @@ void sysroot_set_tracefs(const char *dir)
 	tracefs_set = dir;
 }
 
-void sysroot_set_btf(const char *path)
+void sysroot_set_btf(const char *dir)
 {
-	btf_set = path;
+	btf_set = dir;
 }
