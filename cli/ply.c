@@ -1,12 +1,16 @@
-/* ply(1): the command line front end over libply's public API. */
+/* ply(1): the command line front end over libply's public API. It owns
+ * the process's signals: SIGINT and SIGTERM stop ply. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <ply/ply.h>
+
+extern char **environ;
 
 static const char usage[] =
 "usage: ply [options] program-file | program-text\n"
@@ -16,16 +20,19 @@ static const char usage[] =
 "the -c command).\n"
 "\n"
 "options:\n"
-"  -c, --command=CMD   run CMD (with sh -c) once every probe is attached;\n"
-"                      stop when it exits\n"
+"  -c, --command=CMD   run CMD once every probe is attached (as plain\n"
+"                      words, or with sh -c if it has shell syntax);\n"
+"                      stop when it exits; $target is its pid. All it\n"
+"                      starts is killed when ply ends, however it ends\n"
 "  -d, --debug         debug output: the verifier's log when the kernel\n"
 "                      refuses a program\n"
 "  -e, --dry-run       compile only, attach nothing (with -S: show the code)\n"
 "  -h, --help          this help\n"
 "  -k, --keep-going    keep going when events are lost (the loss is still\n"
 "                      reported)\n"
-"  -M, --map-size=N    entries each map can hold (default 4096); updates\n"
-"                      that don't fit are counted and reported\n"
+"  -M, --map-size=N    entries each map can hold (default 4096, at most\n"
+"                      67108864); updates that don't fit are counted and\n"
+"                      reported\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
 "  -v, --version       print the version\n"
 "\n"
@@ -33,6 +40,7 @@ static const char usage[] =
 "  ply -c 'cat /etc/hostname' \\\n"
 "      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
 "\n"
+"$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
 
 static const struct option longopts[] = {
@@ -95,9 +103,70 @@ static char *program_text(const char *arg, const char **name)
 	return text;
 }
 
+/* Program text that is no program but looks like a file name was meant
+ * as one: say that there is no such file rather than what the parser
+ * thinks of "/". */
+static int looks_like_path(const char *arg)
+{
+	size_t n = strlen(arg);
+
+	return arg[0] == '/' || !strncmp(arg, "./", 2) ||
+	       !strncmp(arg, "../", 3) || (n > 4 && !strcmp(arg + n - 4, ".ply"));
+}
+
+static int compile(struct ply **p, const char *arg, const char *text,
+		   struct ply_opts *opts)
+{
+	char *msgs = NULL;
+	struct stat st;
+	size_t len = 0;
+	int err;
+
+	if (opts->name || !looks_like_path(arg))
+		return ply__compile(p, text, opts);
+	opts->err = open_memstream(&msgs, &len);
+	if (!opts->err) {
+		opts->err = NULL;
+		return ply__compile(p, text, opts);
+	}
+	err = ply__compile(p, text, opts);
+	fclose(opts->err);
+	opts->err = NULL;
+	if (err && stat(arg, &st))
+		fprintf(stderr, "ply: error: cannot read %s: %s\n", arg,
+			strerror(errno));
+	else
+		fputs(msgs, stderr);
+	free(msgs);
+	return err;
+}
+
+static struct ply *running;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	if (running)
+		ply__stop(running);
+}
+
+/* Without SA_RESTART: a write blocked on a full pipe returns, and ply
+ * stops instead of waiting for a reader that may never read. */
+static void signals_take(struct ply *p)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+
+	sigemptyset(&sa.sa_mask);
+	running = p;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
-	struct ply_opts opts = { .sz = sizeof(opts) };
+	struct ply_opts opts = {
+		.sz = sizeof(opts), .params = (const char *const *)environ,
+	};
 	const char *name;
 	char *end;
 	int dry_run = 0, dump = 0, c, status;
@@ -133,7 +202,7 @@ int main(int argc, char **argv)
 	if (!text)
 		return 1;
 	opts.name = name;
-	if (ply__compile(&p, text, &opts)) {
+	if (compile(&p, argv[optind], text, &opts)) {
 		free(text);
 		return 1;
 	}
@@ -147,7 +216,9 @@ int main(int argc, char **argv)
 		ply__free(p);
 		return status;
 	}
+	signals_take(p);
 	status = ply__run(p);
+	running = NULL;
 	ply__free(p);
 	return status;
 }

@@ -1,198 +1,542 @@
-/* child: the -c command. Forked early (its pid is $target), held on a pipe
- * until every probe is attached, killed with everything below it when ply
- * stops it, and dead with ply if ply dies (PR_SET_PDEATHSIG). */
+/* child: the -c command. Run through a guard process:
+ *
+ *	ply ── guard (a subreaper) ── the command ── what it starts
+ *
+ * The command is forked early (its pid is $target) and held on a pipe
+ * until every probe is attached. A simple command is exec'd itself, not
+ * through a shell, so that $target is its pid. The guard reports the
+ * command's pid, a failed exec and its exit on a pipe; every process the
+ * command starts stays below the guard (orphans are reparented to it),
+ * and when ply closes the guard's "life" pipe, or dies however it dies
+ * (the kernel closes it then), the guard kills the whole tree.
+ *
+ * The guard and the held command are forks of a process that may have
+ * threads (ply is a library): they make only async-signal-safe calls. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-
+#include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "rt.h"
 
-/* ---- the -c command ---- */
+/* What the guard (and a command that could not exec) tell ply. */
+struct child_msg {
+	int32_t tag;
+	int32_t val;
+};
 
-void child_reap(struct runtime *rt, int options)
+enum {
+	MSG_PID = 'P',		/* val: the command's pid */
+	MSG_FORK = 'F',		/* val: errno of the guard's fork */
+	MSG_EXEC = 'E',		/* val: errno of the command's exec */
+	MSG_EXIT = 'X',		/* val: the command's wait status */
+};
+
+/* ---- the command line: words, or a shell ---- */
+
+/* Shell words that are not programs: putting `exec` before them, or
+ * exec'ing them, would break the command. */
+static const char *const shell_words[] = {
+	"!", "{", "}", "[[", ".", ":", "alias", "bg", "break", "case", "cd",
+	"command", "continue", "declare", "do", "done", "elif", "else",
+	"esac", "eval", "exec", "exit", "export", "fc", "fg", "fi", "for",
+	"function", "getopts", "hash", "if", "jobs", "let", "local",
+	"readonly", "read", "return", "select", "set", "shift", "source",
+	"then", "time", "times", "trap", "type", "typeset", "ulimit",
+	"umask", "unalias", "unset", "until", "wait", "while",
+};
+
+static int word_char(char c)
 {
-	int status;
-	pid_t r;
-
-	if (!rt->child || rt->child_done)
-		return;
-	do
-		r = waitpid(rt->child, &status, options);
-	while (r < 0 && errno == EINTR);
-	if (r != rt->child)
-		return;
-	rt->child_done = 1;
-	close_fd(&rt->child_pidfd);
-	if (rt->debug) {
-		if (WIFEXITED(status))
-			out_msg(rt->out, "command exited with status %d",
-				WEXITSTATUS(status));
-		else if (WIFSIGNALED(status))
-			out_msg(rt->out, "command killed by signal %d",
-				WTERMSIG(status));
-	}
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || strchr("_-./,:+@%^", c);
 }
 
-/* A child that ply no longer waits for dies with it, started or not. */
-/* The parent of pid, from /proc/pid/stat ("pid (comm) state ppid ..."),
- * or 0. */
-static pid_t parent_of(pid_t pid)
+/* The first word of s (up to a blank), if it is a plain word naming a
+ * program; its length, or 0. */
+static size_t program_word(const char *s)
 {
-	char path[64], buf[512], *p;
-	int ppid = 0;
-	FILE *f;
+	size_t n = 0, i;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	while (s[n] && word_char(s[n]))
+		n++;
+	if (!n || (s[n] && s[n] != ' ' && s[n] != '\t'))
 		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 1, " %*c %d", &ppid);
-	fclose(f);
-	return ppid;
+	for (i = 0; i < ARRAY_SIZE(shell_words); i++)
+		if (strlen(shell_words[i]) == n && !strncmp(s, shell_words[i], n))
+			return 0;
+	return n;
 }
 
-/* Kill every process below the command's shell too: a command that ply
- * stops (exit(), Ctrl-C on ply alone, an error) goes whole. Found by
- * walking /proc; a process is below when its parent chain reaches root. */
-static void descendants_kill(pid_t root)
+/* A simple command: plain words separated by blanks (and '=' only after
+ * the first, which would be an assignment). */
+static int is_simple(const char *cmd)
 {
-	pid_t *pids = NULL, *par = NULL;
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
-	int found = 1;
-	DIR *d = opendir("/proc");
+	const char *c;
 
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		pid_t pid = atoi(de->d_name);
+	cmd += strspn(cmd, " \t");
+	if (!program_word(cmd))
+		return 0;
+	for (c = cmd; *c; c++)
+		if (!word_char(*c) && *c != ' ' && *c != '\t' && *c != '=')
+			return 0;
+	return 1;
+}
 
-		if (pid <= 0)
+/* Where `exec ` can go in a shell command so that the shell becomes its
+ * last command (dash does not do it itself): the offset of the last
+ * command, or -1 when that is not safe. Safe is: no grouping, subshells,
+ * functions, traps, comments or here-documents anywhere, and the last
+ * command a plain program after ';', '&', '&&', '||' or a newline (after
+ * a '|' it runs in a subshell anyway). Quotes are skipped over. */
+static long exec_point(const char *cmd)
+{
+	size_t i, last = 0;
+	char q = 0;
+
+	if (strstr(cmd, "trap") || strstr(cmd, "<<"))
+		return -1;
+	for (i = 0; cmd[i]; i++) {
+		char c = cmd[i];
+
+		if (q) {
+			if (c == q)
+				q = 0;
+			else if (c == '\\' && q == '"' && cmd[i + 1])
+				i++;
+			else if (q == '"' && (c == '`' || c == '$'))
+				return -1;
 			continue;
-		if (n == cap) {
-			size_t nc = cap ? 2 * cap : 256;
-			pid_t *np = realloc(pids, nc * sizeof(*np));
-			pid_t *npar = np ? realloc(par, nc * sizeof(*npar)) : NULL;
-
-			if (np)
-				pids = np;
-			if (!npar)
-				break;
-			par = npar;
-			cap = nc;
 		}
-		pids[n] = pid;
-		par[n++] = parent_of(pid);
-	}
-	closedir(d);
-	/* mark: par[i] = -1 once pids[i] is known to be below root */
-	while (found) {
-		found = 0;
-		for (i = 0; i < n; i++) {
-			size_t j;
-
-			if (par[i] == -1 || !par[i])
-				continue;
-			if (par[i] == root) {
-				par[i] = -1;
-				found = 1;
-				continue;
-			}
-			for (j = 0; j < n; j++)
-				if (pids[j] == par[i] && par[j] == -1) {
-					par[i] = -1;
-					found = 1;
-					break;
-				}
+		if (c == '\'' || c == '"') {
+			q = c;
+		} else if (c == '\\') {
+			if (!cmd[++i])
+				return -1;
+		} else if (strchr("(){}`#$", c)) {
+			return -1;
+		} else if (c == ';' || c == '\n') {
+			if (cmd[i + 1] == ';')
+				return -1;
+			last = i + 1;
+		} else if (c == '&' || c == '|') {
+			if (c == '&' && i && (cmd[i - 1] == '>' ||
+					      cmd[i - 1] == '<'))
+				continue;	/* 2>&1 */
+			if (cmd[i + 1] == c)
+				i++;
+			else if (c == '|')
+				return -1;	/* a pipe: last is a subshell */
+			last = i + 1;
 		}
 	}
-	for (i = 0; i < n; i++)
-		if (par[i] == -1)
-			kill(pids[i], SIGKILL);
-	free(pids);
-	free(par);
+	if (q)
+		return -1;
+	last += strspn(cmd + last, " \t\n");
+	if (!last || !program_word(cmd + last))
+		return -1;
+	return (long)last;
 }
 
-void child_kill(struct runtime *rt)
+static char **argv_alloc(size_t nargs, size_t text)
 {
-	if (!rt->child || rt->child_done)
-		return;
-	kill(rt->child, SIGSTOP);	/* no new children while we look */
-	descendants_kill(rt->child);
-	kill(rt->child, SIGKILL);
-	child_reap(rt, 0);
+	return malloc((nargs + 1) * sizeof(char *) + text + 1);
 }
 
-/* In the child: wait for the go byte; without it (ply failed or died) run
- * nothing. */
-static _Noreturn void child_run(int go[2], pid_t parent, const char *cmd)
+/* The argv to exec for cmd, in one allocation: its words when it is a
+ * simple command, else sh -c with `exec` before its last command where
+ * that is safe. */
+char **command_argv(const char *cmd)
 {
-	sigset_t none;
+	size_t len = strlen(cmd), n = 0;
+	char **argv, *s, *w;
+	long at;
+
+	if (is_simple(cmd)) {
+		argv = argv_alloc(len / 2 + 1, len);
+		if (!argv)
+			return NULL;
+		s = (char *)(argv + len / 2 + 2);
+		memcpy(s, cmd, len + 1);
+		for (w = strtok(s, " \t"); w; w = strtok(NULL, " \t"))
+			argv[n++] = w;
+		argv[n] = NULL;
+		return argv;
+	}
+	at = exec_point(cmd);
+	argv = argv_alloc(3, len + 5);
+	if (!argv)
+		return NULL;
+	s = (char *)(argv + 4);
+	if (at < 0) {
+		memcpy(s, cmd, len + 1);
+	} else {
+		memcpy(s, cmd, at);
+		memcpy(s + at, "exec ", 5);
+		memcpy(s + at + 5, cmd + at, len - at + 1);
+	}
+	argv[0] = "sh";
+	argv[1] = "-c";
+	argv[2] = s;
+	argv[3] = NULL;
+	return argv;
+}
+
+/* ---- in the guard and the command: async-signal-safe only ---- */
+
+static void msg_send(int fd, int tag, int val)
+{
+	struct child_msg m = { tag, val };
+	ssize_t n;
+
+	do
+		n = write(fd, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+}
+
+/* The command: wait for the go byte (without it, ply failed or died: run
+ * nothing), take back ply's signal mask and the default action of the
+ * signals ply catches, exec. A failed exec is reported on msg, which is
+ * close-on-exec. */
+static _Noreturn void command_run(int go, int msg, char **argv,
+				  const sigset_t *mask)
+{
+	struct sigaction sa;
 	ssize_t n;
 	char c = 0;
+	int sig;
 
-	close(go[1]);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
-		_exit(1);
 	do
-		n = read(go[0], &c, 1);
+		n = read(go, &c, 1);
 	while (n < 0 && errno == EINTR);
 	if (n != 1 || c != 'g')
 		_exit(1);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		if (!sigaction(sig, NULL, &sa) && sa.sa_handler != SIG_DFL &&
+		    sa.sa_handler != SIG_IGN) {
+			sa.sa_handler = SIG_DFL;
+			sa.sa_flags = 0;
+			sigaction(sig, &sa, NULL);
+		}
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (strcmp(argv[0], "sh"))
+		execvp(argv[0], argv);
+	else
+		execv("/bin/sh", argv);
+	msg_send(msg, MSG_EXEC, errno);
 	_exit(127);
+}
+
+static int dec(const char *s, const char *end)
+{
+	int v = 0;
+
+	for (; s < end && *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (*s - '0');
+	return v;
+}
+
+/* The parent of pid, from /proc/pid/stat ("pid (comm) state ppid ..."),
+ * read with raw calls; 0 if gone. */
+static pid_t ppid_of(const char *pid)
+{
+	char path[64] = "/proc/", buf[512], *p = NULL, *e;
+	size_t n = strlen(path);
+	ssize_t r;
+	int fd;
+
+	while (*pid && n < sizeof(path) - 6)
+		path[n++] = *pid++;
+	memcpy(path + n, "/stat", 6);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return 0;
+	buf[r] = '\0';
+	for (e = buf; *e; e++)
+		if (*e == ')')
+			p = e;
+	if (!p || p + 4 >= buf + r)
+		return 0;
+	p += 4;		/* ") S " */
+	for (e = p; *e >= '0' && *e <= '9'; e++)
+		;
+	return dec(p, e);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* SIGKILL every child of this process; how many there were. */
+static int children_kill(void)
+{
+	char buf[4096];
+	pid_t self = getpid();
+	int fd, n = 0;
+	long r, off;
+
+	fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	while ((r = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (off = 0; off < r;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+			    ppid_of(d->d_name) != self)
+				continue;
+			kill(dec(d->d_name, d->d_name + strlen(d->d_name)),
+			     SIGKILL);
+			n++;
+		}
+	close(fd);
+	return n;
+}
+
+/* Kill the tree: a killed process's children come to the guard (the
+ * subreaper) before it can be reaped, so rounds of kill-then-reap end
+ * when nothing is left; a killed process forks nothing more. */
+static void tree_kill(void)
+{
+	struct timespec ms = { 0, 1000000 };
+	pid_t w;
+	int n;
+
+	for (;;) {
+		n = children_kill();
+		w = waitpid(-1, NULL, n ? 0 : WNOHANG);
+		if (w < 0 && errno == ECHILD)
+			break;
+		if (!w)		/* one that /proc did not show yet */
+			nanosleep(&ms, NULL);
+	}
+}
+
+static _Noreturn void guard_run(int go, int msg, int life, char **argv,
+				const sigset_t *mask)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	sigset_t chld;
+	pid_t cmd, w;
+	int status, sfd;
+
+	/* every signal stays blocked here (ply blocked them for the fork):
+	 * the guard ends only when ply goes, or by SIGKILL */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	cmd = fork();
+	if (cmd == 0) {
+		close(life);
+		command_run(go, msg, argv, mask);
+	}
+	close(go);
+	if (cmd < 0 || sfd < 0) {
+		msg_send(msg, MSG_FORK, errno);
+		_exit(1);
+	}
+	msg_send(msg, MSG_PID, cmd);
+	pfd[0] = (struct pollfd){ .fd = life, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0)
+			continue;
+		if (pfd[0].revents)
+			break;	/* ply closed it, or is gone */
+		if (!pfd[1].revents)
+			continue;
+		while (read(sfd, &si, sizeof(si)) > 0)
+			;
+		while ((w = waitpid(-1, &status, WNOHANG)) > 0)
+			if (w == cmd)
+				msg_send(msg, MSG_EXIT, status);
+	}
+	tree_kill();
+	_exit(0);
+}
+
+/* ---- in ply ---- */
+
+static void child_done(struct runtime *rt)
+{
+	rt->child_done = 1;
+	close_fd(&rt->child_msg);
+}
+
+static void exit_report(struct runtime *rt, int status)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) >= 126 &&
+	    rt->child_argv_shell && !rt->child_failed) {
+		/* the shell reserves these: it could not run a command */
+		out_msg(rt->out, "command '%s' could not run (the shell "
+			"exited with status %d)", rt->child_cmd,
+			WEXITSTATUS(status));
+		rt->child_failed = 1;
+		rt->failed = 1;
+	}
+	if (!rt->debug)
+		return;
+	if (WIFEXITED(status))
+		out_msg(rt->out, "command exited with status %d",
+			WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		out_msg(rt->out, "command killed by signal %d",
+			WTERMSIG(status));
+}
+
+/* Read what the guard said; the guard gone is the command gone. */
+void child_msg_read(struct runtime *rt)
+{
+	struct child_msg m;
+	ssize_t n;
+
+	while (rt->child_msg >= 0) {
+		n = read(rt->child_msg, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n != sizeof(m)) {
+			child_done(rt);
+			return;
+		}
+		if (m.tag == MSG_EXEC) {
+			out_msg(rt->out, "command '%s' could not run: %s",
+				rt->child_cmd, strerror(m.val));
+			rt->child_failed = 1;
+			rt->failed = 1;
+		} else if (m.tag == MSG_EXIT) {
+			exit_report(rt, m.val);
+			child_done(rt);
+		}
+	}
+}
+
+/* Close the guard's life pipe: it kills the command and everything it
+ * started; wait until it has. A command never released dies of the closed
+ * go pipe first. */
+void child_kill(struct runtime *rt)
+{
+	pid_t r;
+
+	if (!rt->guard)
+		return;
+	close_fd(&rt->child_go);
+	close_fd(&rt->child_life);
+	do
+		r = waitpid(rt->guard, NULL, 0);
+	while (r < 0 && errno == EINTR);
+	rt->guard = 0;
+	if (!rt->child_done)
+		child_done(rt);
+}
+
+/* The guard's first word: the command's pid. */
+static int pid_read(struct runtime *rt, const char *cmd)
+{
+	struct child_msg m;
+	ssize_t n;
+
+	do
+		n = read(rt->child_msg, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(m) && m.tag == MSG_PID) {
+		rt->child = m.val;
+		return 0;
+	}
+	fprintf(rt->err, "ply: command '%s': failed to fork: %s\n", cmd,
+		n == sizeof(m) ? strerror(m.val) : "the guard process died");
+	return n == sizeof(m) ? -m.val : -ECHILD;
+}
+
+static int pipes(int go[2], int msg[2], int life[2])
+{
+	if (pipe2(go, O_CLOEXEC) || pipe2(msg, O_CLOEXEC) ||
+	    pipe2(life, O_CLOEXEC))
+		return -errno;
+	return 0;
 }
 
 int runtime__spawn(struct runtime *rt, const char *cmd)
 {
-	int go[2] = { -1, -1 }, err = 0, pidfd;
-	pid_t parent = getpid(), pid;
+	int go[2] = { -1, -1 }, msg[2] = { -1, -1 }, life[2] = { -1, -1 };
+	sigset_t all, old;
+	char **argv = NULL;
+	pid_t pid;
+	int err;
 
-	if (rt->child)
+	if (rt->guard)
 		return -EBUSY;
-	if (pipe2(go, O_CLOEXEC)) {
-		err = -errno;
-		fprintf(rt->err, "ply: command '%s': failed to create a pipe: %s\n",
+	argv = command_argv(cmd);
+	err = argv ? pipes(go, msg, life) : -ENOMEM;
+	if (err) {
+		fprintf(rt->err, "ply: command '%s': failed to set up: %s\n",
 			cmd, strerror(-err));
 		goto cleanup;
 	}
+	rt->child_cmd = strdup(cmd);
+	if (!rt->child_cmd) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	rt->child_argv_shell = !strcmp(argv[0], "sh");
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
 	pid = fork();
-	if (pid < 0) {
-		err = -errno;
+	if (pid == 0) {
+		close(go[1]);
+		close(msg[0]);
+		close(life[1]);
+		guard_run(go[0], msg[1], life[0], argv, &old);
+	}
+	err = pid < 0 ? -errno : 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (err) {
 		fprintf(rt->err, "ply: command '%s': failed to fork: %s\n",
 			cmd, strerror(-err));
 		goto cleanup;
 	}
-	if (pid == 0)
-		child_run(go, parent, cmd);
-
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	rt->child = pid;
-	if (pidfd < 0) {
-		err = -errno;
-		fprintf(rt->err, "ply: command '%s': pidfd_open failed: %s\n",
-			cmd, strerror(-err));
-		child_kill(rt);
-		rt->child = 0;
-		goto cleanup;
-	}
-	rt->child_pidfd = pidfd;
+	rt->guard = pid;
 	rt->child_go = go[1];
-	go[1] = -1;
+	rt->child_msg = msg[0];
+	rt->child_life = life[1];
+	go[1] = msg[0] = life[1] = -1;
+	err = pid_read(rt, cmd);
+	if (!err && fcntl(rt->child_msg, F_SETFL, O_NONBLOCK))
+		err = -errno;
+	if (!err)
+		err = epoll_add(rt, rt->child_msg, TAG_CHILD);
+	if (err)
+		child_kill(rt);
 cleanup:
 	close_fd(&go[0]);
 	close_fd(&go[1]);
+	close_fd(&msg[0]);
+	close_fd(&msg[1]);
+	close_fd(&life[0]);
+	close_fd(&life[1]);
+	free(argv);
 	if (err)
 		rt->failed = 1;
 	return err;
@@ -202,7 +546,6 @@ pid_t runtime__child(const struct runtime *rt)
 {
 	return rt->child;
 }
-
 
 /* Write the go byte without dying of SIGPIPE if the child is gone. */
 static ssize_t go_write(int fd)
@@ -228,14 +571,13 @@ int runtime__start(struct runtime *rt)
 {
 	ssize_t n;
 
-	/* exit() in BEGIN ended the session before it began: the command
-	 * is never run, runtime__free kills it. */
-	if (!rt->child || rt->child_go < 0 || rt->stop)
+	/* exit() in BEGIN or a stop ended the session before it began: the
+	 * command is never run, runtime__free kills it. */
+	if (!rt->guard || rt->child_go < 0 || stopping(rt))
 		return 0;
-	/* a signal the command sends at once waits for the loop */
-	if (sig_block(rt))
-		return -errno;
-	n = go_write(rt->child_go);
+	do
+		n = go_write(rt->child_go);
+	while (n < 0 && errno == EINTR);
 	close_fd(&rt->child_go);
 	if (n != 1) {
 		fprintf(rt->err, "ply: command could not be started: %s\n",
@@ -245,4 +587,3 @@ int runtime__start(struct runtime *rt)
 	}
 	return 0;
 }
-

@@ -2,6 +2,7 @@
  * output (or the front end's handler), exit(), print(@map) and clear(@map)
  * in event order; losses counted and reported through the output. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <inttypes.h>
 
 
@@ -91,11 +92,12 @@ static void event_handle(struct runtime *rt, const char *rec, size_t size)
 	}
 	if (site->kind == EV_EXIT)
 		event_exit(rt, site, rec);
-	else if (site->kind == EV_PRINTMAP || site->kind == EV_CLEAR)
+	if (site->kind == EV_CLEAR ||
+	    (site->kind == EV_PRINTMAP && !rt->handler))
 		event_map(rt, site);
 	else if (rt->handler)
 		rt->handler(site, rec, size, rt->handler_ctx);
-	else
+	else if (site->kind != EV_EXIT)
 		out_event(rt->out, site, rec, size);
 }
 
@@ -104,9 +106,16 @@ void runtime__event(struct runtime *rt, const void *rec, size_t size)
 	event_handle(rt, rec, size);
 }
 
+/* Once output has failed (a reader gone, or a write interrupted by the
+ * signal that stops ply), the events left are dropped: -ECANCELED ends the
+ * ring buffer's consume early. */
 int event_cb(void *ctx, void *data, size_t size)
 {
-	event_handle(ctx, data, size);
+	struct runtime *rt = ctx;
+
+	if (out_failed(rt->out))
+		return -ECANCELED;
+	event_handle(rt, data, size);
 	return 0;
 }
 
@@ -118,6 +127,8 @@ int events_consume(struct runtime *rt)
 		return 0;
 	n = ring_buffer__consume(rt->rb);
 	out_flush(rt->out);
+	if (n == -ECANCELED)
+		return 0;
 	if (n < 0) {
 		out_msg(rt->out, "failed to read events: %s", strerror(-n));
 		return n;
@@ -152,6 +163,37 @@ int stats_report_lost(struct runtime *rt)
 	out_report(rt->out, &r);
 	rt->lost_reported = lost;
 	return 1;
+}
+
+/* Runs of program i that the kernel skipped, or 0. */
+static uint64_t prog_missed(struct runtime *rt, size_t i)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	if (!rt->prog_fds || rt->prog_fds[i] < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(rt->prog_fds[i], &info, &len))
+		return 0;
+	return info.recursion_misses;
+}
+
+int runtime__stats(struct runtime *rt, struct rt_stats *st)
+{
+	size_t i;
+
+	st->lost = stat_read(rt, STAT_LOST);
+	st->bad_events = rt->bad_events;
+	for (i = 0; i < rt->spec.nmaps; i++)
+		st->map_dropped[i] = stat_read(rt, STAT_MAP_FULL + i);
+	for (i = 0; i < rt->spec.nprogs; i++) {
+		st->prog_missed[i] = prog_missed(rt, i);
+		st->prog_skipped[i] = 0;
+	}
+	for (i = 0; i < rt->ntimers; i++)
+		st->prog_skipped[rt->timers[i].prog] = rt->timers[i].skipped;
+	return 0;
 }
 
 /* The kernel does not run a tracing program that fires while another BPF
@@ -232,6 +274,8 @@ int events_drain(struct runtime *rt)
 			break;
 	}
 	out_flush(rt->out);
+	if (n == -ECANCELED)
+		n = 0;
 	if (n < 0)
 		out_msg(rt->out, "failed to read events: %s", strerror(-n));
 	return n < 0 ? n : 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <sys/timerfd.h>
 
 
 #include <bpf/bpf.h>
@@ -245,6 +246,25 @@ static int stack_map_create(struct runtime *rt)
 }
 
 
+/* Programs wake the loop only when the ring buffer is a quarter full;
+ * a timer makes sure the rest is read every RINGBUF_POLL_MS. */
+static int ringbuf_watch(struct runtime *rt)
+{
+	struct itimerspec its = { 0 };
+	int err;
+
+	rt->poll_fd = timerfd_create(CLOCK_MONOTONIC,
+				     TFD_CLOEXEC | TFD_NONBLOCK);
+	if (rt->poll_fd < 0)
+		return -errno;
+	its.it_value.tv_nsec = RINGBUF_POLL_MS * 1000000L;
+	its.it_interval = its.it_value;
+	if (timerfd_settime(rt->poll_fd, 0, &its, NULL))
+		return -errno;
+	err = epoll_add(rt, ring_buffer__epoll_fd(rt->rb), TAG_RB);
+	return err ? err : epoll_add(rt, rt->poll_fd, TAG_POLL);
+}
+
 int maps_create(struct runtime *rt)
 {
 	size_t i;
@@ -290,7 +310,7 @@ int maps_create(struct runtime *rt)
 			strerror(-err));
 		return err;
 	}
-	return 0;
+	return ringbuf_watch(rt);
 }
 
 
@@ -397,13 +417,82 @@ static int map_buf_push(struct map_buf *b, const void *key)
 	return 0;
 }
 
+/* A value as read (per CPU for an aggregation) into one value. */
+static void value_combine(const struct runtime *rt, const struct mapsym *m,
+			  const char *raw, char *dst)
+{
+	size_t vsize = m->vtype->size;
+
+	if (!m->is_agg)
+		memcpy(dst, raw, vsize);
+	else if (type_summable(m->vtype))
+		value_sum(m->vtype, raw, ALIGN_UP(vsize, 8), rt->ncpus, 0, dst);
+	else
+		memcpy(dst, raw, vsize);	/* CPU 0's */
+}
+
+static char *raw_alloc(const struct runtime *rt, const struct mapsym *m)
+{
+	return calloc(1, m->is_agg ? ALIGN_UP(m->vtype->size, 8) * rt->ncpus :
+		      m->vtype->size);
+}
+
+static int map_ok(const struct runtime *rt, size_t i)
+{
+	return i < rt->spec.nmaps && rt->map_fds[i] >= 0;
+}
+
+int runtime__map_lookup(struct runtime *rt, size_t i, const void *key,
+			void *val)
+{
+	uint32_t zero = 0;
+	char *raw;
+	int err;
+
+	if (!map_ok(rt, i))
+		return -EBADF;
+	raw = raw_alloc(rt, rt->spec.maps[i]);
+	if (!raw)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(rt->map_fds[i], key ? key : &zero, raw);
+	if (!err)
+		value_combine(rt, rt->spec.maps[i], raw, val);
+	free(raw);
+	return err;
+}
+
+int runtime__map_update(struct runtime *rt, size_t i, const void *key,
+			const void *val)
+{
+	uint32_t zero = 0;
+	char *raw;
+	int err;
+
+	if (!map_ok(rt, i))
+		return -EBADF;
+	raw = raw_alloc(rt, rt->spec.maps[i]);
+	if (!raw)
+		return -ENOMEM;
+	memcpy(raw, val, rt->spec.maps[i]->vtype->size);
+	err = bpf_map_update_elem(rt->map_fds[i], key ? key : &zero, raw,
+				  BPF_ANY);
+	free(raw);
+	return err;
+}
+
+int runtime__map_delete(struct runtime *rt, size_t i, const void *key)
+{
+	uint32_t zero = 0;
+
+	if (!map_ok(rt, i))
+		return -EBADF;
+	return bpf_map_delete_elem(rt->map_fds[i], key ? key : &zero);
+}
+
 /* Look key up and append it with its (summed) value; 1 if it was there. */
 static int map_take(struct runtime *rt, size_t i, struct map_buf *b,
 		    const void *key, char *raw)
 {
-	const struct mapsym *m = rt->spec.maps[i];
-	size_t stride = ALIGN_UP(b->vsize, 8);
-	char *dst;
 	int err;
 
 	err = bpf_map_lookup_elem(rt->map_fds[i], key, raw);
@@ -412,13 +501,7 @@ static int map_take(struct runtime *rt, size_t i, struct map_buf *b,
 	err = map_buf_push(b, key);
 	if (err)
 		return err;
-	dst = b->vals + b->n * b->vsize;
-	if (!m->is_agg)
-		memcpy(dst, raw, b->vsize);
-	else if (type_summable(m->vtype))
-		value_sum(m->vtype, raw, stride, rt->ncpus, 0, dst);
-	else
-		memcpy(dst, raw, b->vsize);	/* CPU 0's */
+	value_combine(rt, rt->spec.maps[i], raw, b->vals + b->n * b->vsize);
 	b->n++;
 	return 1;
 }
@@ -498,6 +581,8 @@ int map_show(struct runtime *rt, size_t i)
 	size_t n;
 	int err;
 
+	if (out_failed(rt->out))
+		return 0;
 	err = runtime__map_read(rt, i, &keys, &vals, &n);
 	if (err)
 		return err;

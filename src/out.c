@@ -4,6 +4,7 @@
  * middle of a line when both are the same file. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,19 +36,40 @@ int out_failed(const struct out *o)
 	return o->werr ? -o->werr : 0;
 }
 
+/* The first failed write. EPIPE (whoever read it is gone) is no news to
+ * the reader, and EINTR is a signal's handler interrupting a write that
+ * was blocked (the ply command's stop): neither is reported. */
+static void werr_set(struct out *o, int err)
+{
+	o->werr = err ? err : EIO;
+	if (o->werr == EPIPE || o->werr == EINTR)
+		return;
+	fprintf(o->err, "ply: error: cannot write the output: %s\n",
+		strerror(o->werr));
+	fflush(o->err);
+}
+
+/* Right after writing to f: a failed write is seen at once, without a
+ * flush, which would block again on a pipe that nobody reads. */
+static void write_check(struct out *o)
+{
+	int saved = errno;
+
+	if (!o->werr && ferror(o->f))
+		werr_set(o, saved);
+	errno = saved;
+}
+
+/* Once a write failed, nothing more is written: it could block again. */
 int out_flush(struct out *o)
 {
 	int saved = errno;
 
+	if (o->werr)
+		return out_failed(o);
 	errno = 0;
-	if ((fflush(o->f) || ferror(o->f)) && !o->werr) {
-		o->werr = errno ? errno : EIO;
-		if (o->werr != EPIPE) {
-			fprintf(o->err, "ply: error: cannot write the output: "
-				"%s\n", strerror(o->werr));
-			fflush(o->err);
-		}
-	}
+	if (fflush(o->f) || ferror(o->f))
+		werr_set(o, errno);
 	errno = saved;
 	return out_failed(o);
 }
@@ -55,7 +77,10 @@ int out_flush(struct out *o)
 void out_event(struct out *o, const struct evsite *site, const void *rec,
 	       size_t size)
 {
+	if (o->werr)
+		return;
 	o->ops->event(o, site, rec, size);
+	write_check(o);
 }
 
 /* ---- maps ---- */
@@ -91,15 +116,15 @@ static int map_entry_cmp(const void *a, const void *b)
 }
 
 /* Sort a permutation, then move keys and values into its order. */
-static void map_sort(const struct mapsym *m, char *keys, char *vals,
-		     size_t n)
+void out_map_sort(const struct mapsym *m, void *keys_, void *vals_, size_t n)
 {
-	size_t ks = m->ktype->size, vs = m->vtype->size, i;
+	size_t ks, vs = m->vtype->size, i;
+	char *keys = keys_, *vals = vals_, *k2, *v2;
 	struct map_entry *e;
-	char *k2, *v2;
 
-	if (n < 2)
+	if (n < 2 || !m->ktype)
 		return;
+	ks = m->ktype->size;
 	e = out_alloc(n * sizeof(*e));
 	k2 = out_alloc(n * ks);
 	v2 = out_alloc(n * vs);
@@ -120,9 +145,11 @@ static void map_sort(const struct mapsym *m, char *keys, char *vals,
 void out_map(struct out *o, const struct mapsym *m, void *keys, void *vals,
 	     size_t n)
 {
-	if (m->ktype)
-		map_sort(m, keys, vals, n);
+	if (o->werr)
+		return;
+	out_map_sort(m, keys, vals, n);
 	o->ops->map(o, m, keys, vals, n);
+	write_check(o);
 }
 
 /* ---- the error stream ---- */
@@ -147,12 +174,20 @@ void out_msg(struct out *o, const char *fmt, ...)
 
 void out_exit(struct out *o, int64_t code)
 {
+	if (o->werr)
+		return;
 	o->ops->exit(o, code);
+	write_check(o);
 }
 
 void out_end(struct out *o)
 {
-	o->ops->end(o);
+	if (!o->werr)
+		o->ops->end(o);
 	out_flush(o);
+	/* what could not be written is dropped, or exit() would try again
+	 * (and block, on a pipe that nobody reads) */
+	if (o->werr)
+		__fpurge(o->f);
 	fflush(o->err);
 }

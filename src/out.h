@@ -98,15 +98,22 @@ void out_exit(struct out *o, int64_t code);
 void out_end(struct out *o);
 
 /* Push what is buffered to f. A write that failed is reported once on
- * err ("cannot write the output"), except EPIPE: whoever read it is gone,
- * which is no news to them. Returns the failure as a -errno, or 0. */
+ * err ("cannot write the output"), except EPIPE (whoever read it is gone,
+ * which is no news to them) and EINTR (a signal handler interrupted a
+ * blocked write: the ply command's stop). After a failed write nothing
+ * more is written. Returns the failure as a -errno, or 0. */
 int out_flush(struct out *o);
 /* The first failed write's -errno (-EPIPE included), or 0. */
 int out_failed(const struct out *o);
 
-/* The text writer's layout of one event, for front ends that take the
- * events themselves and print some. */
+/* out_map's order, for those who print a map themselves. */
+void out_map_sort(const struct mapsym *m, void *keys, void *vals, size_t n);
+
+/* The text writer's layout of one event and of a whole (sorted) map, for
+ * front ends that take the events themselves and print some. */
 void out_text_event(FILE *f, struct fmt_ctx *c, const struct evsite *site,
 		    const void *rec);
+void out_text_map(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
+		  const void *keys, const void *vals, size_t n);
 
 #endif

@@ -123,11 +123,9 @@ static void map_hist_print(FILE *out, struct fmt_ctx *c,
 	fputs("\n\n", out);
 }
 
-static void text_map(struct out *o, const struct mapsym *m,
-		     const void *keys, const void *vals, size_t n)
+void out_text_map(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
+		  const void *keys, const void *vals, size_t n)
 {
-	struct fmt_ctx *c = &o->fmt;
-	FILE *out = o->f;
 	int hist = m->agg == AGG_QUANTIZE;
 	size_t *widths, i;
 
@@ -156,6 +154,12 @@ static void text_map(struct out *o, const struct mapsym *m,
 	if (!hist || !n)
 		fputc('\n', out);
 	free(widths);
+}
+
+static void text_map(struct out *o, const struct mapsym *m,
+		     const void *keys, const void *vals, size_t n)
+{
+	out_text_map(o->f, &o->fmt, m, keys, vals, n);
 }
 
 /* ---- the error stream ---- */

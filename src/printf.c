@@ -217,6 +217,24 @@ int fmt_check(struct diag *d, struct loc floc, const char *fmt,
 	return d->nerrors - before;
 }
 
+/* The conversion ("%-8d") that takes argument i of fmt, in a, or NULL. */
+const char *fmt_conv(struct arena *a, const char *fmt, size_t i)
+{
+	const char *p = fmt;
+	struct conv cv;
+
+	while ((p = strchr(p, '%'))) {
+		enum conv_err err = conv_parse(p, &cv);
+
+		p = cv.end;
+		if (cv.c == '%' || err == CONV_INCOMPLETE)
+			continue;
+		if (!i--)
+			return arena_strndup(a, cv.start, cv.end - cv.start);
+	}
+	return NULL;
+}
+
 /* ---- fmt_printf ---- */
 
 /* Rebuild a spec for libc: "%", the user's flags in mask, the width, the

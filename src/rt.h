@@ -14,7 +14,7 @@
 #define MAP_DEFAULT_ENTRIES	4096
 #define VLOG_SIZE		(4u << 20)
 
-enum { TAG_RB, TAG_SIG, TAG_CHILD, TAG_TIMER };	/* TAG_TIMER + timer */
+enum { TAG_RB, TAG_STOP, TAG_CHILD, TAG_POLL, TAG_TIMER };	/* TAG_TIMER + timer */
 
 /* A timer of attach_timer: its fd (also in perf_fds, so it is closed with
  * the probes) and its program. */
@@ -33,9 +33,14 @@ struct runtime {
 	struct out *out;	/* events, maps, reports: everything printed
 				 * while the program runs */
 	FILE *err;		/* out's error stream, for setting up */
-	int debug, keep_going;
+	int debug, keep_going, no_maps;
 	rt_event_fn handler;
 	void *handler_ctx;
+	const volatile sig_atomic_t *stop_req;	/* the front end's stop */
+	int stop_fd;		/* borrowed: readable once stop_req is set */
+	int epfd;		/* everything the loop waits for */
+	int poll_fd;		/* timerfd: read the ring buffer every
+				 * RINGBUF_POLL_MS */
 
 	int ncpus;
 	uint64_t *cpu_buf;	/* one u64 per possible CPU, for the stats */
@@ -57,14 +62,16 @@ struct runtime {
 	size_t ntimers;
 	struct ring_buffer *rb;
 
-	pid_t child;		/* 0 when there is no -c command */
-	int child_pidfd;
+	pid_t child;		/* the command; 0 when there is no -c */
+	pid_t guard;		/* ply's child, the command's parent */
+	int child_msg;		/* read end of the guard's messages */
+	int child_life;		/* write end: its closing kills the command
+				 * and everything it started */
 	int child_go;		/* write end of the go pipe until released */
-	int child_done;		/* reaped */
-
-	int sig_fd;
-	sigset_t old_mask;
-	int mask_saved;
+	int child_done;		/* the command ended */
+	int child_failed;	/* it could not run */
+	char *child_cmd;	/* as given, for messages */
+	int child_argv_shell;	/* run by sh -c, not exec'd itself */
 
 	int stop, have_exit, failed;
 	int64_t exit_code;
@@ -85,7 +92,8 @@ void fds_close(int *fds, size_t n);
 int prog_run(struct runtime *rt, size_t i);
 
 /* child.c */
-void child_reap(struct runtime *rt, int options);
+char **command_argv(const char *cmd);
+void child_msg_read(struct runtime *rt);
 void child_kill(struct runtime *rt);
 
 /* maps.c */
@@ -113,7 +121,7 @@ int stats_report_lost(struct runtime *rt);
 void stats_report(struct runtime *rt);
 
 /* loop.c */
-int sig_block(struct runtime *rt);
-void sig_restore(struct runtime *rt);
+int epoll_add(struct runtime *rt, int fd, uint32_t tag);
+int stopping(const struct runtime *rt);
 
 #endif

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 
 
 #include <bpf/bpf.h>
@@ -50,6 +52,7 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 
 	if (!rt || ncpus <= 0)
 		goto err;
+	rt->epfd = -1;
 	rt->spec = *spec;
 	rt->out = out__new(opts ? opts->format : NULL, opts ? opts->out : NULL,
 			   opts ? opts->err : NULL);
@@ -59,20 +62,29 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 	if (opts) {
 		rt->debug = opts->debug;
 		rt->keep_going = opts->keep_going;
+		rt->no_maps = opts->no_maps;
 		rt->handler = opts->handler;
 		rt->handler_ctx = opts->handler_ctx;
+		rt->stop_req = opts->stop_req;
 	}
 	rt->ncpus = ncpus;
 	rt->rb_fd = rt->stats_fd = rt->zero_fd = rt->stack_fd = -1;
-	rt->child_pidfd = rt->child_go = rt->sig_fd = -1;
+	rt->child_msg = rt->child_life = rt->child_go = -1;
+	rt->poll_fd = -1;
+	rt->stop_fd = opts && opts->stop_req ? opts->stop_fd : -1;
+	rt->epfd = epoll_create1(EPOLL_CLOEXEC);
 	rt->cpu_buf = calloc(ncpus, sizeof(*rt->cpu_buf));
 	rt->map_fds = fds_new(spec->nmaps);
-	if (!rt->cpu_buf || !rt->map_fds)
+	if (!rt->cpu_buf || !rt->map_fds || rt->epfd < 0)
+		goto err;
+	if (rt->stop_fd >= 0 && epoll_add(rt, rt->stop_fd, TAG_STOP))
 		goto err;
 	return rt;
 err:
 	if (rt) {
 		out__free(rt->out);
+		if (rt->epfd >= 0)
+			close(rt->epfd);
 		free(rt->cpu_buf);
 		free(rt->map_fds);
 		free(rt);
@@ -217,7 +229,8 @@ int runtime__finish(struct runtime *rt)
 		err = err ? err : e;
 	}
 	/* nobody reads the maps if the output is gone */
-	for (i = 0; !out_failed(rt->out) && i < rt->spec.nmaps; i++) {
+	for (i = 0; !rt->no_maps && !out_failed(rt->out) &&
+	     i < rt->spec.nmaps; i++) {
 		if (rt->map_fds[i] < 0 || starts_with(rt->spec.maps[i]->name, "__"))
 			continue;
 		e = map_show(rt, i);
@@ -225,7 +238,6 @@ int runtime__finish(struct runtime *rt)
 	}
 	stats_report(rt);
 	out_end(rt->out);
-	sig_restore(rt);
 	if (err)
 		rt->failed = 1;
 	return err;
@@ -235,7 +247,7 @@ int runtime__exit_status(const struct runtime *rt)
 {
 	int werr = out_failed(rt->out);
 
-	if (werr && werr != -EPIPE)
+	if (werr && werr != -EPIPE && werr != -EINTR)
 		return 1;
 	if (rt->have_exit)
 		return (int)rt->exit_code;
@@ -248,7 +260,6 @@ void runtime__free(struct runtime *rt)
 		return;
 	probes_close(rt);
 	child_kill(rt);
-	sig_restore(rt);
 	ring_buffer__free(rt->rb);
 	fds_close(rt->prog_fds, rt->spec.nprogs);
 	fds_close(rt->map_fds, rt->spec.nmaps);
@@ -260,7 +271,10 @@ void runtime__free(struct runtime *rt)
 	close_fd(&rt->stack_fd);
 	free(rt->stack_buf);
 	close_fd(&rt->child_go);
-	close_fd(&rt->child_pidfd);
+	close_fd(&rt->child_msg);
+	free(rt->child_cmd);
+	close_fd(&rt->poll_fd);
+	close_fd(&rt->epfd);
 	free(rt->cpu_buf);
 	free(rt->map_fds);
 	free(rt->outer_fds);

@@ -7,6 +7,7 @@
 #define PLY_RUNTIME_H
 
 #include <linux/bpf.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -46,9 +47,15 @@ struct rt_opts {
 	FILE *err;		/* messages; stderr if NULL */
 	int debug;		/* -d: verifier log on refusal, more messages */
 	int keep_going;		/* -k */
+	int no_maps;		/* don't print the maps at the end */
 	rt_event_fn handler;
 	void *handler_ctx;
 	const struct out_ops *format;	/* how out is written: NULL, text */
+	/* The front end's stop (ply__stop, from a signal handler maybe):
+	 * the flag, and an fd that is readable once it is set. The runtime
+	 * takes no signal itself. */
+	const volatile sig_atomic_t *stop_req;
+	int stop_fd;
 };
 
 struct runtime;
@@ -68,8 +75,27 @@ pid_t runtime__child(const struct runtime *rt);
 int runtime__load(struct runtime *rt);		/* maps + programs */
 int runtime__attach(struct runtime *rt);	/* probes, then BEGIN */
 int runtime__start(struct runtime *rt);		/* release the command */
-/* Read events until SIGINT, SIGTERM, exit() or the command's exit. */
+/* Read events until a stop (the front end's, exit() or the command's
+ * exit). */
 int runtime__loop(struct runtime *rt);
+/* One round of the loop: wait at most timeout_ms (-1: no limit) for
+ * anything on runtime__fd, handle it. 1 while running, 0 once stopped, or
+ * a negative errno. */
+int runtime__step(struct runtime *rt, int timeout_ms);
+/* An epoll fd that is readable whenever runtime__step has work. */
+int runtime__fd(const struct runtime *rt);
+
+/* Counters, as numbers; the arrays have spec.nmaps and spec.nprogs
+ * entries. */
+struct rt_stats {
+	uint64_t lost;		/* events that did not fit the ring buffer */
+	uint64_t bad_events;	/* malformed events ignored */
+	uint64_t *map_dropped;	/* updates that failed because map i was
+				 * full */
+	uint64_t *prog_missed;	/* runs of program i the kernel skipped */
+	uint64_t *prog_skipped;	/* ticks of interval program i skipped */
+};
+int runtime__stats(struct runtime *rt, struct rt_stats *st);
 /* Stop probes, run END, drain events, print maps, report losses. */
 int runtime__finish(struct runtime *rt);
 /* What ply should exit with: 1 if the output could not be written (other
@@ -90,6 +116,15 @@ struct out *runtime__out(struct runtime *rt);
  * the u64 site id, size is what the kernel said it wrote. For tests and
  * the decoding fuzzer; the loop calls it for every record. */
 void runtime__event(struct runtime *rt, const void *rec, size_t size);
+
+/* One entry of map i by its raw key (NULL for a keyless map): per-CPU
+ * values are summed on lookup; an update of a per-CPU map puts the value
+ * on CPU 0 and zeros on the others. */
+int runtime__map_lookup(struct runtime *rt, size_t i, const void *key,
+			void *val);
+int runtime__map_update(struct runtime *rt, size_t i, const void *key,
+			const void *val);
+int runtime__map_delete(struct runtime *rt, size_t i, const void *key);
 
 /* The programs, if they were not in the spec. Before runtime__load. */
 void runtime__set_progs(struct runtime *rt, struct probe_prog *progs,

@@ -204,10 +204,23 @@ static struct mapsym *map_find(struct sema *s, const char *name)
 	return *map_slot(infer_state(s), name);
 }
 
-static struct mapsym *map_get(struct sema *s, struct node *n)
+/* Enter m in the program's map table. */
+static void map_add(struct sema *s, struct mapsym *m)
 {
 	struct infer *inf = infer_state(s);
 	struct mapinfo mi = { 0 };
+
+	m->index = s->maps.n;
+	vec_push(s->arena, &s->maps, m);
+	vec_push(s->arena, &inf->maps, mi);
+	if (2 * s->maps.n > inf->tcap)
+		map_table_grow(s);
+	else
+		*map_slot(inf, m->name) = m;
+}
+
+static struct mapsym *map_get(struct sema *s, struct node *n)
+{
 	struct mapsym *m;
 
 	if (n->map)
@@ -218,15 +231,9 @@ static struct mapsym *map_get(struct sema *s, struct node *n)
 	m = arena_alloc(s->arena, sizeof(*m));
 	m->name = n->name;
 	m->is_agg = n->name[0] == '@';
-	m->index = s->maps.n;
 	m->kloc.line = -1;
 	m->vloc.line = -1;
-	vec_push(s->arena, &s->maps, m);
-	vec_push(s->arena, &inf->maps, mi);
-	if (2 * s->maps.n > inf->tcap)
-		map_table_grow(s);
-	else
-		*map_slot(inf, m->name) = m;
+	map_add(s, m);
 	return m;
 }
 
@@ -326,8 +333,12 @@ static void conflict(struct sema *s, struct loc here, struct loc there,
 		return;
 	diag_error(s->diag, here, "%s of map %s: %s here conflicts with %s",
 		   what, name, b->name, a->name);
-	diag_note(s->diag, there, "%s of %s first set to %s here", what, name,
-		  a->name);
+	if (there.line)
+		diag_note(s->diag, there, "%s of %s first set to %s here",
+			  what, name, a->name);
+	else
+		diag_note(s->diag, here, "%s of %s is declared %s by the "
+			  "program that runs ply", what, name, a->name);
 }
 
 /* Learn or check the key tuple of n's map from its key expressions. */
@@ -882,6 +893,18 @@ static struct type *check_cond(struct sema *s, struct node *n)
 	return arith_type(s, TK_QUESTION, a, b);
 }
 
+/* The value of parameter name: params holds "NAME=value" strings. */
+static const char *param_get(const struct sema *s, const char *name)
+{
+	const char *const *p;
+	size_t len = strlen(name);
+
+	for (p = s->params; p && *p; p++)
+		if (!strncmp(*p, name, len) && (*p)[len] == '=')
+			return *p + len + 1;
+	return NULL;
+}
+
 /* $NAME as a number: 1 when v reads as one (into n), 0 when it does not
  * (it is a string then), -1 when it does but does not fit 64 bits. A
  * leading '-' makes a signed value, anything else an unsigned one. */
@@ -907,7 +930,8 @@ static int dollar_number(const char *v, struct node *n)
 }
 
 /* $target: the -c command's pid, known once it is spawned; $NAME: the
- * environment variable NAME, a number if it reads as one, else a string. */
+ * parameter NAME (the ply command's environment), a number if it reads as
+ * one, else a string. */
 static struct type *check_dollar(struct sema *s, struct node *n)
 {
 	const char *v;
@@ -921,10 +945,10 @@ static struct type *check_dollar(struct sema *s, struct node *n)
 		}
 		return &type_u32;
 	}
-	v = getenv(n->name);
+	v = param_get(s, n->name);
 	if (!v) {
-		error(s, n->loc, "$%s: there is no environment variable %s",
-		      n->name, n->name);
+		error(s, n->loc, "$%s: there is no parameter (environment "
+		      "variable) %s", n->name, n->name);
 		return NULL;
 	}
 	num = dollar_number(v, n);
@@ -1452,6 +1476,8 @@ int sema_program(struct sema *s, struct program *prog)
 	}
 	if (resolve_probes(s, prog))
 		return s->diag->nerrors - errs;
+	for (i = 0; i < s->ndecls; i++)	/* typed already, line 0 */
+		map_add(s, s->decls[i]);
 	infer(s, prog);
 	/* A map only ever assigned from itself (n[k] = n[k] + 1) learns
 	 * nothing: it counts, so it is a signed integer. */

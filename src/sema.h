@@ -31,6 +31,11 @@ struct sema {
 	struct diag *diag;
 	size_t strsize;		/* default size of str() and dyn() */
 	int has_target;		/* $target will be known (ply runs -c) */
+	const char *const *params;	/* $NAME: "NAME=value", NULL-ended */
+	/* maps the front end declared, typed before inference: their
+	 * kloc/vloc have line 0 */
+	struct mapsym **decls;
+	size_t ndecls;
 
 	/* results */
 	int uses_stack;		/* some probe reads `stack` */

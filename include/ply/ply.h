@@ -6,8 +6,11 @@
  *	int err = ply__compile(&p, "tracepoint:sched/sched_switch "
  *			       "{ @[comm] = count(); }", NULL);
  *	if (!err)
- *		err = ply__run(p);	// until Ctrl-C; prints @ at the end
+ *		err = ply__run(p);	// until ply__stop(); prints @ at the end
  *	ply__free(p);
+ *
+ * The library takes no signal: a front end that wants Ctrl-C to stop ply
+ * installs its own handler and calls ply__stop() from it.
  *
  * Functions return 0 or a negative errno, and print what went wrong to
  * the opts' err stream, except where said otherwise. */
@@ -17,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -25,39 +29,150 @@ extern "C" {
 
 struct ply;
 
+/* ---- values ---- */
+
 enum ply_value_kind {
-	PLY_INT,	/* .i */
-	PLY_UINT,	/* .u */
+	PLY_INT,	/* .i (and .u, the same bits) */
+	PLY_UINT,	/* .u (and .i) */
 	PLY_STR,	/* .s, .len (without the NUL) */
 	PLY_BYTES,	/* .s, .len: an array or struct, raw */
+	PLY_HIST,	/* .s, .len: quantize()'s PLY_HIST_BUCKETS u64
+			 * counters, read with ply_hist_count() */
+};
+
+/* How ply prints a value by default (print(), maps, %v). */
+enum ply_format {
+	PLY_FMT_PLAIN,
+	PLY_FMT_TIME,		/* nanoseconds, a duration: "1.5ms" */
+	PLY_FMT_WALLTIME,	/* nanoseconds since boot (CLOCK_MONOTONIC),
+				 * shown as the time of day */
+	PLY_FMT_HEX,		/* an address: "0xffff..." */
+	PLY_FMT_SYM,		/* a kernel address: "vfs_read+0x12" */
+	PLY_FMT_STACK,		/* a stack id: the kernel stack's frames */
 };
 
 struct ply_value {
 	enum ply_value_kind kind;
+	enum ply_format format;
 	int64_t i;
 	uint64_t u;
 	const char *s;
 	size_t len;
 };
 
-enum ply_event_kind {
-	PLY_EV_PRINTF,
-	PLY_EV_PRINT,
+/* quantize(): bucket 0 counts negative values, bucket 1 zero, bucket
+ * k >= 2 the values in [2^(k-2), 2^(k-1)). */
+#define PLY_HIST_BUCKETS 66
+
+static inline uint64_t ply_hist_count(const struct ply_value *v, size_t k)
+{
+	uint64_t c = 0;
+
+	if (v->kind == PLY_HIST && k < PLY_HIST_BUCKETS)
+		memcpy(&c, v->s + 8 * k, sizeof(c));
+	return c;
+}
+
+static inline struct ply_value ply_int(int64_t i)
+{
+	struct ply_value v = { PLY_INT, PLY_FMT_PLAIN, i, (uint64_t)i, NULL, 0 };
+	return v;
+}
+
+static inline struct ply_value ply_uint(uint64_t u)
+{
+	struct ply_value v = { PLY_UINT, PLY_FMT_PLAIN, (int64_t)u, u, NULL, 0 };
+	return v;
+}
+
+static inline struct ply_value ply_str(const char *s)
+{
+	struct ply_value v = { PLY_STR, PLY_FMT_PLAIN, 0, 0, s, strlen(s) };
+	return v;
+}
+
+static inline struct ply_value ply_bytes(const void *p, size_t len)
+{
+	struct ply_value v = { PLY_BYTES, PLY_FMT_PLAIN, 0, 0,
+			       (const char *)p, len };
+	return v;
+}
+
+/* Where a value lies in raw bytes (an event record, a map key or value)
+ * and how it prints. Integers are little-endian, of their size; strings
+ * are NUL-padded to their size. */
+struct ply_field {
+	const char *name;	/* an event argument: its source text
+				 * ("pid", "str(data->filename)"); a map
+				 * key: "key0", "key1", ...; "value" */
+	enum ply_value_kind kind;
+	enum ply_format format;
+	size_t offset, size;	/* bytes */
+	const char *conv;	/* printf: this argument's conversion
+				 * ("%-8d"); else NULL: format says */
 };
 
-/* One printf() or print() of the program, valid during the callback. */
+/* ---- events ---- */
+
+enum ply_event_kind {
+	PLY_EV_PRINTF,		/* printf(fmt, args...) */
+	PLY_EV_PRINT,		/* print(args...) */
+	PLY_EV_EXIT,		/* exit(code): args[0] is the code; ply
+				 * stops after it */
+	PLY_EV_PRINTMAP,	/* print(@map): .map names it; read it with
+				 * ply__map_foreach, or print it with
+				 * ply_event__fprint */
+	PLY_EV_CLEAR,		/* clear(@map): a site only, never an event
+				 * (ply clears the map itself) */
+};
+
+/* Each printf(), print(), exit() and print(@map) of the program, known
+ * from ply__compile on, before any event arrives. */
+struct ply_site {
+	int id;			/* the index in ply__sites() */
+	enum ply_event_kind kind;
+	const char *fmt;	/* PLY_EV_PRINTF: the format string */
+	const char *map;	/* PLY_EV_PRINTMAP: the map's name */
+	size_t nargs;
+	const struct ply_field *args;	/* offsets into the raw record */
+	size_t size;		/* of the raw record */
+	int line, col;		/* where it is in the program */
+};
+
+/* One event, valid during the callback. */
 struct ply_event {
 	enum ply_event_kind kind;
-	int site;		/* which printf/print in the program, from 0 */
+	int site;		/* which site, from 0 */
 	const char *fmt;	/* PLY_EV_PRINTF: the format string */
 	size_t nargs;
 	const struct ply_value *args;
 	const void *raw;	/* the record as the kernel wrote it */
 	size_t raw_size;
+	const char *map;	/* PLY_EV_PRINTMAP: the map's name */
+	struct ply *ply;
 };
 
 typedef void (*ply_event_fn)(struct ply *p, const struct ply_event *ev,
 			     void *ctx);
+
+/* ---- options ---- */
+
+/* A map that the front end fills and the program reads (or both): its
+ * types can't be learned from the program's writes. Plain maps only (no
+ * '@'). Integers are 8 bytes wide in maps. */
+struct ply_type {
+	enum ply_value_kind kind;	/* PLY_INT, PLY_UINT, PLY_STR
+					 * (size with the NUL), PLY_BYTES */
+	size_t size;			/* PLY_STR, PLY_BYTES: bytes */
+};
+
+struct ply_map_decl {
+	const char *name;		/* "filter": read as filter[k] */
+	size_t nkeys;			/* 1 to 8 */
+	const struct ply_type *keys;
+	struct ply_type value;
+	uint32_t max_entries;		/* 0: opts.map_size */
+};
 
 struct ply_opts {
 	size_t sz;		/* sizeof(struct ply_opts) */
@@ -67,32 +182,49 @@ struct ply_opts {
 	FILE *err;		/* diagnostics: stderr if NULL */
 	int debug;		/* -d: verifier logs, more detail */
 	int keep_going;		/* -k */
-	size_t strsize;		/* default size of str()/dyn(): 64 if 0 */
+	size_t strsize;		/* default size of str()/dyn(): 64 if 0;
+				 * 1 to PLY_STRSIZE_MAX */
 	ply_event_fn on_event;	/* NULL: print events to out */
 	void *ctx;		/* passed to on_event */
 	const char *command;	/* the -c command: ply__run starts it once
 				 * every probe is attached; $target is its
-				 * pid */
-	uint32_t map_size;	/* entries per map: 0 means 4096 */
+				 * pid. Plain words are exec'd as they are;
+				 * anything else runs with sh -c */
+	uint32_t map_size;	/* entries per map: 0 means 4096; at most
+				 * PLY_MAP_SIZE_MAX */
+
+	int no_maps;		/* don't print the maps at the end */
+	/* $NAME in the program: "NAME=value" strings, NULL-terminated, in
+	 * the form of environ (the ply command passes its environment).
+	 * A value that reads as an integer is one. NULL: none. */
+	const char *const *params;
+	const struct ply_map_decl *maps;	/* declared maps */
+	size_t nmaps;
 };
+
+#define PLY_STRSIZE_MAX		256
+#define PLY_MAP_SIZE_MAX	(1u << 26)
+
+/* ---- the pipeline ---- */
 
 /* Parse and check a program. On a script error, every error found is
  * printed as "file:line:col: error: ..." with the source line and a caret,
- * and -EINVAL is returned with *out NULL. */
+ * and -EINVAL is returned with *out NULL; so it is for options out of
+ * range, with a message. */
 int ply__compile(struct ply **out, const char *text,
 		 const struct ply_opts *opts);
-void ply__free(struct ply *p);	/* detaches everything */
+void ply__free(struct ply *p);	/* detaches everything; kills the
+				 * command and all it started */
 
 /* Step by step (ply__run does all of them in order). */
-int ply__spawn(struct ply *p, const char *command);	/* as opts.command */
-pid_t ply__child(const struct ply *p);
+pid_t ply__child(const struct ply *p);	/* the command's pid, from load */
 int ply__generate(struct ply *p);	/* BPF code; implied by load/dump */
 int ply__dump(struct ply *p, FILE *out);	/* AST, IR and BPF listing */
-int ply__load(struct ply *p);
+int ply__load(struct ply *p);		/* maps and programs; forks the
+					 * command, held */
 int ply__attach(struct ply *p);		/* probes, then BEGIN */
-int ply__start(struct ply *p);		/* release the spawned command */
-int ply__loop(struct ply *p);		/* until a signal, exit() or the
-					 * command's exit */
+int ply__start(struct ply *p);		/* release the command */
+int ply__loop(struct ply *p);		/* ply__step until stopped */
 int ply__finish(struct ply *p);		/* END, drain, print maps */
 int ply__exit_status(const struct ply *p);
 
@@ -100,15 +232,104 @@ int ply__exit_status(const struct ply *p);
  * ply should exit with. */
 int ply__run(struct ply *p);
 
-/* Print one event the way ply would. */
-void ply_event__fprint(const struct ply_event *ev, FILE *out);
+/* ---- running inside another program's loop ---- */
 
-/* Maps, after ply__loop or ply__finish: calls fn for each entry. keys is
- * NULL for a keyless aggregation. */
+/* One fd, from ply__load on, that is readable whenever ply__step has
+ * work: the ring buffer (and a 10 ms timer that reads it), the command's
+ * end, interval timers and ply__stop. Poll it for reading. */
+int ply__fd(const struct ply *p);
+/* Handle what is ready, waiting at most timeout_ms for it (0: don't wait,
+ * -1: no limit). Returns 1 while running, 0 once stopped (by ply__stop,
+ * exit() or the command's end: then call ply__finish), or a negative
+ * errno. */
+int ply__step(struct ply *p, int timeout_ms);
+/* Ask ply to stop: the loop ends, the command (if it was never started)
+ * never runs. Async-signal-safe: a signal handler may call it. From
+ * ply__compile on. */
+void ply__stop(struct ply *p);
+
+/* ---- what the program is made of ---- */
+
+const struct ply_site *ply__sites(const struct ply *p, size_t *n);
+
+struct ply_map_info {
+	const char *name;
+	int is_agg;		/* '@': per CPU, read summed */
+	int hidden;		/* "__": not printed at the end */
+	size_t nkeys;		/* 0: a keyless aggregation */
+	const struct ply_field *keys;	/* offsets into the key */
+	size_t key_size;
+	struct ply_field value;
+	size_t value_size;
+	uint32_t max_entries;
+};
+
+const struct ply_map_info *ply__maps(const struct ply *p, size_t *n);
+const struct ply_map_info *ply__map_info(const struct ply *p,
+					 const char *name);
+
+/* ---- maps, from ply__load on ---- */
+
+/* By typed keys (nkeys as the map has; an integer key takes PLY_INT or
+ * PLY_UINT, a string key PLY_STR shorter than its size, others PLY_BYTES
+ * of their size). A lookup's .s points into p, valid until the next map
+ * call. An update of an aggregation sets its value on one CPU and zero on
+ * the others. -ENOENT: no such map or key; -EINVAL: keys or value of the
+ * wrong kind or size. */
+int ply__map_lookup(struct ply *p, const char *name,
+		    const struct ply_value *keys, size_t nkeys,
+		    struct ply_value *value);
+int ply__map_update(struct ply *p, const char *name,
+		    const struct ply_value *keys, size_t nkeys,
+		    const struct ply_value *value);
+int ply__map_delete(struct ply *p, const char *name,
+		    const struct ply_value *keys, size_t nkeys);
+
+/* By raw bytes laid out as ply__map_info says (key NULL for a keyless
+ * map). */
+int ply__map_lookup_raw(struct ply *p, const char *name, const void *key,
+			void *value);
+int ply__map_update_raw(struct ply *p, const char *name, const void *key,
+			const void *value);
+int ply__map_delete_raw(struct ply *p, const char *name, const void *key);
+
+/* Calls fn for each entry (keys NULL for a keyless aggregation). */
 typedef void (*ply_map_fn)(const struct ply_value *keys, size_t nkeys,
 			   const struct ply_value *value, void *ctx);
 int ply__map_foreach(struct ply *p, const char *name, ply_map_fn fn,
 		     void *ctx);
+/* Print a map the way ply does at the end. */
+int ply__map_print(struct ply *p, const char *name, FILE *out);
+
+/* ---- what went wrong, as numbers ---- */
+
+struct ply_map_stats {
+	const char *name;
+	uint64_t dropped;	/* updates that failed: the map was full */
+};
+
+struct ply_probe_stats {
+	const char *name;	/* the probe spec */
+	uint64_t missed;	/* runs the kernel skipped (it fired while
+				 * another BPF program ran on its CPU) */
+	uint64_t skipped;	/* interval ticks not run (the period is
+				 * shorter than a run) */
+};
+
+struct ply_stats {
+	uint64_t lost;		/* events that did not fit the ring buffer */
+	uint64_t malformed;	/* events ignored */
+	size_t nmaps;
+	const struct ply_map_stats *maps;	/* as ply__maps */
+	size_t nprobes;
+	const struct ply_probe_stats *probes;	/* in program order */
+};
+
+/* From ply__load on; the arrays live in p until the next call. */
+int ply__stats(struct ply *p, struct ply_stats *st);
+
+/* Print one event the way ply would (print(@map): the map). */
+void ply_event__fprint(const struct ply_event *ev, FILE *out);
 
 const char *ply_version(void);
 

@@ -49,6 +49,8 @@ static void errs_extract(struct run *r)
 	}
 }
 
+extern char **environ;
+
 static void run_size(struct run *r, const char *text, size_t strsize)
 {
 	struct diag d = { 0 };
@@ -60,6 +62,7 @@ static void run_size(struct run *r, const char *text, size_t strsize)
 	r->sema.arena = r->a;
 	r->sema.diag = &d;
 	r->sema.strsize = strsize;
+	r->sema.params = (const char *const *)environ;	/* as the ply command */
 	if (parse_program(&r->src, r->a, &d, &r->prog))
 		r->nerrors = -1;
 	else
@@ -580,8 +583,8 @@ static void test_err_names(void)
 		   "1:15: error: sum() can only be assigned to an aggregation "
 		   "such as @sum[key]\n");
 	CHECK_ERRS("BEGIN { print($PLY_TEST_UNSET, $target); }", 2,
-		   "1:15: error: $PLY_TEST_UNSET: there is no environment "
-		   "variable PLY_TEST_UNSET\n"
+		   "1:15: error: $PLY_TEST_UNSET: there is no parameter "
+		   "(environment variable) PLY_TEST_UNSET\n"
 		   "1:32: error: $target is the pid of the -c command, and "
 		   "there is none\n");
 	/* the list of providers grows: only its start is checked */
