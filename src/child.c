@@ -96,9 +96,10 @@ static int is_simple(const char *cmd)
 /* Where `exec ` can go in a shell command so that the shell becomes its
  * last command (dash does not do it itself): the offset of the last
  * command, or -1 when that is not safe. Safe is: no grouping, subshells,
- * functions, traps, comments or here-documents anywhere, and the last
- * command a plain program after ';', '&', '&&', '||' or a newline (after
- * a '|' it runs in a subshell anyway). Quotes are skipped over. */
+ * command substitution, functions, traps, comments or here-documents
+ * anywhere, and the last command a plain program (not a builtin) at the
+ * start or after ';', '&', '&&', '||' or a newline (after a '|' it runs
+ * in a subshell anyway). Quotes are skipped over. */
 static long exec_point(const char *cmd)
 {
 	size_t i, last = 0;
@@ -114,7 +115,8 @@ static long exec_point(const char *cmd)
 				q = 0;
 			else if (c == '\\' && q == '"' && cmd[i + 1])
 				i++;
-			else if (q == '"' && (c == '`' || c == '$'))
+			else if (q == '"' && (c == '`' ||
+					      (c == '$' && cmd[i + 1] == '(')))
 				return -1;
 			continue;
 		}
@@ -123,7 +125,7 @@ static long exec_point(const char *cmd)
 		} else if (c == '\\') {
 			if (!cmd[++i])
 				return -1;
-		} else if (strchr("(){}`#$", c)) {
+		} else if (strchr("(){}`#", c)) {
 			return -1;
 		} else if (c == ';' || c == '\n') {
 			if (cmd[i + 1] == ';')
@@ -143,7 +145,7 @@ static long exec_point(const char *cmd)
 	if (q)
 		return -1;
 	last += strspn(cmd + last, " \t\n");
-	if (!last || !program_word(cmd + last))
+	if (!program_word(cmd + last))
 		return -1;
 	return (long)last;
 }

@@ -23,6 +23,7 @@
 
 #include "out.h"
 #include "provider.h"
+#include "rt.h"
 #include "runtime.h"
 #include "test.h"
 #include "type.h"
@@ -502,6 +503,52 @@ static void test_loop_stops(const char *cmd, int by_signal)
 	CHECK_STR(c.err, "");
 	CHECK(fd_count() == fds);
 	capture_free(&c);
+}
+
+/* ---- the -c command: its own words, or sh -c with exec ---- */
+
+static void check_argv(const char *cmd, const char *const *want)
+{
+	char **argv = command_argv(cmd);
+	size_t i;
+
+	CHECK(argv != NULL);
+	for (i = 0; argv && want[i]; i++)
+		CHECK_STR(argv[i], want[i]);
+	CHECK(argv && !argv[i]);
+	free(argv);
+}
+
+#define ARGV(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_command_argv(void)
+{
+	/* plain words: exec'd as they are */
+	check_argv("sleep 1", ARGV("sleep", "1"));
+	check_argv("  ls   -l\t/tmp ", ARGV("ls", "-l", "/tmp"));
+	check_argv("dd if=/dev/zero count=1", ARGV("dd", "if=/dev/zero",
+						   "count=1"));
+	/* shell syntax: exec before the last command where that is safe */
+	check_argv("FOO=1 env", ARGV("sh", "-c", "FOO=1 env"));
+	check_argv("sleep 107; echo x", ARGV("sh", "-c", "sleep 107; exec echo x"));
+	check_argv("a && b || c", ARGV("sh", "-c", "a && b || exec c"));
+	check_argv("a 2>&1 & b", ARGV("sh", "-c", "a 2>&1 & exec b"));
+	check_argv("echo 'x; y'", ARGV("sh", "-c", "exec echo 'x; y'"));
+	check_argv("kill $PPID; x", ARGV("sh", "-c", "kill $PPID; exec x"));
+	check_argv("a\nb", ARGV("sh", "-c", "a\nexec b"));
+	/* and where it is not */
+	check_argv("a | b", ARGV("sh", "-c", "a | b"));
+	check_argv("a; exit 3", ARGV("sh", "-c", "a; exit 3"));
+	check_argv("exit 3", ARGV("sh", "-c", "exit 3"));
+	check_argv("a &", ARGV("sh", "-c", "a &"));
+	check_argv("a; 'b c'", ARGV("sh", "-c", "a; 'b c'"));
+	check_argv("a; (b)", ARGV("sh", "-c", "a; (b)"));
+	check_argv("x=$(date); b", ARGV("sh", "-c", "x=$(date); b"));
+	check_argv("trap 'echo bye' EXIT; b", ARGV("sh", "-c",
+						   "trap 'echo bye' EXIT; b"));
+	check_argv("f() { :; }; f", ARGV("sh", "-c", "f() { :; }; f"));
+	check_argv("echo 'open", ARGV("sh", "-c", "echo 'open"));
+	check_argv("a; wait", ARGV("sh", "-c", "a; wait"));
 }
 
 /* ---- (d) refusals: the verifier, a missing tracepoint ---- */
@@ -1322,6 +1369,7 @@ int main(int argc, char **argv)
 	ar = arena__new();
 	ev_sites_init();
 
+	test_command_argv();
 	test_tracepoint_count();
 	test_events(0);
 	test_events(1);
