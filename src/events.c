@@ -42,10 +42,30 @@ static void event_exit(struct runtime *rt, const struct evsite *site,
 }
 
 
+struct map_event {
+	const struct evsite *site;
+	const void *rec;
+	size_t size;
+};
+
+/* print(@map): printed, or handed to the front end's handler, which may
+ * read the map (as it is now: before a clear that takes it whole) */
+static int map_present(struct runtime *rt, size_t i, void *ctx)
+{
+	const struct map_event *e = ctx;
+
+	if (!rt->handler)
+		return map_show(rt, i);
+	rt->handler(e->site, e->rec, e->size, rt->handler_ctx);
+	return 0;
+}
+
 /* print(@map) and clear(@map), in order with the other events; done here
  * even when a handler takes the other events. */
-static void event_map(struct runtime *rt, const struct evsite *site)
+static void event_map(struct runtime *rt, const struct evsite *site,
+		      const void *rec, size_t size)
 {
+	struct map_event e = { site, rec, size };
 	size_t i = (size_t)site->map;
 	int err;
 
@@ -57,7 +77,8 @@ static void event_map(struct runtime *rt, const struct evsite *site)
 		return;
 	}
 	if (site->kind == EV_PRINTMAP)
-		err = site->take ? map_take_whole(rt, i) : map_show(rt, i);
+		err = site->take ? map_take_whole(rt, i, map_present, &e) :
+				   map_present(rt, i, &e);
 	else
 		err = site->take ? 0 : map_clear(rt, i);
 	if (err)
@@ -92,9 +113,8 @@ static void event_handle(struct runtime *rt, const char *rec, size_t size)
 	}
 	if (site->kind == EV_EXIT)
 		event_exit(rt, site, rec);
-	if (site->kind == EV_CLEAR ||
-	    (site->kind == EV_PRINTMAP && !rt->handler))
-		event_map(rt, site);
+	if (site->kind == EV_CLEAR || site->kind == EV_PRINTMAP)
+		event_map(rt, site, rec, size);
 	else if (rt->handler)
 		rt->handler(site, rec, size, rt->handler_ctx);
 	else if (site->kind != EV_EXIT)
@@ -193,6 +213,9 @@ int runtime__stats(struct runtime *rt, struct rt_stats *st)
 	}
 	for (i = 0; i < rt->ntimers; i++)
 		st->prog_skipped[rt->timers[i].prog] = rt->timers[i].skipped;
+	for (i = 0; i < rt->spec.nreads; i++)
+		st->read_failed[i] = stat_read(rt, STAT_MAP_FULL +
+					       rt->spec.nmaps + i);
 	return 0;
 }
 

@@ -597,14 +597,14 @@ int map_show(struct runtime *rt, size_t i)
  * map of maps from user space returns only once every program that may
  * still hold the old map has finished (the kernel waits for an RCU grace
  * period), so nothing is added to it after it was read. */
-int map_take_whole(struct runtime *rt, size_t i)
+int map_take_whole(struct runtime *rt, size_t i, map_show_fn show, void *ctx)
 {
 	const struct mapsym *m = rt->spec.maps[i];
 	uint32_t zero = 0;
 	int err, fd;
 
 	if (!m->swap || !rt->outer_fds || rt->outer_fds[i] < 0) {
-		err = map_show(rt, i);
+		err = show(rt, i, ctx);
 		return err ? err : map_clear(rt, i);
 	}
 	err = bpf_map_update_elem(rt->outer_fds[i], &zero, &rt->spare_fds[i],
@@ -615,7 +615,7 @@ int map_take_whole(struct runtime *rt, size_t i)
 		return err;
 	}
 	/* map_fds[i] is the old one until it is printed and cleared */
-	err = map_show(rt, i);
+	err = show(rt, i, ctx);
 	if (!err)
 		err = map_clear(rt, i);
 	fd = rt->map_fds[i];

@@ -47,6 +47,7 @@ struct ply {
 	/* ply__stats' arrays and ply__map_lookup's value, malloc'ed */
 	struct ply_map_stats *map_stats;
 	struct ply_probe_stats *probe_stats;
+	struct ply_read_stats *read_stats;
 	uint64_t *stat_buf;
 	char *val_buf;
 	size_t val_cap;
@@ -457,6 +458,7 @@ void ply__free(struct ply *p)
 		close(p->stop_fd);
 	free(p->map_stats);
 	free(p->probe_stats);
+	free(p->read_stats);
 	free(p->stat_buf);
 	free(p->val_buf);
 	free(p);
@@ -958,7 +960,7 @@ int ply__map_foreach(struct ply *p, const char *name, ply_map_fn fn,
 
 int ply__stats(struct ply *p, struct ply_stats *st)
 {
-	size_t nm = p->spec.nmaps, np = p->spec.nprogs, i;
+	size_t nm = p->spec.nmaps, np = p->spec.nprogs, nr = p->spec.nreads, i;
 	struct rt_stats rs = { 0 };
 	uint64_t *b;
 	int err;
@@ -967,16 +969,19 @@ int ply__stats(struct ply *p, struct ply_stats *st)
 	if (!p->rt)
 		return -EBADF;
 	if (!p->stat_buf) {
-		p->stat_buf = calloc(nm + 2 * np + 1, sizeof(*p->stat_buf));
+		p->stat_buf = calloc(nm + 2 * np + nr + 1, sizeof(*p->stat_buf));
 		p->map_stats = calloc(nm + 1, sizeof(*p->map_stats));
 		p->probe_stats = calloc(np + 1, sizeof(*p->probe_stats));
-		if (!p->stat_buf || !p->map_stats || !p->probe_stats)
+		p->read_stats = calloc(nr + 1, sizeof(*p->read_stats));
+		if (!p->stat_buf || !p->map_stats || !p->probe_stats ||
+		    !p->read_stats)
 			return -ENOMEM;
 	}
 	b = p->stat_buf;
 	rs.map_dropped = b;
 	rs.prog_missed = b + nm;
 	rs.prog_skipped = b + nm + np;
+	rs.read_failed = b + nm + 2 * np;
 	err = runtime__stats(p->rt, &rs);
 	if (err)
 		return err;
@@ -989,6 +994,14 @@ int ply__stats(struct ply *p, struct ply_stats *st)
 		p->probe_stats[i].missed = rs.prog_missed[i];
 		p->probe_stats[i].skipped = rs.prog_skipped[i];
 	}
+	for (i = 0; i < nr; i++) {
+		p->read_stats[i].fn = p->spec.reads[i]->fn;
+		p->read_stats[i].line = p->spec.reads[i]->loc.line;
+		p->read_stats[i].col = p->spec.reads[i]->loc.col;
+		p->read_stats[i].failed = rs.read_failed[i];
+	}
+	st->nreads = nr;
+	st->reads = p->read_stats;
 	st->lost = rs.lost;
 	st->malformed = rs.bad_events;
 	st->nmaps = nm;

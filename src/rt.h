@@ -105,7 +105,9 @@ void obj_name(char dst[BPF_OBJ_NAME_LEN], const char *prefix,
 int maps_create(struct runtime *rt);
 int map_show(struct runtime *rt, size_t i);
 int map_clear(struct runtime *rt, size_t i);
-int map_take_whole(struct runtime *rt, size_t i);
+/* show prints (or hands out) map i as it is now */
+typedef int (*map_show_fn)(struct runtime *rt, size_t i, void *ctx);
+int map_take_whole(struct runtime *rt, size_t i, map_show_fn show, void *ctx);
 
 /* load.c */
 int starts_with(const char *s, const char *prefix);

@@ -85,8 +85,8 @@ int runtime__step(struct runtime *rt, int timeout_ms);
 /* An epoll fd that is readable whenever runtime__step has work. */
 int runtime__fd(const struct runtime *rt);
 
-/* Counters, as numbers; the arrays have spec.nmaps and spec.nprogs
- * entries. */
+/* Counters, as numbers; the arrays have spec.nmaps, spec.nprogs and
+ * spec.nreads entries. */
 struct rt_stats {
 	uint64_t lost;		/* events that did not fit the ring buffer */
 	uint64_t bad_events;	/* malformed events ignored */
@@ -94,6 +94,7 @@ struct rt_stats {
 				 * full */
 	uint64_t *prog_missed;	/* runs of program i the kernel skipped */
 	uint64_t *prog_skipped;	/* ticks of interval program i skipped */
+	uint64_t *read_failed;	/* failed reads of read site i */
 };
 int runtime__stats(struct runtime *rt, struct rt_stats *st);
 /* Stop probes, run END, drain events, print maps, report losses. */

@@ -316,6 +316,13 @@ struct ply_probe_stats {
 				 * shorter than a run) */
 };
 
+struct ply_read_stats {
+	const char *fn;		/* "str", "mem" or "dyn" */
+	int line, col;		/* the call, in the program */
+	uint64_t failed;	/* reads of an address that could not be
+				 * read (an empty string or zeros instead) */
+};
+
 struct ply_stats {
 	uint64_t lost;		/* events that did not fit the ring buffer */
 	uint64_t malformed;	/* events ignored */
@@ -323,6 +330,8 @@ struct ply_stats {
 	const struct ply_map_stats *maps;	/* as ply__maps */
 	size_t nprobes;
 	const struct ply_probe_stats *probes;	/* in program order */
+	size_t nreads;
+	const struct ply_read_stats *reads;	/* each str/mem/dyn call */
 };
 
 /* From ply__load on; the arrays live in p until the next call. */

@@ -339,6 +339,76 @@ static void test_declared_map(void)
 	cap_free(&c);
 }
 
+/* ---- print(@m); clear(@m) with a callback: it reads the map whole ---- */
+
+struct taken {
+	int events, entries;
+	uint64_t sum;
+};
+
+static void sum_entry(const struct ply_value *keys, size_t nkeys,
+		      const struct ply_value *value, void *ctx)
+{
+	struct taken *t = ctx;
+
+	(void)keys;
+	(void)nkeys;
+	t->entries++;
+	t->sum += value->u;
+}
+
+static void on_take(struct ply *p, const struct ply_event *ev, void *ctx)
+{
+	struct taken *t = ctx;
+
+	if (ev->kind != PLY_EV_PRINTMAP)
+		return;
+	t->events++;
+	CHECK(ply__map_foreach(p, ev->map, sum_entry, t) == 0);
+}
+
+static void test_take_with_callback(void)
+{
+	char param[64];
+	const char *params[] = { param, NULL };
+	struct taken t = { 0 };
+	struct ply_stats st;
+	struct ply *p;
+	struct cap c;
+	size_t n;
+
+	snprintf(param, sizeof(param), "ME=%d", (int)getpid());
+	cap_open(&c);
+	c.opts.params = params;
+	c.opts.on_event = on_take;
+	c.opts.ctx = &t;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "/pid == $ME/ { @[cpu] = count(); }\n"
+		      "END { print(@); clear(@); printf(\"[%s]\\n\", "
+		      "str(0)); }") == 0);
+	if (!p)
+		return;
+	ply__sites(p, &n);
+	CHECK(n == 3);
+	CHECK(up(p) == 0);
+	getppids(20);
+	ply__stop(p);
+	CHECK(ply__loop(p) == 0);
+	CHECK(ply__finish(p) == 0);
+	CHECK(t.events == 1 && t.entries >= 1 && t.sum == 20);
+	CHECK(ply__map_foreach(p, "@", sum_entry, &t) == 0);
+	CHECK(t.sum == 20);	/* cleared: nothing more */
+	CHECK(ply__stats(p, &st) == 0);
+	CHECK(st.nreads == 1);
+	if (st.nreads == 1) {
+		CHECK_STR(st.reads[0].fn, "str");
+		CHECK(st.reads[0].line == 2 && st.reads[0].failed == 1);
+	}
+	ply__free(p);
+	cap_close(&c);
+	cap_free(&c);
+}
+
 /* ---- stats ---- */
 
 static void test_stats(void)
@@ -521,6 +591,7 @@ int main(int argc, char **argv)
 	test_options();
 	test_params_sites();
 	test_declared_map();
+	test_take_with_callback();
 	test_stats();
 	test_own_loop();
 	test_stop_from_signal();
