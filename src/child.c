@@ -333,6 +333,36 @@ static void tree_kill(void)
 	}
 }
 
+/* Close what an exec would close (the host's close-on-exec fds: its BPF
+ * objects, sockets, ply's epoll), since the guard never execs; keep the
+ * three pipes. Fds without close-on-exec are the command's to inherit. */
+static void cloexec_close(int keep0, int keep1, int keep2)
+{
+	char buf[1024];
+	long r, off;
+	int dir, fd, fl;
+
+	dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return;
+	while ((r = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0)
+		for (off = 0; off < r;) {
+			struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			fd = dec(d->d_name, d->d_name + strlen(d->d_name));
+			if (fd == dir || fd == keep0 || fd == keep1 ||
+			    fd == keep2)
+				continue;
+			fl = fcntl(fd, F_GETFD);
+			if (fl >= 0 && (fl & FD_CLOEXEC))
+				close(fd);
+		}
+	close(dir);
+}
+
 static _Noreturn void guard_run(int go, int msg, int life, char **argv,
 				const sigset_t *mask)
 {
@@ -344,6 +374,7 @@ static _Noreturn void guard_run(int go, int msg, int life, char **argv,
 
 	/* every signal stays blocked here (ply blocked them for the fork):
 	 * the guard ends only when ply goes, or by SIGKILL */
+	cloexec_close(go, msg, life);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);

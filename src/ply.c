@@ -137,7 +137,7 @@ static struct mapsym *decl_map(struct ply *p, const struct ply_map_decl *d)
 {
 	struct mapsym *m = arena_alloc(p->arena, sizeof(*m));
 	struct type *kt[8];
-	char what[16];
+	char what[32];
 	size_t i;
 	int ok = 1;
 
@@ -858,7 +858,8 @@ static int typed_key(struct ply *p, const char *name,
 	if (i < 0)
 		return i;
 	m = p->spec.maps[i];
-	*key = val_buf(p, map_key_size(m) + ALIGN_UP(m->vtype->size, 8));
+	*key = val_buf(p, ALIGN_UP(map_key_size(m), 8) +
+			    ALIGN_UP(m->vtype->size, 8));
 	if (!*key)
 		return -ENOMEM;
 	*val = *key + ALIGN_UP(map_key_size(m), 8);

@@ -266,7 +266,7 @@ static void test_declared_map(void)
 	struct seen seen = { 0 };
 	struct ply *p;
 	struct cap c;
-	char raw[16] = "raw";
+	char raw[16] = "raw", bytes[16] = "by bytes";
 	int64_t one = 1;
 
 	cap_open(&c);
@@ -308,7 +308,7 @@ static void test_declared_map(void)
 	memset(&v, 0, sizeof(v));
 	CHECK(ply__map_lookup(p, "names", &k, 1, &v) == 0);
 	CHECK(v.kind == PLY_STR && v.len == 5 && !memcmp(v.s, "value", 5));
-	CHECK(ply__map_update_raw(p, "names", raw, "by bytes") == 0);
+	CHECK(ply__map_update_raw(p, "names", raw, bytes) == 0);
 	CHECK(ply__map_lookup_raw(p, "names", raw, raw) == 0);
 	CHECK_STR(raw, "by bytes");
 	CHECK(ply__map_delete(p, "names", &k, 1) == 0);
