@@ -74,6 +74,20 @@ $(B)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/libply.a
 	$(Q)$(CC) $(CFLAGS) -DPLY_TEST_TRACEFS='"$(CURDIR)/test/tracefs"' \
 		$(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
 
+# Front ends and the API test see include/ only, nothing of src/: what
+# they need is in ply.h.
+PUB_CFLAGS = $(filter-out -Isrc,$(CFLAGS))
+
+$(B)/cli/%.o: cli/%.c include/ply/ply.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(PUB_CFLAGS) -c -o $@ $<
+
+$(B)/test/test_api: test/unit/test_api.c test/unit/test.h $(B)/libply.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(PUB_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
+
 # Helpers are the traced workload: never sanitized, so they make exactly
 # the system calls they are asked to.
 $(B)/test/helpers/%: test/helpers/%.c
