@@ -1,6 +1,7 @@
 /* Unit tests of the output layer and its text writer: whole maps (sorted,
  * aligned, histograms under their keys), events, reports, messages after
  * the output is flushed, and write errors. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -399,6 +400,52 @@ static void test_write_errors(void)
 	signal(SIGPIPE, SIG_DFL);
 }
 
+/* A stream whose writes block until a signal: each fails with EINTR. */
+static int eintr_writes;
+
+static ssize_t eintr_write(void *cookie, const char *buf, size_t size)
+{
+	(void)cookie;
+	(void)buf;
+	(void)size;
+	eintr_writes++;
+	errno = EINTR;
+	return -1;
+}
+
+/* A write interrupted by a signal (the ply command's stop, on a pipe that
+ * nobody reads) ends the output quietly: the failure is seen at once,
+ * nothing more is written or flushed (it would block again), and what was
+ * buffered is dropped at the end. */
+static void test_write_interrupted(void)
+{
+	cookie_io_functions_t io = { .write = eintr_write };
+	static char buf[64];
+	struct evsite *pr = site_new(EV_PRINT, NULL);
+	char rec[64] = { 0 };
+	struct out *o;
+	struct cap e;
+	FILE *f = fopencookie(NULL, "w", io);
+	int i;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	o = out__new(NULL, f, cap_begin(&e));
+	for (i = 0; i < 100 && !out_failed(o); i++)
+		out_event(o, pr, rec, sizeof(rec));
+	CHECK(out_failed(o) == -EINTR);	/* seen without a flush */
+	CHECK(eintr_writes == 1);
+	out_event(o, pr, rec, sizeof(rec));
+	CHECK(out_flush(o) == -EINTR);
+	out_end(o);
+	CHECK(eintr_writes == 1);	/* no write tried after the first */
+	out__free(o);
+	fclose(f);
+	CHECK_STR(cap_end(&e), "");
+}
+
 int main(void)
 {
 	ar = arena__new();
@@ -411,6 +458,7 @@ int main(void)
 	test_reports();
 	test_shared_file();
 	test_write_errors();
+	test_write_interrupted();
 	arena__free(ar);
 	return test_report("out");
 }
