@@ -136,6 +136,9 @@ static int compile(struct ply **p, const char *arg, const char *text,
 	if (err && stat(arg, &st))
 		fprintf(stderr, "ply: error: cannot read %s: %s\n", arg,
 			strerror(errno));
+	else if (err && S_ISDIR(st.st_mode))
+		fprintf(stderr, "ply: error: cannot read %s: %s\n", arg,
+			strerror(EISDIR));
 	else
 		fputs(msgs, stderr);
 	free(msgs);

@@ -92,6 +92,8 @@ run_ply $TMP/out $TMP/err ./nope/x.ply
 expect_grep "missing ./ file: says so" $TMP/err 'cannot read ./nope/x.ply'
 run_ply $TMP/out $TMP/err /dev/x
 expect_grep "missing /-path: says so" $TMP/err 'cannot read /dev/x: No such file'
+run_ply $TMP/out $TMP/err $TMP/
+expect_grep "a directory: says so" $TMP/err "cannot read $TMP/: Is a directory"
 # Program text is still program text.
 run_ply $TMP/out $TMP/err 'BEGIN { printf("a.ply\n"); exit(0); }'
 expect_grep "program text is not a path" $TMP/out '^a.ply$'
