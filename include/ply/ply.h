@@ -268,7 +268,7 @@ const struct ply_map_info *ply__maps(const struct ply *p, size_t *n);
 const struct ply_map_info *ply__map_info(const struct ply *p,
 					 const char *name);
 
-/* ---- maps, from ply__load on ---- */
+/* ---- maps, from ply__load on (-EBADF before) ---- */
 
 /* By typed keys (nkeys as the map has; an integer key takes PLY_INT or
  * PLY_UINT, a string key PLY_STR shorter than its size, others PLY_BYTES
@@ -334,7 +334,8 @@ struct ply_stats {
 	const struct ply_read_stats *reads;	/* each str/mem/dyn call */
 };
 
-/* From ply__load on; the arrays live in p until the next call. */
+/* From ply__load on (-EBADF before); the arrays live in p until the next
+ * call. */
 int ply__stats(struct ply *p, struct ply_stats *st);
 
 /* Print one event the way ply would (print(@map): the map). */
