@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "path.h"
 #include "prog.h"
 #include "provider.h"
 
@@ -629,6 +630,18 @@ static void gen_strfn(struct gen *g, struct node *n, int off)
 	read_check(g, n, r);
 }
 
+/* path(p), fdpath(fd), cwd: the kernel's walk (path.c), into zeroed
+ * memory; nothing to walk is counted for n's read site. */
+static void gen_path(struct gen *g, struct node *n, int off)
+{
+	const struct builtin *bi = n->sym;
+	enum path_src src = bi->id == BI_PATH ? PATH_OF_PATH :
+		bi->id == BI_FDPATH ? PATH_OF_FD : PATH_OF_CWD;
+	int arg = src == PATH_OF_CWD ? -1 : gen_scalar(g, n->args);
+
+	read_check(g, n, path_gen(g->ir, g->s->paths, src, arg, off));
+}
+
 /* Writes n's value at fp+off as a dst, into memory the caller zeroed. */
 static void gen_into(struct gen *g, struct node *n, int off,
 		     const struct type *dst)
@@ -644,10 +657,19 @@ static void gen_into(struct gen *g, struct node *n, int off,
 	case N_STR:
 		gen_strlit(g, n, off, dst->size);
 		return;
-	case N_IDENT:	/* comm */
+	case N_IDENT:	/* comm, cwd */
+		if (((const struct builtin *)n->sym)->id == BI_CWD) {
+			gen_path(g, n, off);
+			return;
+		}
 		call(g, BPF_FUNC_get_current_comm, 2, A_FP(off), A_I(16));
 		return;
 	case N_CALL:
+		if (((const struct builtin *)n->sym)->id == BI_PATH ||
+		    ((const struct builtin *)n->sym)->id == BI_FDPATH) {
+			gen_path(g, n, off);
+			return;
+		}
 		gen_strfn(g, n, off);
 		return;
 	case N_MEMBER:

@@ -35,6 +35,8 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 		return rt->zero_fd;
 	if (idx == MAP_IDX_STACK)
 		return rt->stack_fd;
+	if (idx == MAP_IDX_PATHBUF)
+		return rt->pathbuf_fd;
 	if (idx >= 0 && (size_t)idx < rt->spec.nmaps)
 		return rt->map_fds[idx];
 	idx = MAP_IDX_OUTER_OF(idx);

@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "prog.h"
 #include "rt.h"
 
 /* ---- maps ---- */
@@ -190,6 +191,23 @@ static int zero_map_create(struct runtime *rt)
 	return 0;
 }
 
+/* The per-CPU buffer paths are built in (path.h). */
+static int pathbuf_create(struct runtime *rt)
+{
+	int fd;
+
+	if (!progs_use_map(rt, MAP_IDX_PATHBUF))
+		return 0;
+	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "ply_paths",
+			    sizeof(uint32_t), PATH_BUF, 1, NULL);
+	if (fd < 0) {
+		fprintf(rt->err, "ply: failed to create the path buffer: %s\n",
+			strerror(-fd));
+		return fd;
+	}
+	rt->pathbuf_fd = fd;
+	return 0;
+}
 
 /* Frames of stack id, up to the first zero ip: the output's stack resolver
  * (struct fmt_ctx), for TF_STACK values. */
@@ -299,6 +317,8 @@ int maps_create(struct runtime *rt)
 	err = zero_map_create(rt);
 	if (!err)
 		err = stack_map_create(rt);
+	if (!err)
+		err = pathbuf_create(rt);
 	if (err)
 		return err;
 	if (rt->rb_fd < 0)

@@ -12,6 +12,7 @@
 
 #include <ply/ply.h>
 
+#include "btf.h"
 #include "gen.h"
 #include "out.h"
 #include "parse.h"
@@ -453,6 +454,7 @@ void ply__free(struct ply *p)
 		return;
 	runtime__free(p->rt);
 	progs_free(p);
+	kbtf__free(p->sema.kbtf);
 	arena__free(p->arena);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);

@@ -93,6 +93,15 @@ struct evsite {
 				 * of an aggregation too big for the stack */
 #define MAP_IDX_STACK	(-4)	/* STACK_TRACE map: stack ids to kernel
 				 * stacks (stack_depth frames) */
+#define MAP_IDX_PATHBUF	(-5)	/* PERCPU_ARRAY of one PATH_BUF-byte value:
+				 * where path(), fdpath() and cwd build a
+				 * path back to front (path.h); made only if
+				 * a program uses it */
+#define PATH_SIZE	256		/* a path's string, NUL included */
+#define PATH_BUF	(2 * PATH_SIZE)	/* the buffer's value: twice, so that a
+					 * write at a masked offset below
+					 * PATH_SIZE of a masked length stays
+					 * inside, as the verifier checks */
 
 /* The one-slot map of maps through which programs reach map i when
  * mapsym.swap is set. */

@@ -49,6 +49,7 @@ struct runtime {
 	int rb_fd, stats_fd;
 	int zero_fd;		/* MAP_IDX_ZERO, if a program uses it */
 	int stack_fd;		/* MAP_IDX_STACK, if spec.stack_depth */
+	int pathbuf_fd;		/* MAP_IDX_PATHBUF, if a program uses it */
 	uint64_t *stack_buf;	/* spec.stack_depth frames */
 	int *map_fds;		/* spec.nmaps */
 	int *outer_fds;		/* spec.nmaps: map i's map of maps, if swap */

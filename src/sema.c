@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
 #include "ir.h"
+#include "path.h"
 #include "printf.h"
 #include "provider.h"
 #include "sema.h"
@@ -36,6 +38,9 @@ static const struct builtin builtins[] = {
 	{ "print", BI_PRINT, 1 },
 	{ "exit", BI_EXIT, 1 },
 	{ "clear", BI_CLEAR, 1 },
+	{ "path", BI_PATH, 1 },
+	{ "fdpath", BI_FDPATH, 1 },
+	{ "cwd", BI_CWD, 0 },
 };
 
 static const struct builtin provider_var = { "(provider)", BI_PROVIDER_VAR, 0 };
@@ -446,6 +451,69 @@ static struct type *check_map_read(struct sema *s, struct node *n)
 	return m->vtype;
 }
 
+/* The kernel's offsets for the path walk, read from its BTF once. */
+static int path_offs_need(struct sema *s, struct loc l)
+{
+	const char *why = NULL;
+
+	if (s->paths)
+		return 0;
+	if (!s->kbtf)
+		s->kbtf = kbtf__new(s->arena, NULL);
+	s->paths = arena_alloc(s->arena, sizeof(*s->paths));
+	if (s->kbtf && !path_offs_get(s->kbtf, s->paths, &why, s->arena))
+		return 0;
+	s->paths = NULL;
+	error(s, l, "paths are read from kernel structures, and %s",
+	      why ? why : "the kernel's BTF could not be read");
+	return -1;
+}
+
+/* What path() takes: an address (an integer, a pointer), and once the
+ * language has kernel types, a struct path *. */
+static int path_arg_ok(const struct type *t)
+{
+	if (t->kind == T_PTR && t->elem && t->elem->kind == T_STRUCT)
+		return !strcmp(t->elem->name, "struct path");
+	return type_is_scalar(t);
+}
+
+/* path(p), fdpath(fd), cwd: a string of PATH_SIZE bytes. */
+static struct type *check_path(struct sema *s, struct node *n)
+{
+	const struct builtin *bi = n->sym;
+	struct type *t;
+
+	if (bi->id != BI_CWD) {
+		if (nargs(n->args) != 1) {
+			error(s, n->loc, "%s() takes one argument, %s",
+			      n->name, bi->id == BI_PATH ? "a struct path *" :
+			      "a file descriptor");
+			return NULL;
+		}
+		t = check_expr(s, n->args);
+		if (!t)
+			return NULL;
+		if (bi->id == BI_PATH ? !path_arg_ok(t) : t->kind != T_INT) {
+			error(s, n->args->loc, "%s() takes %s, not %s", n->name,
+			      bi->id == BI_PATH ? "a struct path *" :
+			      "a file descriptor (an integer)", t->name);
+			return NULL;
+		}
+	}
+	if (path_offs_need(s, n->loc))
+		return NULL;
+	if (s->final) {
+		struct readsite *r = arena_alloc(s->arena, sizeof(*r));
+
+		r->id = n->site = s->reads.n;
+		r->fn = n->name;
+		r->loc = n->loc;
+		vec_push(s->arena, &s->reads, r);
+	}
+	return type_str(s->arena, PATH_SIZE);
+}
+
 static struct type *check_ident(struct sema *s, struct node *n)
 {
 	const struct builtin *bi = builtin_find(n->name, 0);
@@ -479,6 +547,8 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		return type_with_fmt(s->arena, &type_s64, TF_TIME);
 	case BI_WALLTIME:
 		return type_with_fmt(s->arena, &type_s64, TF_WALLTIME);
+	case BI_CWD:
+		return check_path(s, n);
 	case BI_STACK:
 		if (!(s->probe->prov->flags & PROV_STACK)) {
 			error(s, n->loc, "stack is not available in %s",
@@ -662,6 +732,9 @@ static struct type *check_call(struct sema *s, struct node *n)
 		return check_strfn(s, n);
 	case BI_STRCMP:
 		return check_strcmp(s, n);
+	case BI_PATH:
+	case BI_FDPATH:
+		return check_path(s, n);
 	case BI_COUNT:
 	case BI_SUM:
 	case BI_QUANTIZE:

@@ -8,12 +8,16 @@
 #include "ast.h"
 #include "prog.h"
 
+struct kbtf;
+struct path_offs;
+
 enum bi_id {
 	BI_COMM, BI_PID, BI_KPID, BI_UID, BI_GID, BI_CPU, BI_TIME,
 	BI_WALLTIME,
 	BI_STACK,
 	BI_COUNT, BI_SUM, BI_QUANTIZE, BI_STR, BI_DYN, BI_MEM, BI_STRCMP,
 	BI_PRINTF, BI_PRINT, BI_EXIT, BI_CLEAR,
+	BI_PATH, BI_FDPATH, BI_CWD,	/* absolute paths (path.h) */
 	BI_PROVIDER_VAR,	/* e.g. `data`: resolved by the probe's provider */
 };
 
@@ -39,6 +43,8 @@ struct sema {
 
 	/* results */
 	int uses_stack;		/* some probe reads `stack` */
+	struct path_offs *paths;	/* the kernel's offsets the path walk
+					 * reads, once a probe uses one */
 	VEC(struct mapsym *) maps;
 	VEC(struct evsite *) sites;
 	VEC(struct readsite *) reads;
@@ -48,6 +54,8 @@ struct sema {
 	int changed;		/* a map type was learned */
 	struct probe *probe;
 	struct infer *inf;	/* sema.c's inference bookkeeping */
+	struct kbtf *kbtf;	/* the kernel's BTF, once needed; the owner
+				 * of sema frees it (kbtf__free) */
 	size_t infer_checks;	/* units checked while inferring (tests) */
 };
 

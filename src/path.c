@@ -1,0 +1,372 @@
+/* path: the kernel's d_path walk, emitted as ir (see path.h). */
+#include <string.h>
+
+#include "btf.h"
+#include "path.h"
+#include "prog.h"
+
+/* ---- offsets, from BTF ---- */
+
+/* Offset of member chain `members` ("d_hash.pprev") in struct sname. */
+static int member_off(struct kbtf *k, const char *sname, const char *members,
+		      struct arena *a, int *out)
+{
+	struct type *t = kbtf_named(k, KBTF_STRUCT, sname);
+	char *chain = arena_strdup(a, members), *part, *save = NULL;
+	const struct field *f;
+	int off = 0;
+
+	for (part = strtok_r(chain, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save)) {
+		if (!t || t->kind != T_STRUCT)
+			return -1;
+		kbtf_complete(k, t);
+		f = type_field(t, part);
+		if (!f || f->bit_size)
+			return -1;
+		off += f->offset;
+		t = f->type;
+	}
+	*out = off;
+	return 0;
+}
+
+/* The bytes [lo, hi) a block read of these fields covers. */
+static int span(const int *off, const int *size, int n, int *lo)
+{
+	int i, hi = 0;
+
+	*lo = off[0];
+	for (i = 0; i < n; i++) {
+		if (off[i] < *lo)
+			*lo = off[i];
+		if (off[i] + size[i] > hi)
+			hi = off[i] + size[i];
+	}
+	return hi - *lo;
+}
+
+/* Fields read together in one helper call are on the stack at once. */
+#define BLOCK_MAX 96
+
+int path_offs_get(struct kbtf *k, struct path_offs *o, const char **why,
+		  struct arena *a)
+{
+	static const struct {
+		const char *sname, *members;
+		size_t at;
+	} need[] = {
+#define F(s, m, field) { s, m, offsetof(struct path_offs, field) }
+		F("task_struct", "fs", task_fs),
+		F("task_struct", "files", task_files),
+		F("fs_struct", "root", fs_root),
+		F("fs_struct", "pwd", fs_pwd),
+		F("path", "mnt", path_mnt),
+		F("path", "dentry", path_dentry),
+		F("files_struct", "fdt", files_fdt),
+		F("fdtable", "max_fds", fdt_max_fds),
+		F("fdtable", "fd", fdt_fd),
+		F("file", "f_path", file_path),
+		F("dentry", "d_hash.pprev", d_pprev),
+		F("dentry", "d_parent", d_parent),
+		F("dentry", "d_name.len", d_len),
+		F("dentry", "d_name.name", d_name),
+		F("mount", "mnt", mnt_mnt),
+		F("mount", "mnt_parent", mnt_parent),
+		F("mount", "mnt_mountpoint", mnt_mountpoint),
+		F("vfsmount", "mnt_root", vfs_root),
+#undef F
+	};
+	size_t i;
+	int lo;
+
+	if (kbtf_load(k, why))
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (member_off(k, need[i].sname, need[i].members, a,
+			       (int *)((char *)o + need[i].at))) {
+			*why = arena_printf(a, "this kernel's BTF has no "
+					    "struct %s member %s, which the "
+					    "path walk reads", need[i].sname,
+					    need[i].members);
+			return -1;
+		}
+	}
+	if (span((int[]){ o->d_pprev, o->d_parent, o->d_len, o->d_name },
+		 (int[]){ 8, 8, 4, 8 }, 4, &lo) > BLOCK_MAX ||
+	    span((int[]){ o->mnt_parent, o->mnt_mountpoint }, (int[]){ 8, 8 },
+		 2, &lo) > BLOCK_MAX ||
+	    span((int[]){ o->fs_root, o->fs_pwd }, (int[]){ 16, 16 }, 2,
+		 &lo) > BLOCK_MAX ||
+	    span((int[]){ o->fdt_max_fds, o->fdt_fd }, (int[]){ 4, 8 }, 2,
+		 &lo) > BLOCK_MAX) {
+		*why = "this kernel's dentry, mount, fs_struct or fdtable "
+			"has a layout the path walk does not expect";
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the walk, as ir ---- */
+
+struct walk {
+	struct ir *ir;
+	const struct path_offs *o;
+	int fail;	/* label: nothing to walk */
+};
+
+static int vreg(struct walk *w)
+{
+	return ir_vreg(w->ir);
+}
+
+/* d = helper(args); an O_FP argument is the stack address fp+off. */
+static int call(struct walk *w, int helper, int nargs, struct ir_opnd *args,
+		const int *offs)
+{
+	struct ir_insn in = { .op = IR_CALL, .helper = helper, .nargs = nargs };
+	int i;
+
+	for (i = 0; i < nargs; i++) {
+		in.args[i] = args[i];
+		in.argoff[i] = offs ? offs[i] : 0;
+	}
+	in.d = ir_v(vreg(w));
+	ir_emit(w->ir, in);
+	return in.d.v;
+}
+
+/* size bytes at base+off into the stack at fp+slot; a read that fails
+ * goes to fail. */
+static void read_block(struct walk *w, int slot, int size, int base, int off)
+{
+	int a = vreg(w), r;
+
+	ir_mov(w->ir, a, ir_v(base));
+	if (off)
+		ir_alu(w->ir, BPF_ADD, a, ir_imm(off));
+	r = call(w, BPF_FUNC_probe_read_kernel, 3,
+		 (struct ir_opnd[]){ ir_fp(), ir_imm(size), ir_v(a) },
+		 (int[]){ slot, 0, 0 });
+	ir_jmp(w->ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
+}
+
+/* The pointer at base+off, into vreg d; NULL goes to fail. */
+static void read_ptr(struct walk *w, int d, int slot, int base, int off)
+{
+	read_block(w, slot, 8, base, off);
+	ir_ldx(w->ir, 8, d, ir_fp(), slot);
+	ir_jmp(w->ir, BPF_JEQ, ir_v(d), ir_imm(0), w->fail);
+}
+
+static int max2(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* buf[pos] = c, after pos -= 1 (pos stays in the first half of buf). */
+static void prepend_char(struct walk *w, int buf, int pos, int c)
+{
+	int p = vreg(w);
+
+	ir_alu(w->ir, BPF_SUB, pos, ir_imm(1));
+	ir_alu(w->ir, BPF_AND, pos, ir_imm(PATH_SIZE - 1));
+	ir_mov(w->ir, p, ir_v(buf));
+	ir_alu(w->ir, BPF_ADD, p, ir_v(pos));
+	ir_st(w->ir, 1, ir_v(p), 0, c);
+}
+
+/* One step from (mnt, dentry): stop at the task's root, cross to the
+ * parent mount at a mount's root (stop at the global root), or prepend
+ * dentry's name and go to its parent. The dentry block of dentry is at
+ * dblk already if fresh. */
+static void step(struct walk *w, int fresh, int buf, int pos, int any,
+		 int mnt, int dentry, int mroot, int rmnt, int rdent,
+		 int dblk, int dlo, int dsize, int mblk, int mlo, int msize,
+		 int tmp, int done, int trunc)
+{
+	const struct path_offs *o = w->o;
+	struct ir *ir = w->ir;
+	int notroot = ir_label(ir), comp = ir_label(ir), next = ir_label(ir);
+	int m = vreg(w), parent = vreg(w), len = vreg(w), name = vreg(w);
+	int t = vreg(w), p = vreg(w), r;
+
+	ir_jmp(ir, BPF_JNE, ir_v(dentry), ir_v(rdent), notroot);
+	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_v(rmnt), done);
+	ir_place(ir, notroot);
+	ir_jmp(ir, BPF_JNE, ir_v(dentry), ir_v(mroot), comp);
+
+	/* a mount's root: on to where it is mounted */
+	ir_mov(ir, m, ir_v(mnt));
+	ir_alu(ir, BPF_SUB, m, ir_imm(o->mnt_mnt));
+	read_block(w, mblk, msize, m, mlo);
+	ir_ldx(ir, 8, t, ir_fp(), mblk + o->mnt_parent - mlo);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_v(m), done);	/* the global root */
+	ir_ldx(ir, 8, dentry, ir_fp(), mblk + o->mnt_mountpoint - mlo);
+	ir_mov(ir, mnt, ir_v(t));
+	ir_alu(ir, BPF_ADD, mnt, ir_imm(o->mnt_mnt));
+	read_ptr(w, mroot, tmp, mnt, o->vfs_root);
+	ir_ja(ir, next);
+
+	/* a component: "/name" in front of what is there */
+	ir_place(ir, comp);
+	if (!fresh)
+		read_block(w, dblk, dsize, dentry, dlo);
+	ir_ldx(ir, 8, parent, ir_fp(), dblk + o->d_parent - dlo);
+	ir_jmp(ir, BPF_JEQ, ir_v(parent), ir_v(dentry), done);	/* escaped */
+	ir_ldx(ir, 4, len, ir_fp(), dblk + o->d_len - dlo);
+	ir_ldx(ir, 8, name, ir_fp(), dblk + o->d_name - dlo);
+	/* room for '/', the name and the truncation mark before it */
+	ir_mov(ir, t, ir_v(pos));
+	ir_alu(ir, BPF_SUB, t, ir_v(len));
+	ir_jmp(ir, BPF_JSLT, ir_v(t), ir_imm(2), trunc);
+	ir_mov(ir, pos, ir_v(t));
+	ir_alu(ir, BPF_SUB, pos, ir_imm(1));
+	/* what the verifier needs to see the write stays in buf */
+	ir_alu(ir, BPF_AND, pos, ir_imm(PATH_SIZE - 1));
+	ir_alu(ir, BPF_AND, len, ir_imm(PATH_SIZE - 1));
+	ir_mov(ir, p, ir_v(buf));
+	ir_alu(ir, BPF_ADD, p, ir_v(pos));
+	ir_st(ir, 1, ir_v(p), 0, '/');
+	ir_alu(ir, BPF_ADD, p, ir_imm(1));
+	r = call(w, BPF_FUNC_probe_read_kernel, 3,
+		 (struct ir_opnd[]){ ir_v(p), ir_v(len), ir_v(name) }, NULL);
+	ir_jmp(ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
+	ir_mov(ir, dentry, ir_v(parent));
+	ir_mov(ir, any, ir_imm(1));
+	ir_place(ir, next);
+}
+
+/* mnt and dentry of the struct path at base+off. */
+static void read_path(struct walk *w, int slot, int base, int off, int mnt,
+		      int dentry)
+{
+	const struct path_offs *o = w->o;
+	int size = max2(o->path_mnt, o->path_dentry) + 8;
+
+	read_block(w, slot, size, base, off);
+	ir_ldx(w->ir, 8, mnt, ir_fp(), slot + o->path_mnt);
+	ir_ldx(w->ir, 8, dentry, ir_fp(), slot + o->path_dentry);
+}
+
+int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
+	     int arg, int dst)
+{
+	static const char deleted[] = " (deleted)";
+	struct walk w = { .ir = ir, .o = o, .fail = ir_label(ir) };
+	int done = ir_label(ir), trunc = ir_label(ir), out = ir_label(ir);
+	int end = ir_label(ir), live = ir_label(ir);
+	int ret = vreg(&w), buf, task, fs = vreg(&w), mnt = vreg(&w), size;
+	int dentry = vreg(&w), mroot = vreg(&w), rmnt = vreg(&w);
+	int rdent = vreg(&w), pos = vreg(&w), any = vreg(&w), t = vreg(&w);
+	int psize = max2(o->path_mnt, o->path_dentry) + 8;
+	int dlo, dsize, mlo, msize, flo, fsize, xlo, xsize;
+	int key, tmp, fblk, dblk, mblk, xblk, scratch, i;
+
+	dsize = span((int[]){ o->d_pprev, o->d_parent, o->d_len, o->d_name },
+		     (int[]){ 8, 8, 4, 8 }, 4, &dlo);
+	msize = span((int[]){ o->mnt_parent, o->mnt_mountpoint },
+		     (int[]){ 8, 8 }, 2, &mlo);
+	fsize = span((int[]){ o->fs_root, o->fs_pwd }, (int[]){ psize, psize },
+		     2, &flo);
+	xsize = span((int[]){ o->fdt_max_fds, o->fdt_fd }, (int[]){ 4, 8 }, 2,
+		     &xlo);
+	/* Scratch for what is read is the start of dst, which is written
+	 * last and is zero now: its first 8 bytes are the key 0 of the
+	 * buffer. Each value is taken out of it before it is written again,
+	 * and it is zeroed again before dst is filled or left empty. */
+	scratch = max2(max2(max2(fsize, xsize), max2(dsize, msize)), psize);
+	scratch = ALIGN_UP(scratch, 8);
+	key = tmp = fblk = dblk = mblk = xblk = dst;
+
+	ir_ldmap(ir, t, MAP_IDX_PATHBUF);
+	buf = call(&w, BPF_FUNC_map_lookup_elem, 2,
+		   (struct ir_opnd[]){ ir_v(t), ir_fp() }, (int[]){ 0, key });
+	ir_jmp(ir, BPF_JEQ, ir_v(buf), ir_imm(0), w.fail);
+
+	/* the task's root, and its working directory */
+	task = call(&w, BPF_FUNC_get_current_task, 0, NULL, NULL);
+	read_ptr(&w, fs, tmp, task, o->task_fs);
+	read_block(&w, fblk, fsize, fs, flo);
+	ir_ldx(ir, 8, rmnt, ir_fp(), fblk + o->fs_root - flo + o->path_mnt);
+	ir_ldx(ir, 8, rdent, ir_fp(), fblk + o->fs_root - flo + o->path_dentry);
+
+	switch (src) {
+	case PATH_OF_CWD:
+		ir_ldx(ir, 8, mnt, ir_fp(), fblk + o->fs_pwd - flo + o->path_mnt);
+		ir_ldx(ir, 8, dentry, ir_fp(),
+		       fblk + o->fs_pwd - flo + o->path_dentry);
+		break;
+	case PATH_OF_PATH:
+		ir_jmp(ir, BPF_JEQ, ir_v(arg), ir_imm(0), w.fail);
+		read_path(&w, xblk, arg, 0, mnt, dentry);
+		break;
+	case PATH_OF_FD:
+		/* current->files->fdt->fd[fd], fd < max_fds */
+		read_ptr(&w, t, tmp, task, o->task_files);
+		read_ptr(&w, t, tmp, t, o->files_fdt);
+		read_block(&w, xblk, xsize, t, xlo);
+		ir_ldx(ir, 4, fs, ir_fp(), xblk + o->fdt_max_fds - xlo);
+		ir_mov(ir, t, ir_v(arg));
+		ir_jmp(ir, BPF_JGE, ir_v(t), ir_v(fs), w.fail);
+		ir_alu(ir, BPF_LSH, t, ir_imm(3));
+		ir_ldx(ir, 8, fs, ir_fp(), xblk + o->fdt_fd - xlo);
+		ir_alu(ir, BPF_ADD, t, ir_v(fs));
+		read_ptr(&w, t, tmp, t, 0);	/* the struct file */
+		read_path(&w, xblk, t, o->file_path, mnt, dentry);
+		break;
+	}
+	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_imm(0), w.fail);
+	ir_jmp(ir, BPF_JEQ, ir_v(dentry), ir_imm(0), w.fail);
+	read_ptr(&w, mroot, tmp, mnt, o->vfs_root);
+
+	/* the end of the string, and " (deleted)" before it for a dentry
+	 * that is unhashed and not a root (the kernel's d_unlinked) */
+	ir_st(ir, 1, ir_v(buf), PATH_SIZE - 1, 0);
+	ir_mov(ir, pos, ir_imm(PATH_SIZE - 1));
+	ir_mov(ir, any, ir_imm(0));
+	read_block(&w, dblk, dsize, dentry, dlo);
+	ir_ldx(ir, 8, t, ir_fp(), dblk + o->d_pprev - dlo);
+	ir_jmp(ir, BPF_JNE, ir_v(t), ir_imm(0), live);
+	ir_ldx(ir, 8, t, ir_fp(), dblk + o->d_parent - dlo);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_v(dentry), live);
+	for (i = 0; deleted[i]; i++)
+		ir_st(ir, 1, ir_v(buf), PATH_SIZE - 1 - (int)strlen(deleted) + i,
+		      deleted[i]);
+	ir_mov(ir, pos, ir_imm(PATH_SIZE - 1 - (int)strlen(deleted)));
+	ir_place(ir, live);
+
+	for (i = 0; i < PATH_DEPTH; i++)
+		step(&w, i == 0, buf, pos, any, mnt, dentry, mroot, rmnt, rdent,
+		     dblk, dlo, dsize, mblk, mlo, msize, tmp, done, trunc);
+	/* out of steps: done only if exactly at the root */
+	ir_jmp(ir, BPF_JNE, ir_v(dentry), ir_v(rdent), trunc);
+	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_v(rmnt), done);
+
+	ir_place(ir, trunc);
+	prepend_char(&w, buf, pos, PATH_TRUNC);
+	ir_ja(ir, out);
+
+	ir_place(ir, done);	/* "/" for the root itself */
+	ir_jmp(ir, BPF_JNE, ir_v(any), ir_imm(0), out);
+	prepend_char(&w, buf, pos, '/');
+
+	ir_place(ir, out);	/* buf[pos..PATH_SIZE) to fp+dst, in order */
+	ir_zero(ir, dst, scratch);
+	ir_alu(ir, BPF_AND, pos, ir_imm(PATH_SIZE - 1));
+	size = vreg(&w);
+	ir_mov(ir, size, ir_imm(PATH_SIZE));
+	ir_alu(ir, BPF_SUB, size, ir_v(pos));
+	ir_alu(ir, BPF_ADD, buf, ir_v(pos));
+	i = call(&w, BPF_FUNC_probe_read_kernel, 3,
+		 (struct ir_opnd[]){ ir_fp(), ir_v(size), ir_v(buf) },
+		 (int[]){ dst, 0, 0 });
+	ir_mov(ir, ret, ir_v(i));
+	ir_ja(ir, end);
+
+	ir_place(ir, w.fail);
+	ir_zero(ir, dst, scratch);
+	ir_mov(ir, ret, ir_imm(-1));
+	ir_place(ir, end);
+	return ret;
+}

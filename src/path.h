@@ -1,0 +1,65 @@
+/* path: absolute file paths computed in the kernel, as the kernel's own
+ * d_path() does: from a dentry up its d_parent chain to the root of its
+ * mount, across to the parent mount (mnt_mountpoint, mnt_parent), until
+ * the current task's root (task->fs->root: a chroot sees its own root) or
+ * the global root. The builtins path(p), fdpath(fd) and cwd compile to
+ * this walk. Every offset comes from the running kernel's BTF, read once
+ * by sema (path_offs_get); the walk itself is emitted as ir by gen through
+ * path_gen.
+ *
+ * The result is a string of PATH_SIZE bytes. It is built back to front in
+ * a per-CPU buffer (MAP_IDX_PATHBUF, PATH_BUF bytes), then copied out in
+ * order. Limits:
+ * - at most PATH_DEPTH steps (a step is one component or one mount
+ *   crossing), and PATH_SIZE - 1 bytes;
+ * - a path that does not fit keeps its last whole components and starts
+ *   with PATH_TRUNC ('+'), which no absolute path starts with:
+ *   "+/c/d/file" is a path that ends in /c/d/file;
+ * - an unlinked file gets " (deleted)" appended, as in /proc/PID/fd;
+ * - no rename or mount lock is taken: a path read during a concurrent
+ *   rename or mount may mix old and new names. */
+#ifndef PLY_PATH_H
+#define PLY_PATH_H
+
+#include "ir.h"
+#include "prog.h"
+
+struct kbtf;
+
+#define PATH_DEPTH	64	/* steps of the walk */
+#define PATH_TRUNC	'+'
+
+/* Byte offsets in the running kernel's structs. */
+struct path_offs {
+	int task_fs, task_files;		/* task_struct */
+	int fs_root, fs_pwd;			/* fs_struct */
+	int path_mnt, path_dentry;		/* path */
+	int files_fdt;				/* files_struct */
+	int fdt_max_fds, fdt_fd;		/* fdtable */
+	int file_path;				/* file.f_path */
+	int d_pprev, d_parent, d_len, d_name;	/* dentry: d_hash.pprev,
+						 * d_parent, d_name.len,
+						 * d_name.name */
+	int mnt_mnt, mnt_parent, mnt_mountpoint;	/* mount */
+	int vfs_root;				/* vfsmount.mnt_root */
+};
+
+/* Reads the offsets from BTF: 0, or -1 with *why saying what is missing. */
+int path_offs_get(struct kbtf *k, struct path_offs *o, const char **why,
+		  struct arena *a);
+
+enum path_src {
+	PATH_OF_PATH,	/* a struct path * */
+	PATH_OF_FD,	/* a file descriptor of the current process */
+	PATH_OF_CWD,	/* the current working directory */
+};
+
+/* Emits the walk: the path of src (arg: the vreg holding the struct path
+ * pointer or the fd; unused for PATH_OF_CWD) written at fp+dst, PATH_SIZE
+ * bytes the caller zeroed. Returns a vreg that is 0 on success and
+ * negative when there was nothing to walk (no such fd, no fs, a read that
+ * failed): the result is then the empty string. */
+int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
+	     int arg, int dst);
+
+#endif
