@@ -106,6 +106,14 @@ report_targets() {
 	v=$(added ply-stream)
 	target "streaming every event: ns added per call" "$(fmt ns "$v")" \
 		"reference $(fmt ns "$(added ref-stream)")" "$v" "≤ 2000 ns" 2000
+	target "fdpath of every open: in-kernel ns per event vs the reference" \
+		"$(fmt ns1 "${MED[paths|ply|ns_per_run]:-}")" "reference $(fmt ns1 "${MED[paths|ref|ns_per_run]:-}")" \
+		"$(ratio 'paths|ply|ns_per_run' 'paths|ref|ns_per_run')" "≤ 1.2" 1.2
+	v=$(have 'paths|ply|ns_per_call' && have 'paths|ref|ns_per_call' && have 'paths|none|ns_per_call' &&
+		awk -v p="${MED[paths|ply|ns_per_call]}" -v r="${MED[paths|ref|ns_per_call]}" -v n="${MED[paths|none|ns_per_call]}" \
+			'BEGIN { if (r - n > 0) printf "%.3f", (p - n) / (r - n) }')
+	target "fdpath of every open: ns added per call vs the reference" \
+		"$(fmt ns "$(paths_added ply)")" "reference $(fmt ns "$(paths_added ref)")" "$v" "≤ 1.2" 1.2
 	v=$(stream_missing ply-stream)
 	target "streaming every event: events missing (worst run)" "$(fmt int "$v")" \
 		"of $(fmt int "${MED[overhead|ply-stream|calls]:-}")" "$v" "0" 0
@@ -116,6 +124,12 @@ report_targets() {
 added() {
 	have "overhead|$1|ns_per_call" && have "overhead|none|ns_per_call" || return
 	awk -v a="${MED[overhead|$1|ns_per_call]}" -v b="${MED[overhead|none|ns_per_call]}" \
+		'BEGIN { printf "%.0f", a - b }'
+}
+# paths_added TOOL: median ns per call in case 5 minus untraced
+paths_added() {
+	have "paths|$1|ns_per_call" && have "paths|none|ns_per_call" || return
+	awk -v a="${MED[paths|$1|ns_per_call]}" -v b="${MED[paths|none|ns_per_call]}" \
 		'BEGIN { printf "%.0f", a - b }'
 }
 # stream_missing CFG: the most events any run did not deliver
@@ -218,6 +232,27 @@ report_overhead() {
 	echo
 }
 
+report_paths() {
+	local t k
+	echo "## 5. Absolute paths: fdpath() of every opened file"
+	echo
+	echo "\`tracepoint:syscalls/sys_exit_openat /data->ret >= 0/ { printf(\"%s %s\\n\", comm, fdpath(data->ret)); }\`"
+	echo "while benchload opens a file 10 components deep ${CALLS_H} times. The reference is"
+	echo "bench/ref/paths.bpf.c: the same walk by hand (CO-RE offsets, the same block reads, a"
+	echo "per-CPU buffer, ring buffer reserve/submit). *ns per event* is run_time_ns ÷ run_cnt"
+	echo "(every open on the machine, as in case 3); *added* is benchload's ns per call minus"
+	echo "untraced; *delivered* counts the lines with benchload's path as the kernel has it."
+	echo
+	echo "| tool | ns per event | × reference | ns per call | added per call | × reference | delivered | lost |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for t in none ply ref; do
+		k="paths|$t"
+		have "$k|ns_per_call" || continue
+		echo "| $(tool_name "$t") | $(med_cell "$k|ns_per_run" ns1) | $(fmt x "$(ratio "$k|ns_per_run" "paths|ref|ns_per_run")") | $(med_cell "$k|ns_per_call" ns) | $([ $t = none ] && echo – || fmt ns "$(paths_added $t)") | $([ $t = none ] && echo – || awk -v a="$(paths_added $t)" -v b="$(paths_added ref)" 'BEGIN { if (a != "" && b > 0) printf "%.2f×", a / b; else print "–" }') | $(have "$k|delivered" && echo "$(fmt int "${MIN[$k|delivered]}") of $(fmt int "${MED[$k|calls]}")" || echo –) | $(have "$k|lost_reported" && fmt int "${MAX[$k|lost_reported]}" || echo –) |"
+	done
+	echo
+}
+
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 
 report_json() {
@@ -293,7 +328,8 @@ report_write() {
 		report_memory
 		report_kcost
 		report_overhead
-		echo "## 5. File tools"
+		report_paths
+		echo "## 6. File tools"
 		echo
 		echo "None has landed in ply yet: nothing to set beside its peers."
 		echo

@@ -16,6 +16,13 @@ struct comm_key {
 	char comm[REF_COMM_LEN];
 };
 
+#define REF_FDPATH_LEN	256	/* as ply's paths (PATH_SIZE) */
+
+struct fdpath_event {
+	char comm[REF_COMM_LEN];
+	char path[REF_FDPATH_LEN];
+};
+
 struct open_event {
 	char comm[REF_COMM_LEN];
 	char path[REF_PATH_LEN];
