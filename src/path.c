@@ -1,4 +1,5 @@
 /* path: the kernel's d_path walk, emitted as ir (see path.h). */
+#include <linux/magic.h>
 #include <string.h>
 
 #include "btf.h"
@@ -75,6 +76,12 @@ int path_offs_get(struct kbtf *k, struct path_offs *o, const char **why,
 		F("mount", "mnt_parent", mnt_parent),
 		F("mount", "mnt_mountpoint", mnt_mountpoint),
 		F("vfsmount", "mnt_root", vfs_root),
+		F("dentry", "d_op", d_op),
+		F("dentry_operations", "d_dname", d_dname),
+		F("dentry", "d_sb", d_sb),
+		F("dentry", "d_inode", d_inode),
+		F("super_block", "s_magic", sb_magic),
+		F("inode", "i_ino", i_ino),
 #undef F
 	};
 	size_t i;
@@ -113,6 +120,7 @@ struct walk {
 	struct ir *ir;
 	const struct path_offs *o;
 	int fail;	/* label: nothing to walk */
+	int scratch;	/* fp offset of 8 bytes to read into */
 };
 
 static int vreg(struct walk *w)
@@ -183,7 +191,7 @@ static void prepend_char(struct walk *w, int buf, int pos, int c)
 static void step(struct walk *w, int fresh, int buf, int pos, int any,
 		 int mnt, int dentry, int mroot, int rmnt, int rdent,
 		 int dblk, int dlo, int dsize, int mblk, int mlo, int msize,
-		 int tmp, int done, int trunc)
+		 int tmp, int done, int trunc, int escaped)
 {
 	const struct path_offs *o = w->o;
 	struct ir *ir = w->ir;
@@ -213,7 +221,7 @@ static void step(struct walk *w, int fresh, int buf, int pos, int any,
 	if (!fresh)
 		read_block(w, dblk, dsize, dentry, dlo);
 	ir_ldx(ir, 8, parent, ir_fp(), dblk + o->d_parent - dlo);
-	ir_jmp(ir, BPF_JEQ, ir_v(parent), ir_v(dentry), done);	/* escaped */
+	ir_jmp(ir, BPF_JEQ, ir_v(parent), ir_v(dentry), escaped);
 	ir_ldx(ir, 4, len, ir_fp(), dblk + o->d_len - dlo);
 	ir_ldx(ir, 8, name, ir_fp(), dblk + o->d_name - dlo);
 	/* room for '/', the name and the truncation mark before it */
@@ -237,6 +245,115 @@ static void step(struct walk *w, int fresh, int buf, int pos, int any,
 	ir_place(ir, next);
 }
 
+/* Stores the bytes of s at p+off... (p: a vreg pointer). */
+static void put_str(struct walk *w, int p, int off, const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		ir_st(w->ir, 1, ir_v(p), off + (int)i, (unsigned char)s[i]);
+}
+
+/* "pipe:[INO]": the inode number's digits back to front before "]", then
+ * prefix. pos is PATH_SIZE - 1 here, so the verifier knows it exactly on
+ * each of the paths, and the stores below it stay inside buf. */
+static void pseudo_ino(struct walk *w, int buf, int pos, int dentry,
+		       const char *prefix, int out)
+{
+	struct ir *ir = w->ir;
+	int ino = vreg(w), dig = vreg(w), p = vreg(w), last = ir_label(ir);
+	int i;
+
+	read_ptr(w, ino, w->scratch, dentry, w->o->d_inode);
+	read_block(w, w->scratch, 8, ino, w->o->i_ino);
+	ir_ldx(ir, 8, ino, ir_fp(), w->scratch);
+	ir_alu(ir, BPF_SUB, pos, ir_imm(1));
+	ir_mov(ir, p, ir_v(buf));
+	ir_alu(ir, BPF_ADD, p, ir_v(pos));
+	ir_st(ir, 1, ir_v(p), 0, ']');
+	for (i = 0; i < 20; i++) {	/* 2^64 has 20 digits */
+		ir_mov(ir, dig, ir_v(ino));
+		ir_alu(ir, BPF_MOD, dig, ir_imm(10));
+		ir_alu(ir, BPF_ADD, dig, ir_imm('0'));
+		ir_alu(ir, BPF_DIV, ino, ir_imm(10));
+		ir_alu(ir, BPF_SUB, pos, ir_imm(1));
+		ir_alu(ir, BPF_SUB, p, ir_imm(1));
+		ir_stx(ir, 1, ir_v(p), 0, dig);
+		ir_jmp(ir, BPF_JEQ, ir_v(ino), ir_imm(0), last);
+	}
+	ir_place(ir, last);
+	put_str(w, p, -(int)strlen(prefix), prefix);
+	ir_alu(ir, BPF_SUB, pos, ir_imm((int)strlen(prefix)));
+	ir_ja(ir, out);
+}
+
+/* prefix NAME suffix, NAME being the dentry's own name; pos is
+ * PATH_SIZE - 1. */
+static void pseudo_named(struct walk *w, int buf, int pos, int dentry,
+			 int dblk, int dlo, int dsize, const char *prefix,
+			 const char *suffix, int trunc, int out)
+{
+	const struct path_offs *o = w->o;
+	struct ir *ir = w->ir;
+	int len = vreg(w), name = vreg(w), t = vreg(w), p = vreg(w), r;
+	int np = (int)strlen(prefix), ns = (int)strlen(suffix);
+
+	read_block(w, dblk, dsize, dentry, dlo);
+	ir_ldx(ir, 4, len, ir_fp(), dblk + o->d_len - dlo);
+	ir_ldx(ir, 8, name, ir_fp(), dblk + o->d_name - dlo);
+	put_str(w, buf, PATH_SIZE - 1 - ns, suffix);
+	/* t: where the name starts, with room for the prefix and a mark
+	 * before it; the verifier learns t's range from the test */
+	ir_mov(ir, t, ir_imm(PATH_SIZE - 1 - ns));
+	ir_alu(ir, BPF_SUB, t, ir_v(len));
+	ir_jmp(ir, BPF_JSLT, ir_v(t), ir_imm(np + 1), trunc);
+	ir_alu(ir, BPF_AND, len, ir_imm(PATH_SIZE - 1));
+	ir_mov(ir, p, ir_v(buf));
+	ir_alu(ir, BPF_ADD, p, ir_v(t));
+	r = call(w, BPF_FUNC_probe_read_kernel, 3,
+		 (struct ir_opnd[]){ ir_v(p), ir_v(len), ir_v(name) }, NULL);
+	ir_jmp(ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
+	put_str(w, p, -np, prefix);
+	ir_mov(ir, pos, ir_v(t));
+	ir_alu(ir, BPF_SUB, pos, ir_imm(np));
+	ir_ja(ir, out);
+}
+
+/* The first dentry is its own parent and not its mount's root: a file in
+ * no tree. d_path asks its d_op->d_dname for a name; without one, "/". */
+static void pseudo_name(struct walk *w, int buf, int pos, int any,
+			int dentry, int dblk, int dlo, int dsize, int done,
+			int trunc, int out)
+{
+	const struct path_offs *o = w->o;
+	struct ir *ir = w->ir;
+	int t = vreg(w), pipe = ir_label(ir), sock = ir_label(ir);
+	int anon = ir_label(ir);
+
+	read_block(w, w->scratch, 8, dentry, o->d_op);
+	ir_ldx(ir, 8, t, ir_fp(), w->scratch);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_imm(0), done);
+	read_block(w, w->scratch, 8, t, o->d_dname);
+	ir_ldx(ir, 8, t, ir_fp(), w->scratch);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_imm(0), done);
+	ir_mov(ir, any, ir_imm(1));
+	read_ptr(w, t, w->scratch, dentry, o->d_sb);
+	read_block(w, w->scratch, 8, t, o->sb_magic);
+	ir_ldx(ir, 8, t, ir_fp(), w->scratch);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_imm(PIPEFS_MAGIC), pipe);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_imm(SOCKFS_MAGIC), sock);
+	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_imm(ANON_INODE_FS_MAGIC), anon);
+	pseudo_named(w, buf, pos, dentry, dblk, dlo, dsize, "/", " (deleted)",
+		     trunc, out);
+	ir_place(ir, anon);
+	pseudo_named(w, buf, pos, dentry, dblk, dlo, dsize, "anon_inode:", "",
+		     trunc, out);
+	ir_place(ir, pipe);
+	pseudo_ino(w, buf, pos, dentry, "pipe:[", out);
+	ir_place(ir, sock);
+	pseudo_ino(w, buf, pos, dentry, "socket:[", out);
+}
+
 /* mnt and dentry of the struct path at base+off. */
 static void read_path(struct walk *w, int slot, int base, int off, int mnt,
 		      int dentry)
@@ -255,7 +372,7 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	static const char deleted[] = " (deleted)";
 	struct walk w = { .ir = ir, .o = o, .fail = ir_label(ir) };
 	int done = ir_label(ir), trunc = ir_label(ir), out = ir_label(ir);
-	int end = ir_label(ir), live = ir_label(ir);
+	int end = ir_label(ir), live = ir_label(ir), pseudo = ir_label(ir);
 	int ret = vreg(&w), buf, task, fs = vreg(&w), mnt = vreg(&w), size;
 	int dentry = vreg(&w), mroot = vreg(&w), rmnt = vreg(&w);
 	int rdent = vreg(&w), pos = vreg(&w), any = vreg(&w), t = vreg(&w);
@@ -277,7 +394,7 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	 * and it is zeroed again before dst is filled or left empty. */
 	scratch = max2(max2(max2(fsize, xsize), max2(dsize, msize)), psize);
 	scratch = ALIGN_UP(scratch, 8);
-	key = tmp = fblk = dblk = mblk = xblk = dst;
+	key = tmp = fblk = dblk = mblk = xblk = w.scratch = dst;
 
 	ir_ldmap(ir, t, MAP_IDX_PATHBUF);
 	buf = call(&w, BPF_FUNC_map_lookup_elem, 2,
@@ -338,10 +455,16 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 
 	for (i = 0; i < PATH_DEPTH; i++)
 		step(&w, i == 0, buf, pos, any, mnt, dentry, mroot, rmnt, rdent,
-		     dblk, dlo, dsize, mblk, mlo, msize, tmp, done, trunc);
+		     dblk, dlo, dsize, mblk, mlo, msize, tmp, done, trunc,
+		     i == 0 ? pseudo : done);
 	/* out of steps: done only if exactly at the root */
 	ir_jmp(ir, BPF_JNE, ir_v(dentry), ir_v(rdent), trunc);
 	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_v(rmnt), done);
+	ir_ja(ir, trunc);
+
+	ir_place(ir, pseudo);	/* the file is a tree of its own */
+	pseudo_name(&w, buf, pos, any, dentry, dblk, dlo, dsize, done, trunc,
+		    out);
 
 	ir_place(ir, trunc);
 	prepend_char(&w, buf, pos, PATH_TRUNC);

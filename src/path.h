@@ -16,6 +16,11 @@
  *   with PATH_TRUNC ('+'), which no absolute path starts with:
  *   "+/c/d/file" is a path that ends in /c/d/file;
  * - an unlinked file gets " (deleted)" appended, as in /proc/PID/fd;
+ * - a file that is in no directory tree, whose name d_path asks of its
+ *   file system (d_op->d_dname), gets the name the kernel's own d_dname
+ *   functions give: "pipe:[INO]", "socket:[INO]" (by the file system's
+ *   magic), "anon_inode:NAME", else simple_dname's "/NAME (deleted)"
+ *   (memfd, shm); other d_dname functions are not reproduced;
  * - no rename or mount lock is taken: a path read during a concurrent
  *   rename or mount may mix old and new names. */
 #ifndef PLY_PATH_H
@@ -42,6 +47,10 @@ struct path_offs {
 						 * d_name.name */
 	int mnt_mnt, mnt_parent, mnt_mountpoint;	/* mount */
 	int vfs_root;				/* vfsmount.mnt_root */
+	/* files with no place in a tree (pipes, sockets, anonymous inodes,
+	 * memfds), which d_path names through d_op->d_dname */
+	int d_op, d_dname, d_sb, d_inode;	/* dentry, dentry_operations */
+	int sb_magic, i_ino;			/* super_block, inode */
 };
 
 /* Reads the offsets from BTF: 0, or -1 with *why saying what is missing. */

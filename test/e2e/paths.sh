@@ -58,6 +58,10 @@ chk "too long: marked with a leading +" "^fd [0-9]+ \+/long-[0-9]{4}/.*/long-002
 chk "a chroot: the path inside it" "^fd [0-9]+ /etc/f$"
 chk "a chroot: its root" "^fd [0-9]+ /$"
 chk "a chroot: cwd inside it" "^cwd [0-9]+ /etc$"
+chk "a pipe" "^fd [0-9]+ pipe:\[[0-9]+\]$"
+chk "a socket" "^fd [0-9]+ socket:\[[0-9]+\]$"
+chk "a memfd" "^fd [0-9]+ /memfd:ply-memfd \(deleted\)$"
+chk "an eventfd" "^fd [0-9]+ anon_inode:\[eventfd\]$"
 chk "an fd that is not open: empty" "^fd 9999 $"
 expect_grep "the fd that is not open is reported" $TMP/err \
 	'fdpath\(\): 1 read failed'

@@ -8,7 +8,8 @@
  * DIR: nested directories, a relative open after chdir, openat with a
  * directory fd, a tmpfs mount, a bind mount, files under /proc, /dev and
  * /sys, a file deleted while open, a path longer than ply's bound, a name
- * with spaces, a newline and bytes that are not UTF-8, and last a chroot.
+ * with spaces, a newline and bytes that are not UTF-8, a pipe, a socket, a
+ * memfd and an eventfd, and last a chroot.
  * For each open file it writes to RECORD
  *     fd N <readlink /proc/self/fd/N>
  *     cwd N <getcwd()>
@@ -24,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +236,27 @@ int main(int argc, char **argv)
 	snprintf(p + len, sizeof(p) - len, "/file");
 	touch(p);
 	open_note(p);
+
+	/* in no directory tree: named as /proc names them */
+	{
+		int pfd[2];
+
+		if (pipe(pfd))
+			die("pipe");
+		note(pfd[0]);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0)
+			die("socket");
+		note(fd);
+		fd = memfd_create("ply-memfd", 0);
+		if (fd < 0)
+			die("memfd_create");
+		note(fd);
+		fd = eventfd(0, 0);
+		if (fd < 0)
+			die("eventfd");
+		note(fd);
+	}
 
 	/* not open: no path */
 	put("fd 9999 \n");
