@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "btf.h"
 #include "parse.h"
 #include "sema.h"
 #include "sysroot.h"
@@ -903,6 +904,39 @@ static void test_err_no_cascade(void)
 		   "1:27: note: used with 2 keys here\n");
 }
 
+/* path(), fdpath(), cwd: strings of PATH_SIZE bytes, their arguments
+ * checked, and without BTF an error that says what is missing. */
+static void test_paths(void)
+{
+	struct run r;
+
+	run(&r, OPENAT " { print(cwd, pid); @[fdpath(3)] = count(); "
+	    "t[path(data->filename)] = 1; }");
+	REQUIRE_OK(&r);
+	CHECK_STR(rec(&r), "{u64@0, char[256]@8, u32@264}/272");
+	CHECK_STR(desc(&r, map(&r, "@")->ktype), "{char[256]@0}/256");
+	CHECK(r.sema.paths != NULL);
+	CHECK(r.sema.reads.n == 3);
+	kbtf__free(r.sema.kbtf);
+	done(&r);
+
+	run(&r, OPENAT " { @[fdpath(\"x\"), path()] = count(); }");
+	CHECK_STR(r.errs, "1:49: error: fdpath() takes a file descriptor (an "
+		  "integer), not char[2]\n"
+		  "1:55: error: path() takes one argument, a struct path *\n");
+	kbtf__free(r.sema.kbtf);
+	done(&r);
+
+	sysroot_set_btf("/nonexistent");
+	run(&r, OPENAT " { printf(\"%s\\n\", cwd); }");
+	CHECK_STR(r.errs, "1:55: error: paths are read from kernel structures, "
+		  "and this kernel has no BTF (/sys/kernel/btf/vmlinux is "
+		  "missing: CONFIG_DEBUG_INFO_BTF is not set)\n");
+	kbtf__free(r.sema.kbtf);
+	done(&r);
+	sysroot_set_btf(NULL);
+}
+
 int main(void)
 {
 	sysroot_set_tracefs(PLY_TEST_TRACEFS);
@@ -918,6 +952,7 @@ int main(void)
 	test_inference_work();
 	test_err_too_long();
 	test_err_names();
+	test_paths();
 	test_err_members();
 	test_err_suggestions();
 	test_err_strfn();
