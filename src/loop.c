@@ -80,9 +80,46 @@ static void fd_drain(int fd)
 		;
 }
 
+int runtime__watch(struct runtime *rt, int fd, rt_watch_fn fn, void *ctx)
+{
+	struct rt_watch *w;
+	size_t i;
+
+	for (i = 0; i < rt->nwatches && rt->watches[i].fd >= 0; i++)
+		;
+	if (i == rt->nwatches) {
+		w = realloc(rt->watches, (i + 1) * sizeof(*w));
+		if (!w)
+			return -ENOMEM;
+		rt->watches = w;
+		rt->nwatches++;
+	}
+	rt->watches[i] = (struct rt_watch){ fd, fn, ctx };
+	return epoll_add(rt, fd, TAG_WATCH + i);
+}
+
+void runtime__unwatch(struct runtime *rt, int fd)
+{
+	size_t i;
+
+	for (i = 0; i < rt->nwatches; i++)
+		if (rt->watches[i].fd == fd && fd >= 0) {
+			epoll_ctl(rt->epfd, EPOLL_CTL_DEL, fd, NULL);
+			rt->watches[i].fd = -1;
+		}
+}
+
 static int loop_event(struct runtime *rt, uint32_t tag)
 {
 	int err = 0;
+
+	if (tag >= TAG_WATCH) {
+		if (tag - TAG_WATCH < rt->nwatches &&
+		    rt->watches[tag - TAG_WATCH].fd >= 0)
+			rt->watches[tag - TAG_WATCH].fn(
+				rt->watches[tag - TAG_WATCH].ctx);
+		return 0;
+	}
 
 	switch (tag) {
 	case TAG_POLL:

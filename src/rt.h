@@ -15,6 +15,13 @@
 #define VLOG_SIZE		(4u << 20)
 
 enum { TAG_RB, TAG_STOP, TAG_CHILD, TAG_POLL, TAG_TIMER };	/* TAG_TIMER + timer */
+#define TAG_WATCH	0x80000000u	/* TAG_WATCH + watch (runtime__watch) */
+
+struct rt_watch {
+	int fd;
+	rt_watch_fn fn;
+	void *ctx;
+};
 
 /* A timer of attach_timer: its fd (also in perf_fds, so it is closed with
  * the probes) and its program. */
@@ -62,6 +69,8 @@ struct runtime {
 	struct rt_timer *timers;
 	size_t ntimers;
 	struct ring_buffer *rb;
+	struct rt_watch *watches;	/* runtime__watch */
+	size_t nwatches;
 
 	pid_t child;		/* the command; 0 when there is no -c */
 	pid_t guard;		/* ply's child, the command's parent */

@@ -278,6 +278,7 @@ void runtime__free(struct runtime *rt)
 	close_fd(&rt->poll_fd);
 	close_fd(&rt->epfd);
 	free(rt->cpu_buf);
+	free(rt->watches);
 	free(rt->map_fds);
 	free(rt->outer_fds);
 	free(rt->spare_fds);

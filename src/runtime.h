@@ -127,6 +127,14 @@ int runtime__map_update(struct runtime *rt, size_t i, const void *key,
 			const void *val);
 int runtime__map_delete(struct runtime *rt, size_t i, const void *key);
 
+/* Call fn(ctx) from the loop whenever fd (the caller's) is readable, as
+ * part of runtime__step: what fn does is serialised with the events and
+ * the maps (metrics.c serves scrapes so). From runtime__load on. */
+typedef void (*rt_watch_fn)(void *ctx);
+int runtime__watch(struct runtime *rt, int fd, rt_watch_fn fn, void *ctx);
+/* Stop watching fd (before closing it). */
+void runtime__unwatch(struct runtime *rt, int fd);
+
 /* The programs, if they were not in the spec. Before runtime__load. */
 void runtime__set_progs(struct runtime *rt, struct probe_prog *progs,
 			size_t n);
