@@ -1,0 +1,495 @@
+/* out_prom: maps and ply's own counters as Prometheus metrics (see
+ * out_prom.h). Each exported map is one family named after it, its keys
+ * the labels key0, key1, ... (as ply's text output prints them), its
+ * value a sample whose type comes from the aggregation (prom_kinds);
+ * durations are in seconds, as Prometheus recommends. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "out_prom.h"
+
+enum prom_type { PT_GAUGE, PT_COUNTER, PT_HISTOGRAM, PT_INFO };
+
+/* What each aggregation becomes: one row per kind. */
+static const struct prom_kind {
+	enum agg_kind agg;
+	enum prom_type type;
+	const char *help;
+} prom_kinds[] = {
+	{ AGG_NONE,	PT_GAUGE,	"a plain map" },
+	{ AGG_COUNT,	PT_COUNTER,	"count()" },
+	{ AGG_SUM,	PT_COUNTER,	"sum()" },
+	{ AGG_QUANTIZE,	PT_HISTOGRAM,	"quantize(), log2 buckets" },
+	/* to come: min(), max(), avg() gauges; lhist() a histogram */
+};
+
+static const struct prom_kind *prom_kind(const struct mapsym *m)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(prom_kinds); i++)
+		if (prom_kinds[i].agg == m->agg)
+			return &prom_kinds[i];
+	return NULL;
+}
+
+static const char *const type_names[] = {
+	[PT_GAUGE] = "gauge", [PT_COUNTER] = "counter",
+	[PT_HISTOGRAM] = "histogram", [PT_INFO] = "info",
+};
+
+/* The samples a family of each type writes, after its name. */
+static const char *const type_suffixes[][4] = {
+	[PT_GAUGE] = { "" },
+	[PT_COUNTER] = { "_total" },
+	[PT_HISTOGRAM] = { "_bucket", "_sum", "_count" },
+	[PT_INFO] = { "_info" },
+};
+
+static int value_is_number(const struct type *t)
+{
+	return t->kind == T_INT || t->kind == T_PTR;
+}
+
+int prom_exported(const struct mapsym *m)
+{
+	const char *name = m->name[0] == '@' ? m->name + 1 : m->name;
+	const struct prom_kind *k = prom_kind(m);
+
+	if (!k || !m->vtype || !strncmp(name, "__", 2))
+		return 0;
+	if (k->type == PT_HISTOGRAM)
+		return type_is_hist(m->vtype);
+	return value_is_number(m->vtype);
+}
+
+size_t prom_name(char *buf, size_t size, const struct mapsym *m)
+{
+	const char *name = m->name[0] == '@' ? m->name + 1 : m->name;
+	int n = snprintf(buf, size, "ply_%s", *name ? name : "at");
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- names that must not clash ---- */
+
+struct prom_family_name {
+	const char *what;	/* for the message: "map @x", "ply's own" */
+	char base[128];
+	enum prom_type type;
+};
+
+static const struct {
+	const char *base;
+	enum prom_type type;
+} self_families[] = {
+	{ "ply_build", PT_INFO },
+	{ "ply_events_lost", PT_COUNTER },
+	{ "ply_events_malformed", PT_COUNTER },
+	{ "ply_map_updates_dropped", PT_COUNTER },
+	{ "ply_map_entries", PT_GAUGE },
+	{ "ply_map_max_entries", PT_GAUGE },
+	{ "ply_probe_runs_missed", PT_COUNTER },
+	{ "ply_probe_ticks_skipped", PT_COUNTER },
+	{ "ply_reads_failed", PT_COUNTER },
+};
+
+/* Whether a name of family a (its own or one of its samples') is one of
+ * b's; the clashing name in out. */
+static int family_clash(const struct prom_family_name *a,
+			const struct prom_family_name *b, char *out,
+			size_t size)
+{
+	char x[160], y[160];
+	int i, j;
+
+	for (i = -1; i < 4; i++) {
+		if (i >= 0 && !type_suffixes[a->type][i])
+			break;
+		snprintf(x, sizeof(x), "%s%s", a->base,
+			 i < 0 ? "" : type_suffixes[a->type][i]);
+		for (j = -1; j < 4; j++) {
+			if (j >= 0 && !type_suffixes[b->type][j])
+				break;
+			snprintf(y, sizeof(y), "%s%s", b->base,
+				 j < 0 ? "" : type_suffixes[b->type][j]);
+			if (!strcmp(x, y)) {
+				snprintf(out, size, "%s", x);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+int prom_clash(const struct mapsym *const *maps, size_t n, char *buf,
+	       size_t size)
+{
+	size_t nf = n + ARRAY_SIZE(self_families), i, j;
+	struct prom_family_name *f = calloc(nf ? nf : 1, sizeof(*f));
+	char name[160];
+	int found = 0;
+
+	if (!f)
+		return snprintf(buf, size, "out of memory"), 1;
+	for (i = 0; i < ARRAY_SIZE(self_families); i++) {
+		f[i].what = NULL;
+		snprintf(f[i].base, sizeof(f[i].base), "%s",
+			 self_families[i].base);
+		f[i].type = self_families[i].type;
+	}
+	for (j = 0; j < n; j++, i++) {
+		f[i].what = maps[j]->name;
+		prom_name(f[i].base, sizeof(f[i].base), maps[j]);
+		f[i].type = prom_kind(maps[j])->type;
+	}
+	for (i = ARRAY_SIZE(self_families); i < nf && !found; i++)
+		for (j = 0; j < i && !found; j++) {
+			if (!family_clash(&f[i], &f[j], name, sizeof(name)))
+				continue;
+			found = 1;
+			if (f[j].what)
+				snprintf(buf, size, "maps %s and %s would both "
+					 "give the metric %s", f[j].what,
+					 f[i].what, name);
+			else
+				snprintf(buf, size, "map %s would give the "
+					 "metric %s, which is ply's own",
+					 f[i].what, name);
+		}
+	free(f);
+	return found;
+}
+
+/* ---- text ---- */
+
+void prom_label_value(FILE *f, const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n) {
+		n = 1;
+		if (s[i] == '\\')
+			fputs("\\\\", f);
+		else if (s[i] == '"')
+			fputs("\\\"", f);
+		else if (s[i] == '\n')
+			fputs("\\n", f);
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			fprintf(f, "\\\\x%02x", s[i]);
+		else if ((n = utf8_seq(s + i, len - i)))
+			fwrite(s + i, 1, n, f);
+		else
+			n = 1, fprintf(f, "\\\\x%02x", s[i]);
+	}
+}
+
+/* A HELP text: only '\\' and newline are escaped. */
+static void help_text(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+}
+
+/* The HELP and TYPE lines. The text format names a counter's family by
+ * its sample (x_total) and has no info type; OpenMetrics names the family
+ * (x) and has. */
+static void family_head(FILE *f, enum prom_format fmt, const char *base,
+			enum prom_type type, const char *help)
+{
+	char name[160];
+
+	if (fmt == PROM_OPENMETRICS)
+		snprintf(name, sizeof(name), "%s", base);
+	else
+		snprintf(name, sizeof(name), "%s%s", base,
+			 type == PT_COUNTER ? "_total" :
+			 type == PT_INFO ? "_info" : "");
+	fprintf(f, "# HELP %s ", name);
+	help_text(f, help);
+	fprintf(f, "\n# TYPE %s %s\n", name,
+		fmt == PROM_TEXT && type == PT_INFO ? "gauge" : type_names[type]);
+}
+
+/* ns nanoseconds as exact decimal seconds: "0.000000511", "2", "-1.5". */
+static void seconds_print(FILE *f, int neg, uint64_t ns)
+{
+	char frac[16];
+	int n;
+
+	n = snprintf(frac, sizeof(frac), "%09" PRIu64, ns % 1000000000);
+	while (n > 0 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	fprintf(f, "%s%" PRIu64 "%s%s", neg ? "-" : "", ns / 1000000000,
+		n ? "." : "", frac);
+}
+
+static void sample_value(FILE *f, struct fmt_ctx *c, const struct type *t,
+			 const void *p)
+{
+	uint64_t v = value_int(t, p);
+	int neg = t->kind == T_INT && t->is_signed && (int64_t)v < 0;
+
+	if (t->fmt == TF_WALLTIME && c) {
+		v += (uint64_t)c->boot_to_wall_ns;
+		neg = (int64_t)v < 0;
+	}
+	if (t->fmt == TF_TIME || t->fmt == TF_WALLTIME)
+		seconds_print(f, neg, neg ? -v : v);
+	else if (neg)
+		fprintf(f, "%" PRId64, (int64_t)v);
+	else
+		fprintf(f, "%" PRIu64, v);
+}
+
+/* The key's labels, key0="..." each as ply's text output prints the key;
+ * extra (le="...") last. Nothing at all when there are no labels. */
+static void labels_print(FILE *f, struct fmt_ctx *c, const struct type *kt,
+			 const char *k, const char *extra)
+{
+	size_t i;
+	char *s;
+
+	if (!kt && !extra)
+		return;
+	fputc('{', f);
+	for (i = 0; kt && i < kt->nfields; i++) {
+		s = value_str(c, kt->fields[i].type, k + kt->fields[i].offset);
+		fprintf(f, "%skey%zu=\"", i ? "," : "", i);
+		prom_label_value(f, s, strlen(s));
+		fputc('"', f);
+		free(s);
+	}
+	if (extra)
+		fprintf(f, "%s%s", kt && kt->nfields ? "," : "", extra);
+	fputc('}', f);
+}
+
+/* ---- histograms ---- */
+
+/* A bucket's upper bound, inclusive (values are integers): -1 for the
+ * negative values, 0, then 2^k - 1; in seconds for durations. */
+static void le_label(char *buf, size_t size, const struct hist *h, size_t i)
+{
+	FILE *f;
+
+	if (i == 0) {
+		snprintf(buf, size, "le=\"%s\"", h->is_time ? "-0.000000001" :
+			 "-1");
+		return;
+	}
+	f = fmemopen(buf, size, "w");
+	if (!f) {
+		snprintf(buf, size, "le=\"?\"");
+		return;
+	}
+	fputs("le=\"", f);
+	if (h->is_time)
+		seconds_print(f, 0, h->b[i].hi);
+	else
+		fprintf(f, "%" PRIu64, h->b[i].hi);
+	fputc('"', f);
+	fclose(f);
+}
+
+/* _sum is an estimate: each value counts as the middle of its bucket,
+ * negative values as nothing (the buckets don't keep the values). */
+static double hist_sum(const struct hist *h)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 2; i < QUANTIZE_BUCKETS; i++)
+		sum += (double)h->b[i].count *
+			((double)h->b[i].lo + (double)(h->b[i].hi - h->b[i].lo) / 2);
+	return sum;
+}
+
+static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
+		     const char *name, const struct mapsym *m, const char *k,
+		     const char *v, size_t first, size_t last)
+{
+	uint64_t cum = 0;
+	char le[64];
+	struct hist h;
+	double sum;
+	size_t i;
+
+	hist_read(&h, m->vtype, v);
+	for (i = 0; i < QUANTIZE_BUCKETS; i++) {
+		cum += h.b[i].count;
+		if (i < first || i > last)
+			continue;
+		le_label(le, sizeof(le), &h, i);
+		fprintf(f, "%s_bucket", name);
+		labels_print(f, c, m->ktype, k, le);
+		fprintf(f, " %" PRIu64 "\n", cum);
+	}
+	fprintf(f, "%s_bucket", name);
+	labels_print(f, c, m->ktype, k, "le=\"+Inf\"");
+	fprintf(f, " %" PRIu64 "\n", cum);
+	/* OpenMetrics: no sum beside a bucket of negative bounds */
+	if (fmt == PROM_TEXT || first > 0) {
+		sum = hist_sum(&h);
+		fprintf(f, "%s_sum", name);
+		labels_print(f, c, m->ktype, k, NULL);
+		fprintf(f, " %.17g\n", h.is_time ? sum / 1e9 : sum);
+	}
+	fprintf(f, "%s_count", name);
+	labels_print(f, c, m->ktype, k, NULL);
+	fprintf(f, " %" PRIu64 "\n", cum);
+}
+
+/* Every key gets the same buckets: from the lowest non-empty one of any
+ * key to the highest. Counts only grow, so neither end ever moves back and
+ * a bucket's series, once there, stays. */
+static void hist_range(const struct mapsym *m, const char *vals, size_t n,
+		       size_t *first, size_t *last)
+{
+	struct hist h;
+	size_t i;
+
+	*first = QUANTIZE_BUCKETS;
+	*last = 0;
+	for (i = 0; i < n; i++) {
+		hist_read(&h, m->vtype, vals + i * m->vtype->size);
+		if (h.first > h.last)
+			continue;
+		*first = h.first < *first ? h.first : *first;
+		*last = h.last > *last ? h.last : *last;
+	}
+}
+
+/* ---- families ---- */
+
+void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
+	      const struct mapsym *m, const void *keys_, const void *vals_,
+	      size_t n)
+{
+	const struct prom_kind *kind = prom_kind(m);
+	const char *keys = keys_, *vals = vals_;
+	size_t ks = m->ktype ? m->ktype->size : 0, i, first, last;
+	char base[128], help[160];
+
+	if (!prom_exported(m))
+		return;
+	prom_name(base, sizeof(base), m);
+	snprintf(help, sizeof(help), "ply map %s: %s", m->name, kind->help);
+	family_head(f, fmt, base, kind->type, help);
+	if (kind->type == PT_HISTOGRAM) {
+		hist_range(m, vals, n, &first, &last);
+		for (i = 0; i < n; i++)
+			hist_key(f, c, fmt, base, m, keys + i * ks,
+				 vals + i * m->vtype->size, first, last);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s%s", base, type_suffixes[kind->type][0]);
+		labels_print(f, c, m->ktype, keys + i * ks, NULL);
+		fputc(' ', f);
+		sample_value(f, c, m->vtype, vals + i * m->vtype->size);
+		fputc('\n', f);
+	}
+}
+
+static void self_sample(FILE *f, const char *name, const char *label,
+			const char *lvalue, uint64_t v)
+{
+	fputs(name, f);
+	if (label) {
+		fprintf(f, "{%s=\"", label);
+		prom_label_value(f, lvalue, strlen(lvalue));
+		fputs("\"}", f);
+	}
+	fprintf(f, " %" PRIu64 "\n", v);
+}
+
+static void self_maps(FILE *f, enum prom_format fmt, const struct prom_self *s)
+{
+	size_t i;
+
+	family_head(f, fmt, "ply_map_updates_dropped", PT_COUNTER,
+		    "map updates that failed because the map was full");
+	for (i = 0; i < s->nmaps; i++)
+		self_sample(f, "ply_map_updates_dropped_total", "map",
+			    s->maps[i]->name, s->dropped[i]);
+	family_head(f, fmt, "ply_map_entries", PT_GAUGE,
+		    "keys in the map");
+	for (i = 0; i < s->nmaps; i++)
+		self_sample(f, "ply_map_entries", "map", s->maps[i]->name,
+			    s->entries[i]);
+	family_head(f, fmt, "ply_map_max_entries", PT_GAUGE,
+		    "keys the map can hold (-M)");
+	for (i = 0; i < s->nmaps; i++)
+		self_sample(f, "ply_map_max_entries", "map", s->maps[i]->name,
+			    s->max_entries[i]);
+}
+
+static void self_probes(FILE *f, enum prom_format fmt,
+			const struct prom_self *s)
+{
+	size_t i;
+
+	family_head(f, fmt, "ply_probe_runs_missed", PT_COUNTER,
+		    "probe runs the kernel skipped (it fired while another "
+		    "BPF program ran on its CPU)");
+	for (i = 0; i < s->nprobes; i++)
+		self_sample(f, "ply_probe_runs_missed_total", "probe",
+			    s->probes[i], s->missed[i]);
+	family_head(f, fmt, "ply_probe_ticks_skipped", PT_COUNTER,
+		    "interval ticks not run (the period is shorter than a run)");
+	for (i = 0; i < s->nprobes; i++)
+		self_sample(f, "ply_probe_ticks_skipped_total", "probe",
+			    s->probes[i], s->skipped[i]);
+}
+
+static void self_reads(FILE *f, enum prom_format fmt,
+		       const struct prom_self *s)
+{
+	const struct readsite *r;
+	size_t i;
+
+	if (!s->nreads)
+		return;
+	family_head(f, fmt, "ply_reads_failed", PT_COUNTER,
+		    "str(), mem() or dyn() reads of an address that could "
+		    "not be read");
+	for (i = 0; i < s->nreads; i++) {
+		r = s->reads[i];
+		fprintf(f, "ply_reads_failed_total{fn=\"%s\",at=\"", r->fn);
+		fprintf(f, "%d:%d\"} %" PRIu64 "\n", r->loc.line, r->loc.col,
+			s->failed[i]);
+	}
+}
+
+void prom_self(FILE *f, enum prom_format fmt, const struct prom_self *s)
+{
+	family_head(f, fmt, "ply_build", PT_INFO, "the ply that runs");
+	self_sample(f, "ply_build_info", "version", s->version, 1);
+	family_head(f, fmt, "ply_events_lost", PT_COUNTER,
+		    "events that did not fit the ring buffer");
+	self_sample(f, "ply_events_lost_total", NULL, NULL, s->lost);
+	family_head(f, fmt, "ply_events_malformed", PT_COUNTER,
+		    "malformed events ignored");
+	self_sample(f, "ply_events_malformed_total", NULL, NULL,
+		    s->malformed);
+	if (s->nmaps)
+		self_maps(f, fmt, s);
+	if (s->nprobes)
+		self_probes(f, fmt, s);
+	self_reads(f, fmt, s);
+}
+
+void prom_end(FILE *f, enum prom_format fmt)
+{
+	if (fmt == PROM_OPENMETRICS)
+		fputs("# EOF\n", f);
+}
