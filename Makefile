@@ -34,7 +34,7 @@ LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
-override LDLIBS += -lbpf -lelf -lz
+override LDLIBS += -lbpf -lelf -lz -lmicrohttpd
 
 ifeq ($(V),1)
 Q :=

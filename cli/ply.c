@@ -35,6 +35,17 @@ static const char usage[] =
 "                      67108864); updates that don't fit are counted and\n"
 "                      reported\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
+"      --metrics=ADDR:PORT\n"
+"                      serve the maps as Prometheus metrics at\n"
+"                      http://ADDR:PORT/metrics while the program runs\n"
+"                      (port 0: any free one, said on stderr)\n"
+"      --metrics-file=PATH\n"
+"                      write them to PATH (atomically) every\n"
+"                      --metrics-interval seconds and at the end, for\n"
+"                      node_exporter's textfile collector\n"
+"      --metrics-interval=N\n"
+"                      seconds between writes of --metrics-file\n"
+"                      (default 15)\n"
 "  -v, --version       print the version\n"
 "\n"
 "example:\n"
@@ -44,6 +55,8 @@ static const char usage[] =
 "$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
 
+enum { OPT_METRICS = 256, OPT_METRICS_FILE, OPT_METRICS_INTERVAL };
+
 static const struct option longopts[] = {
 	{ "command", required_argument, NULL, 'c' },
 	{ "debug", no_argument, NULL, 'd' },
@@ -52,6 +65,9 @@ static const struct option longopts[] = {
 	{ "keep-going", no_argument, NULL, 'k' },
 	{ "map-size", required_argument, NULL, 'M' },
 	{ "dump", no_argument, NULL, 'S' },
+	{ "metrics", required_argument, NULL, OPT_METRICS },
+	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
+	{ "metrics-interval", required_argument, NULL, OPT_METRICS_INTERVAL },
 	{ "version", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -193,6 +209,17 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'S': dump = 1; break;
+		case OPT_METRICS: opts.metrics = optarg; break;
+		case OPT_METRICS_FILE: opts.metrics_file = optarg; break;
+		case OPT_METRICS_INTERVAL:
+			opts.metrics_interval = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || !opts.metrics_interval ||
+			    opts.metrics_interval > 86400) {
+				fprintf(stderr, "ply: error: --metrics-interval "
+					"takes seconds from 1 to 86400\n");
+				return 1;
+			}
+			break;
 		case 'v': printf("ply %s\n", ply_version()); return 0;
 		default: fputs(usage, stderr); return 1;
 		}

@@ -18,6 +18,7 @@
 #include "parse.h"
 #include "printf.h"
 #include "provider.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "sema.h"
 
@@ -34,6 +35,7 @@ struct ply {
 	struct probe_prog *progs;
 	struct rt_spec spec;
 	struct runtime *rt;
+	struct metrics *metrics;	/* opts.metrics, opts.metrics_file */
 	const char *command;
 	int failed;
 
@@ -90,6 +92,10 @@ static int opts_check(struct ply *p)
 		diag_plain(&p->diag, "option map_size: %" PRIu32 " entries is "
 			   "out of range (1 to %u, or 0 for 4096)", o->map_size,
 			   PLY_MAP_SIZE_MAX);
+	if (o->metrics_interval > 86400)
+		diag_plain(&p->diag, "option metrics_interval: %u seconds is "
+			   "out of range (1 to 86400, or 0 for 15)",
+			   o->metrics_interval);
 	if (o->command && !o->command[strspn(o->command, " \t\n")])
 		diag_plain(&p->diag, "option command: the command is empty");
 	for (pa = o->params; pa && *pa; pa++)
@@ -452,6 +458,7 @@ void ply__free(struct ply *p)
 {
 	if (!p)
 		return;
+	metrics__free(p->metrics);
 	runtime__free(p->rt);
 	progs_free(p);
 	kbtf__free(p->sema.kbtf);
@@ -639,6 +646,26 @@ static void on_event(const struct evsite *site, const void *rec, size_t size,
 	p->opts.on_event(p, &e.ev, p->opts.ctx);
 }
 
+static int metrics_start(struct ply *p)
+{
+	struct metrics_opts mo = {
+		.addr = p->opts.metrics, .file = p->opts.metrics_file,
+		.interval = p->opts.metrics_interval, .err = p->opts.err,
+	};
+
+	if (!mo.addr && !mo.file)
+		return 0;
+	return metrics__new(&p->metrics, p->rt, &p->spec, &mo);
+}
+
+int ply__metrics_write(struct ply *p, FILE *out, int openmetrics)
+{
+	if (!p->rt)
+		return -EBADF;
+	return metrics_write_once(p->rt, &p->spec, out, openmetrics ?
+				  PROM_OPENMETRICS : PROM_TEXT);
+}
+
 int ply__load(struct ply *p)
 {
 	struct rt_opts ro = {
@@ -667,7 +694,8 @@ int ply__load(struct ply *p)
 		if (ret)
 			return ret;
 	}
-	return runtime__load(p->rt);
+	ret = runtime__load(p->rt);
+	return ret ? ret : metrics_start(p);
 }
 
 int ply__attach(struct ply *p)
@@ -708,9 +736,16 @@ void ply__stop(struct ply *p)
 	errno = saved;
 }
 
+/* The textfile is written after END, with the maps as they end. */
 int ply__finish(struct ply *p)
 {
-	return p->rt ? runtime__finish(p->rt) : -EBADF;
+	int err, merr;
+
+	if (!p->rt)
+		return -EBADF;
+	err = runtime__finish(p->rt);
+	merr = metrics__end(p->metrics);
+	return err ? err : merr;
 }
 
 int ply__exit_status(const struct ply *p)

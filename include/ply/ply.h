@@ -200,6 +200,19 @@ struct ply_opts {
 	const char *const *params;
 	const struct ply_map_decl *maps;	/* declared maps */
 	size_t nmaps;
+
+	/* Metrics for Prometheus while the program runs (ply__load on;
+	 * served and written from ply__step, so only while the loop runs).
+	 * Each exported map is a family ply_NAME, its keys the labels key0,
+	 * key1...; ply's own counters beside them. */
+	const char *metrics;		/* "ADDR:PORT": serve /metrics there
+					 * (port 0: any free one; the address
+					 * is said on err). NULL: nothing
+					 * listens */
+	const char *metrics_file;	/* rewrite this file atomically every
+					 * metrics_interval seconds and once
+					 * more at ply__finish */
+	unsigned metrics_interval;	/* seconds: 0 means 15 */
 };
 
 #define PLY_STRSIZE_MAX		256
@@ -337,6 +350,10 @@ struct ply_stats {
 /* From ply__load on (-EBADF before); the arrays live in p until the next
  * call. */
 int ply__stats(struct ply *p, struct ply_stats *st);
+
+/* The exposition a scrape of /metrics gets, now (openmetrics: in
+ * OpenMetrics 1.0, else the text format 0.0.4). From ply__load on. */
+int ply__metrics_write(struct ply *p, FILE *out, int openmetrics);
 
 /* Print one event the way ply would (print(@map): the map). */
 void ply_event__fprint(const struct ply_event *ev, FILE *out);
