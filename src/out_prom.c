@@ -105,16 +105,18 @@ static int family_clash(const struct prom_family_name *a,
 	char x[160], y[160];
 	int i, j;
 
-	for (i = -1; i < 4; i++) {
-		if (i >= 0 && !type_suffixes[a->type][i])
-			break;
+	/* the samples' names first (they are what a query names), then the
+	 * family's own (OpenMetrics names a family apart) */
+	for (i = 0; i < 5; i++) {
+		if (i < 4 && !type_suffixes[a->type][i])
+			i = 4;
 		snprintf(x, sizeof(x), "%s%s", a->base,
-			 i < 0 ? "" : type_suffixes[a->type][i]);
-		for (j = -1; j < 4; j++) {
-			if (j >= 0 && !type_suffixes[b->type][j])
-				break;
+			 i == 4 ? "" : type_suffixes[a->type][i]);
+		for (j = 0; j < 5; j++) {
+			if (j < 4 && !type_suffixes[b->type][j])
+				j = 4;
 			snprintf(y, sizeof(y), "%s%s", b->base,
-				 j < 0 ? "" : type_suffixes[b->type][j]);
+				 j == 4 ? "" : type_suffixes[b->type][j]);
 			if (!strcmp(x, y)) {
 				snprintf(out, size, "%s", x);
 				return 1;
