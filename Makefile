@@ -95,7 +95,13 @@ $(B)/test/helpers/%: test/helpers/%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $< $(LDLIBS)
 
-tests: $(B)/ply $(UNIT_BIN) $(HELPERS)
+# The bench's workload serves the tests too (one workload helper).
+$(B)/test/helpers/benchload: bench/benchload.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+
+tests: $(B)/ply $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload
 
 # Fuzzing (fuzz/README.md): the targets, their generator of large and deep
 # programs, and the seeds, in $(FUZZ_B).

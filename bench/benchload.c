@@ -5,6 +5,12 @@
  *   benchload getppid N PROCS [REPORT] PROCS processes, pinned round robin
  *                                      to the CPUs, N getppid() calls each
  *   benchload stamp FILE               write CLOCK_MONOTONIC (ns) to FILE
+ *   benchload getcwd N [SECONDS]       N getcwd() calls, the i-th (from 0)
+ *                                      with a buffer of 2^(i % 8) * 64
+ *                                      bytes, then sleep SECONDS: the
+ *                                      metrics tests' known workload
+ *   benchload keys N                   N getcwd() calls with sizes 1 to N:
+ *                                      as many keys for a map by size
  *
  * open and getppid time their own loop and write "loop_ns=T calls=C" to
  * REPORT (default: stdout): the tracer's start-up and tear-down stay out
@@ -110,6 +116,20 @@ static int stamp(const char *path)
 	return fclose(f) != 0;
 }
 
+/* getcwd(2) is a call that nothing else in a test run makes. */
+static int getcwd_load(long n, int secs, int distinct)
+{
+	static char buf[8192];
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getcwd, buf, distinct ? (size_t)i + 1 :
+			(size_t)64 << (i % 8));
+	if (secs > 0)
+		sleep(secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "open"))
@@ -119,7 +139,12 @@ int main(int argc, char **argv)
 				    argc == 5 ? argv[4] : NULL);
 	if (argc == 3 && !strcmp(argv[1], "stamp"))
 		return stamp(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "getcwd"))
+		return getcwd_load(atol(argv[2]), argc == 4 ? atoi(argv[3]) : 0, 0);
+	if (argc == 3 && !strcmp(argv[1], "keys"))
+		return getcwd_load(atol(argv[2]), 0, 1);
 	fprintf(stderr, "usage: benchload open PATH N [REPORT] | "
-		"getppid N PROCS [REPORT] | stamp FILE\n");
+		"getppid N PROCS [REPORT] | stamp FILE | getcwd N [SECONDS] | "
+		"keys N\n");
 	return 2;
 }

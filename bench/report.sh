@@ -253,6 +253,26 @@ report_paths() {
 	echo
 }
 
+report_metrics() {
+	local c
+	echo "## 7. Metrics (--metrics)"
+	echo
+	echo "A scrape of \`/metrics\` (wall time of the whole HTTP exchange, from bash) while"
+	echo "ply holds one count() map of 10,000 keys (and its own metrics); and benchload's"
+	echo "$(thou $((CALLS * 5))) openat()+close() under count by comm, without and with"
+	echo "\`--metrics\` and a scrape every second, interleaved."
+	echo
+	echo "| measure | median (min–max) |"
+	echo "|---|---|"
+	echo "| scrape of 10,000 keys | $(med_cell "scrape10k|ply|scrape_ns" ms2) |"
+	echo "| its size | $(fmt mb "${MED[scrape10k|ply|bytes]:-}") |"
+	for c in ply-count ply-count-scraped; do
+		echo "| ns per call, $c | $(med_cell "metrics|$c|ns_per_call" ns1) |"
+	done
+	echo "| scraped ÷ not scraped | $(fmt x "$(ratio metrics\|ply-count-scraped\|ns_per_call metrics\|ply-count\|ns_per_call)") |"
+	echo
+}
+
 json_str() { local s=${1//\\/\\\\}; s=${s//\"/\\\"}; printf '"%s"' "$s"; }
 
 report_json() {
@@ -333,6 +353,7 @@ report_write() {
 		echo
 		echo "None has landed in ply yet: nothing to set beside its peers."
 		echo
+		report_metrics
 		echo "Why ply misses what it misses, measured: \`bench/results/analysis.md\`."
 	} >"$md"
 	report_json "$json"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --metrics and --metrics-file: a known workload (getcwds, copied under a
+# --metrics and --metrics-file: a known workload (benchload getcwd, copied under a
 # name of this run's own) traced while the endpoint is scraped by hand, by
 # hostile clients (a huge request, stalled connections, more connections
 # than ply takes) and by Debian's real Prometheus, whose HTTP API must then
@@ -8,10 +8,10 @@
 # parts are skipped, loudly: apt-get install prometheus.
 . "$(dirname "$0")/lib.sh"
 
-GETCWDS=$(dirname "$PLY")/test/helpers/getcwds
+LOAD=$(dirname "$PLY")/test/helpers/benchload
 W=$TMP/plym$$_$RANDOM
 W=${W:0:${#TMP}+16}		# a comm is 15 characters
-cp "$GETCWDS" "$W"
+cp "$LOAD" "$W"
 NAME=$(basename "$W")
 PIDS=()
 cleanup() {
@@ -71,7 +71,7 @@ expect_grep "listens on 127.0.0.1 only" /proc/net/tcp \
 	"^ *[0-9]+: 0100007F:$(printf '%04X' "$PORT") 00000000:0000 0A .* $inode "
 
 # A known workload: 8000 calls, buffers of 64 to 8192 bytes, 1000 each.
-"$W" 8000
+"$W" getcwd 8000
 scrape $PORT >$TMP/s1
 expect_eq "scrape: exact count" "$(value $TMP/s1 "ply_calls_total{key0=\"$NAME\"}")" 8000
 expect_eq "scrape: exact sum" "$(value $TMP/s1 "ply_bytes_total{key0=\"$NAME\"}")" $((1000 * (64 + 128 + 256 + 512 + 1024 + 2048 + 4096 + 8192)))
@@ -155,7 +155,7 @@ for fd in "${HOLD[@]:0:2}"; do printf 'GET /metr' >&$fd; done
 	timeout 15 bash -c "exec 3<>/dev/tcp/127.0.0.1/$PORT; cat >&3; timeout 5 cat <&3" ) \
 	>$TMP/big 2>/dev/null &
 BIG=$!; PIDS+=($BIG)
-"$W" 8000
+"$W" getcwd 8000
 kill -0 $PLYPID 2>/dev/null && ok "hostile clients: ply runs on" ||
 	nok "hostile clients: ply runs on" "$(cat $TMP/err)"
 wait $BIG
@@ -196,7 +196,7 @@ expect_grep "ply's own output: the exact count" $TMP/out "^\{ $NAME \}: 16000$"
 # The textfile: written at once, every second, and at the end; atomically
 # (nothing beside it is left).
 run_ply $TMP/out $TMP/err --metrics-file $TMP/ply.prom --metrics-interval 1 \
-	-c "$W 800 2" "$PROG"
+	-c "$W getcwd 800 2" "$PROG"
 expect_rc "--metrics-file: exit 0" 0
 expect_grep "--metrics-file: the end's exact count" $TMP/ply.prom \
 	"^ply_calls_total\\{key0=\"$NAME\"\\} 800$"
