@@ -450,6 +450,84 @@ static void test_stats(void)
 	cap_free(&c);
 }
 
+/* ---- metrics: ply__metrics_write, opts.metrics_file ---- */
+
+static int file_has(const char *path, const char *want)
+{
+	char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, want) != NULL;
+}
+
+static void test_metrics(void)
+{
+	char param[64], path[] = "/tmp/ply-test-api-XXXXXX", file[64];
+	const char *params[] = { param, NULL };
+	struct ply_opts o = { .sz = sizeof(o), .metrics_interval = 86401 };
+	char *text = NULL;
+	size_t len = 0;
+	struct ply *p;
+	struct cap c;
+	FILE *f;
+
+	refused(&o, "BEGIN { exit(0); }", "option metrics_interval: 86401 "
+		"seconds is out of range");
+	CHECK(mkdtemp(path) != NULL);
+	snprintf(file, sizeof(file), "%s/ply.prom", path);
+	snprintf(param, sizeof(param), "ME=%d", (int)getpid());
+	cap_open(&c);
+	c.opts.params = params;
+	c.opts.map_size = 4;
+	c.opts.no_maps = 1;
+	c.opts.metrics_file = file;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "/pid == $ME/ { @k[time] = count(); @n = count(); }") == 0);
+	if (!p)
+		return;
+	CHECK(ply__metrics_write(p, stdout, 0) == -EBADF);
+	CHECK(up(p) == 0);
+	CHECK(file_has(file, "ply_build_info{version="));	/* at once */
+	getppids(10);
+	f = open_memstream(&text, &len);
+	CHECK(ply__metrics_write(p, f, 1) == 0);
+	fclose(f);
+	CHECK(strstr(text, "\nply_n_total 10\n") != NULL);
+	CHECK(strstr(text, "\nply_map_updates_dropped_total{map=\"@k\"} 6\n"));
+	CHECK(strstr(text, "\nply_map_entries{map=\"@k\"} 4\n"));
+	CHECK(strstr(text, "\nply_map_max_entries{map=\"@k\"} 4\n"));
+	CHECK(len > 6 && !strcmp(text + len - 6, "# EOF\n"));
+	free(text);
+	ply__stop(p);
+	CHECK(ply__loop(p) == 0);
+	CHECK(ply__finish(p) == 0);
+	/* written once more at the end */
+	CHECK(file_has(file, "\nply_n_total 10\n"));
+	ply__free(p);
+	cap_close(&c);
+	cap_free(&c);
+	unlink(file);
+	rmdir(path);
+
+	/* nothing loads where the address is wrong */
+	cap_open(&c);
+	c.opts.metrics = "9470";
+	CHECK(compile(&p, &c, "BEGIN { exit(0); }") == 0);
+	if (p) {
+		CHECK(ply__load(p) == -EINVAL);
+		ply__free(p);
+	}
+	cap_close(&c);
+	CHECK(strstr(c.err, "--metrics takes ADDR:PORT") != NULL);
+	cap_free(&c);
+}
+
 /* ---- in the caller's loop: ply__fd, ply__step, ply__stop ---- */
 
 static void test_own_loop(void)
@@ -593,6 +671,7 @@ int main(int argc, char **argv)
 	test_declared_map();
 	test_take_with_callback();
 	test_stats();
+	test_metrics();
 	test_own_loop();
 	test_stop_from_signal();
 	test_command();
