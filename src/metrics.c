@@ -53,6 +53,8 @@ struct metrics {
 
 /* ---- one scrape ---- */
 
+/* In the kernel's order: a scraper doesn't need them sorted, and sorting
+ * was a sixth of a big map's scrape. */
 static int maps_write(struct metrics *m, FILE *f, enum prom_format fmt)
 {
 	void *keys, *vals;
@@ -64,7 +66,6 @@ static int maps_write(struct metrics *m, FILE *f, enum prom_format fmt)
 					&vals, &n);
 		if (err)
 			return err;
-		out_map_sort(m->maps[i], keys, vals, n);
 		prom_map(f, &m->fmt, fmt, m->maps[i], keys, vals, n);
 		m->entries[i] = n;
 		free(keys);

@@ -1,6 +1,7 @@
 /* out_prom: maps and ply's own counters as Prometheus metrics (see
  * out_prom.h). Each exported map is one family named after it, its keys
- * the labels key0, key1, ... (as ply's text output prints them), its
+ * labels named after what the program keys it by (comm, pid; else key0,
+ * key1 ...) with values as ply's text output prints them, its
  * value a sample whose type comes from the aggregation (prom_kinds);
  * durations are in seconds, as Prometheus recommends. */
 #include <inttypes.h>
@@ -252,11 +253,32 @@ static void sample_value(FILE *f, struct fmt_ctx *c, const struct type *t,
 		fprintf(f, "%" PRIu64, v);
 }
 
-/* The key's labels, key0="..." each as ply's text output prints the key;
- * extra (le="...") last. Nothing at all when there are no labels. */
-static void labels_print(FILE *f, struct fmt_ctx *c, const struct type *kt,
+/* Key i's label: what the program names it after (comm, pid, ret), if
+ * that is a label name of its own in the family; else key0, key1 ... */
+static void label_name(char *buf, size_t size, const struct mapsym *m,
+		       size_t i)
+{
+	const char *n = m->knames ? m->knames[i] : "";
+	size_t j;
+
+	snprintf(buf, size, "key%zu", i);
+	if (!*n || !strcmp(n, "le") || !strncmp(n, "__", 2) ||
+	    !strncmp(n, "key", 3) || strspn(n, "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(n))
+		return;
+	for (j = 0; j < i; j++)
+		if (!strcmp(m->knames[j], n))
+			return;
+	snprintf(buf, size, "%s", n);
+}
+
+/* The key's labels, each as ply's text output prints the key; extra
+ * (le="...") last. Nothing at all when there are no labels. */
+static void labels_print(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
 			 const char *k, const char *extra)
 {
+	const struct type *kt = m->ktype;
+	char name[64];
 	size_t i;
 	char *s;
 
@@ -265,7 +287,8 @@ static void labels_print(FILE *f, struct fmt_ctx *c, const struct type *kt,
 	fputc('{', f);
 	for (i = 0; kt && i < kt->nfields; i++) {
 		s = value_str(c, kt->fields[i].type, k + kt->fields[i].offset);
-		fprintf(f, "%skey%zu=\"", i ? "," : "", i);
+		label_name(name, sizeof(name), m, i);
+		fprintf(f, "%s%s=\"", i ? "," : "", name);
 		prom_label_value(f, s, strlen(s));
 		fputc('"', f);
 		free(s);
@@ -332,21 +355,21 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 			continue;
 		le_label(le, sizeof(le), &h, i);
 		fprintf(f, "%s_bucket", name);
-		labels_print(f, c, m->ktype, k, le);
+		labels_print(f, c, m, k, le);
 		fprintf(f, " %" PRIu64 "\n", cum);
 	}
 	fprintf(f, "%s_bucket", name);
-	labels_print(f, c, m->ktype, k, "le=\"+Inf\"");
+	labels_print(f, c, m, k, "le=\"+Inf\"");
 	fprintf(f, " %" PRIu64 "\n", cum);
 	/* OpenMetrics: no sum beside a bucket of negative bounds */
 	if (fmt == PROM_TEXT || first > 0) {
 		sum = hist_sum(&h);
 		fprintf(f, "%s_sum", name);
-		labels_print(f, c, m->ktype, k, NULL);
+		labels_print(f, c, m, k, NULL);
 		fprintf(f, " %.17g\n", h.is_time ? sum / 1e9 : sum);
 	}
 	fprintf(f, "%s_count", name);
-	labels_print(f, c, m->ktype, k, NULL);
+	labels_print(f, c, m, k, NULL);
 	fprintf(f, " %" PRIu64 "\n", cum);
 }
 
@@ -395,7 +418,7 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 	}
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s%s", base, type_suffixes[kind->type][0]);
-		labels_print(f, c, m->ktype, keys + i * ks, NULL);
+		labels_print(f, c, m, keys + i * ks, NULL);
 		fputc(' ', f);
 		sample_value(f, c, m->vtype, vals + i * m->vtype->size);
 		fputc('\n', f);

@@ -39,6 +39,11 @@ struct mapsym {
 				 * and read the old one once no program
 				 * holds it (see maps.c) */
 	uint32_t max_entries;
+	/* what each key is named after, for the metrics' labels: the
+	 * variable or field it is at every use ("comm", "ret" of
+	 * data->ret), or "" where uses differ or it is anything else;
+	 * NULL until a use with keys is seen */
+	const char **knames;
 	struct mapsym *next;
 };
 

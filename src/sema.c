@@ -346,6 +346,32 @@ static void conflict(struct sema *s, struct loc here, struct loc there,
 			  "program that runs ply", what, name, a->name);
 }
 
+/* The name of each key of m, from this use's key expressions: a bare
+ * variable (comm) or a field (data->ret: ret) names it, if every use
+ * agrees; anything else, or uses that differ, leave it unnamed (""). */
+static void learn_key_names(struct sema *s, struct node *n, struct mapsym *m,
+			    int nk)
+{
+	const char *name;
+	struct node *k;
+	int i;
+
+	if (!nk || (m->ktype && (int)m->ktype->nfields != nk))
+		return;
+	if (!m->knames) {
+		m->knames = arena_alloc(s->arena, nk * sizeof(*m->knames));
+		for (i = 0, k = n->keys; k; k = k->next, i++)
+			m->knames[i] = k->kind == N_IDENT ||
+				k->kind == N_MEMBER ? k->name : "";
+		return;
+	}
+	for (i = 0, k = n->keys; k; k = k->next, i++) {
+		name = k->kind == N_IDENT || k->kind == N_MEMBER ? k->name : "";
+		if (strcmp(name, m->knames[i]))
+			m->knames[i] = "";
+	}
+}
+
 /* Learn or check the key tuple of n's map from its key expressions. */
 static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 {
@@ -374,6 +400,7 @@ static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 		if (!known)
 			return;
 		m->ktype = nk ? type_tuple(s->arena, "key", kt, nk) : NULL;
+		learn_key_names(s, n, m, nk);
 		m->kloc = n->loc;
 		s->changed = 1;
 		return;
@@ -392,6 +419,7 @@ static void check_keys(struct sema *s, struct node *n, struct mapsym *m)
 	}
 	if (!known || !nk)
 		return;
+	learn_key_names(s, n, m, nk);
 	for (i = 0; i < nk; i++) {
 		struct type *old = m->ktype->fields[i].type;
 

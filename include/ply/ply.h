@@ -203,8 +203,9 @@ struct ply_opts {
 
 	/* Metrics for Prometheus while the program runs (ply__load on;
 	 * served and written from ply__step, so only while the loop runs).
-	 * Each exported map is a family ply_NAME, its keys the labels key0,
-	 * key1...; ply's own counters beside them. */
+	 * Each exported map is a family ply_NAME, its keys labels named
+	 * after the variable or field it is keyed by (comm; else key0,
+	 * key1...); ply's own counters beside them. */
 	const char *metrics;		/* "ADDR:PORT": serve /metrics there
 					 * (port 0: any free one; the address
 					 * is said on err). NULL: nothing

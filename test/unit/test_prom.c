@@ -93,6 +93,21 @@ static void test_gauges(void)
 		  "# HELP ply_t ply map t: a plain map\n"
 		  "# TYPE ply_t gauge\n"
 		  "ply_t{key0=\"42\",key1=\"ab\"} -3\n");
+	/* labels named as the program keys the map, where they can be */
+	{
+		const char *names[] = { "pid", "le" };
+		const char *dup[] = { "pid", "pid" };
+
+		t.knames = names;
+		CHECK_STR(map_prom(&t, key, &v, 1, PROM_TEXT),
+			  "# HELP ply_t ply map t: a plain map\n"
+			  "# TYPE ply_t gauge\n"
+			  "ply_t{pid=\"42\",key1=\"ab\"} -3\n");
+		t.knames = dup;
+		CHECK(strstr(map_prom(&t, key, &v, 1, PROM_TEXT),
+			     "ply_t{pid=\"42\",key1=\"ab\"} -3\n") != NULL);
+		t.knames = NULL;
+	}
 	hidden.name = "__t";
 	CHECK(!prom_exported(&hidden));
 	str.vtype = type_str(ar, 8);

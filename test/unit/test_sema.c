@@ -464,6 +464,30 @@ static void test_key_tuple(void)
 	done(&r);
 }
 
+/* What each key is named after (the metrics' labels): a variable or a
+ * field at every use; anything else, or uses that differ, nothing. */
+static void test_key_names(void)
+{
+	struct run r;
+	struct mapsym *m;
+
+	run(&r, "tracepoint:sched/sched_switch { @[comm, data->prev_pid, "
+	    "pid + 1, cpu] = count(); }\n"
+	    "END { @[comm, 1, 2, kpid] = count(); @k = count(); }");
+	REQUIRE_OK(&r);
+	REQUIRE(&r, (m = map(&r, "@")) && m->knames);
+	CHECK_STR(m->knames[0], "comm");
+	CHECK_STR(m->knames[1], "");	/* prev_pid here, 1 there */
+	CHECK_STR(m->knames[2], "");
+	CHECK_STR(m->knames[3], "");	/* cpu here, kpid there */
+	CHECK(map(&r, "@k")->knames == NULL);
+	done(&r);
+	run(&r, "tracepoint:sched/sched_switch { @[data->prev_pid] = count(); }");
+	REQUIRE_OK(&r);
+	CHECK_STR(map(&r, "@")->knames[0], "prev_pid");
+	done(&r);
+}
+
 static void test_aggregations(void)
 {
 	struct run r;
@@ -946,6 +970,7 @@ int main(void)
 	test_map_widening();
 	test_map_across_probes();
 	test_key_tuple();
+	test_key_names();
 	test_aggregations();
 	test_event_sites();
 	test_dollar_numbers();
