@@ -34,7 +34,14 @@ LDFLAGS += -fsanitize=fuzzer,address,undefined
 endif
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
-override LDLIBS += -lbpf -lelf -lz -lmicrohttpd
+override LDLIBS += -lbpf -lelf -lz
+# --metrics serves HTTP with libmicrohttpd; HTTPD=0 builds without it
+# (--metrics-file still works).
+ifeq ($(HTTPD),0)
+override CFLAGS += -DPLY_NO_HTTPD
+else
+override LDLIBS += -lmicrohttpd
+endif
 
 ifeq ($(V),1)
 Q :=

@@ -20,7 +20,11 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#ifndef PLY_NO_HTTPD
 #include <microhttpd.h>
+#else
+struct MHD_Daemon;
+#endif
 
 #include "metrics.h"
 #include "out.h"
@@ -173,6 +177,23 @@ static void on_file_timer(void *ctx)
 }
 
 /* ---- the server ---- */
+
+#ifdef PLY_NO_HTTPD
+/* A build without libmicrohttpd (a static one: Debian has no static
+ * p11-kit or libunistring for its gnutls): the file works, not the
+ * server. */
+static int server_start(struct metrics *m, const char *spec)
+{
+	fprintf(m->err, "ply: error: --metrics %s: this ply was built "
+		"without libmicrohttpd (PLY_NO_HTTPD); --metrics-file works\n",
+		spec);
+	return -ENOTSUP;
+}
+
+static void server_stop(struct metrics *m)
+{
+}
+#else
 
 static enum MHD_Result respond(struct MHD_Connection *conn, unsigned code,
 			       char *body, size_t len, const char *ctype)
@@ -389,6 +410,8 @@ static void server_stop(struct metrics *m)
 	close(m->mhd_timer);
 	m->mhd_timer = -1;
 }
+
+#endif
 
 static int file_start(struct metrics *m, unsigned interval)
 {
