@@ -366,7 +366,7 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		sum = hist_sum(&h);
 		fprintf(f, "%s_sum", name);
 		labels_print(f, c, m, k, NULL);
-		fprintf(f, " %.17g\n", h.is_time ? sum / 1e9 : sum);
+		fprintf(f, " %.15g\n", h.is_time ? sum / 1e9 : sum);
 	}
 	fprintf(f, "%s_count", name);
 	labels_print(f, c, m, k, NULL);
