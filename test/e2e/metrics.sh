@@ -41,6 +41,13 @@ value() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 PROG="tracepoint:syscalls/sys_enter_getcwd /comm == \"$NAME\"/ {
 	@calls[comm] = count(); @bytes[comm] = sum(data->size);
 	@sizes = quantize(data->size); }"
+# The metrics are served from ply__load on, before the probes are
+# attached: a canary of its own name, counted by the last probe, says when
+# they all are.
+WR=$TMP/plyr$$_$RANDOM
+WR=${WR:0:${#TMP}+16}
+cp "$LOAD" "$WR"
+READY="tracepoint:syscalls/sys_enter_getcwd /comm == \"$(basename "$WR")\"/ { @ready = count(); }"
 
 # Nothing listens unless asked; then only where asked.
 sockets() { ls -l /proc/"$1"/fd 2>/dev/null | grep -o 'socket:\[[0-9]*\]' | tr -dc '0-9\n'; }
@@ -58,12 +65,17 @@ start_ply() {
 	PLYPID=$!; PIDS+=($PLYPID)
 	for i in $(seq 100); do
 		PORT=$(sed -n 's|^ply: metrics at http://127.0.0.1:\([0-9]*\)/metrics$|\1|p' $TMP/err)
-		[ -n "$PORT" ] && return 0
+		[ -n "$PORT" ] && break
+		sleep 0.1
+	done
+	for i in $(seq 100); do
+		"$WR" getcwd 1
+		scrape "$PORT" | grep -q '^ply_ready_total [1-9]' && return 0
 		sleep 0.1
 	done
 	return 1
 }
-start_ply --metrics 127.0.0.1:0 "$PROG" &&
+start_ply --metrics 127.0.0.1:0 "$PROG $READY" &&
 	ok "--metrics 127.0.0.1:0: says where" ||
 	nok "--metrics 127.0.0.1:0: says where" "$(cat $TMP/err)"
 inode=$(sockets $PLYPID | head -1)
@@ -200,7 +212,7 @@ run_ply $TMP/out $TMP/err --metrics-file $TMP/ply.prom --metrics-interval 1 \
 expect_rc "--metrics-file: exit 0" 0
 expect_grep "--metrics-file: the end's exact count" $TMP/ply.prom \
 	"^ply_calls_total\\{comm=\"$NAME\"\\} 800$"
-expect_eq "--metrics-file: nothing left beside it" "$(ls $TMP | grep -c '^ply.prom.')" 0
+expect_eq "--metrics-file: nothing left beside it" "$(ls $TMP | grep -c '^ply\.prom\.')" 0
 if [ $HAVE_PROM = 1 ]; then
 	promtool check metrics <$TMP/ply.prom >$TMP/promtool 2>&1 &&
 		ok "--metrics-file: promtool accepts it" ||
