@@ -316,6 +316,30 @@ struct type *kbtf_named(struct kbtf *k, enum kbtf_kind kind, const char *name)
 	return type_of(k, b, id);
 }
 
+const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
+			 const char *name)
+{
+	const char **names, *best;
+	int i, n, kd = btf_kind_of(kind), nn = 0;
+
+	if (kbtf_load(k, NULL))
+		return NULL;
+	n = btf__type_cnt(k->vmlinux);
+	names = malloc(n * sizeof(*names));
+	if (!names)
+		return NULL;
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(k->vmlinux, i);
+		const char *tn = btf__name_by_offset(k->vmlinux, t->name_off);
+
+		if (btf_kind(t) == kd && tn && *tn)
+			names[nn++] = tn;
+	}
+	best = closest_name(name, names, nn);
+	free(names);
+	return best;
+}
+
 /* The parameters of prototype id, from parameter `skip` on. */
 static int params_of(struct kbtf *k, const struct btf *b, int id, int skip,
 		     struct field **args, size_t *n)

@@ -335,12 +335,60 @@ static struct node *strings(struct parser *p)
 	return n;
 }
 
-/* paren = '(' expr ')' */
+static struct node *unary(struct parser *p);
+
+static int tok_is(const struct parser *p, const char *word)
+{
+	return at(p, TK_IDENT) && p->tok.len == strlen(word) &&
+	       !strncmp(p->tok.text, word, p->tok.len);
+}
+
+/* After '(' and an identifier: is the rest "* ... )"? Then the identifier
+ * names a type (a typedef), as "(x * )" is no expression. Read from the
+ * text, since the parser looks only one token ahead. */
+static int stars_then_paren(const struct parser *p)
+{
+	const char *t = p->lx.src->text + p->lx.pos;
+	int stars = 0;
+
+	for (; *t == ' ' || *t == '\t' || *t == '*'; t++)
+		stars += *t == '*';
+	return stars && *t == ')';
+}
+
+/* cast = '(' (('struct' | 'union' | 'enum') IDENT | IDENT) '*'* ')' unary
+ * (a bare IDENT only with a '*': "(pid_t)" could be a parenthesised name) */
+static struct node *cast(struct parser *p)
+{
+	struct node *n = new_node(p, N_CAST);
+	const char *kw = "";
+
+	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum")) {
+		kw = tok_text(p);
+		next(p);
+		n->loc = p->tok.loc;
+	}
+	n->name = at(p, TK_IDENT) ? arena_printf(p->a, "%s%s%.*s", kw,
+						 *kw ? " " : "", (int)p->tok.len,
+						 p->tok.text) : "";
+	if (!expect(p, TK_IDENT))
+		return n;
+	while (accept(p, TK_STAR))
+		n->ival++;
+	expect(p, TK_RPAREN);
+	n->a = unary(p);
+	return n;
+}
+
+/* paren = '(' expr ')' | cast */
 static struct node *paren(struct parser *p)
 {
 	struct node *n;
 
 	next(p);
+	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum") ||
+	    (at(p, TK_IDENT) && stars_then_paren(p)))
+		return cast(p);
 	n = nested(p, expr);
 	expect(p, TK_RPAREN);
 	return n;

@@ -15,6 +15,7 @@ enum bi_id {
 	BI_COMM, BI_PID, BI_KPID, BI_UID, BI_GID, BI_CPU, BI_TIME,
 	BI_WALLTIME,
 	BI_STACK,
+	BI_CURTASK, BI_PPID,
 	BI_COUNT, BI_SUM, BI_QUANTIZE, BI_STR, BI_DYN, BI_MEM, BI_STRCMP,
 	BI_PRINTF, BI_PRINT, BI_EXIT, BI_CLEAR,
 	BI_PATH, BI_FDPATH, BI_CWD,	/* absolute paths (path.h) */
@@ -40,6 +41,8 @@ struct sema {
 	 * kloc/vloc have line 0 */
 	struct mapsym **decls;
 	size_t ndecls;
+	struct kbtf *btf;	/* the kernel's types; NULL: made (and freed
+				 * with the arena) from sysroot_btf() */
 
 	/* results */
 	int uses_stack;		/* some probe reads `stack` */
@@ -58,6 +61,9 @@ struct sema {
 				 * of sema frees it (kbtf__free) */
 	size_t infer_checks;	/* units checked while inferring (tests) */
 };
+
+/* What p + 1 adds to pointer type ptr: its target's size (1 for void). */
+size_t sema_step(const struct type *ptr);
 
 /* Returns the number of errors reported. */
 int sema_program(struct sema *s, struct program *prog);
