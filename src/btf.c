@@ -384,6 +384,16 @@ int kbtf_func(struct kbtf *k, const char *func, struct field **args,
 	return params_of(k, b, btf__type_by_id(b, id)->type, 0, args, n);
 }
 
+int kbtf_func_id(struct kbtf *k, const char *func)
+{
+	const struct btf *b;
+	int id = find(k, func, BTF_KIND_FUNC, &b);
+
+	if (id < 0)
+		return id;
+	return b == k->vmlinux ? id : -EXDEV;
+}
+
 /* The tracepoint's arguments, after its leading void *__data: named in
  * the prototype of its __bpf_trace_NAME function; btf_trace_NAME, a
  * typedef of a pointer to the same prototype, has the types but no

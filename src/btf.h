@@ -51,6 +51,9 @@ void kbtf_complete(struct kbtf *k, struct type *t);
  * 8 * i; *ret the return type (type_void if none). -ENOENT if unknown. */
 int kbtf_func(struct kbtf *k, const char *func, struct field **args,
 	      size_t *n, struct type **ret);
+/* The BTF id of kernel function func in vmlinux (what fentry attaches
+ * to): -ENOENT if there is no such function, -EXDEV if it is a module's. */
+int kbtf_func_id(struct kbtf *k, const char *func);
 int kbtf_rawtp(struct kbtf *k, const char *event, struct field **args,
 	       size_t *n);
 

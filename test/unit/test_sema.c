@@ -620,7 +620,8 @@ static void test_err_suggestions(void)
 		   "(" PLY_TEST_TRACEFS "/events/shced/nothing_here does not "
 		   "exist; did you mean the group 'sched'?)\n"
 		   "4:1: error: unknown provider 'kprobee' (did you mean "
-		   "'kprobe'? ply knows tracepoint, kprobe, kretprobe, "
+		   "'kprobe'? ply knows tracepoint, rawtracepoint, kprobe, "
+		   "kretprobe, fentry, fexit, "
 		   "interval, profile, BEGIN and END)\n");
 	CHECK_ERRS(OPENAT " { print(pdi, comm2, data->filname, data->x); "
 		   "@a = cuont(); x[1] = prinf(1); }\n"
