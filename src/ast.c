@@ -94,7 +94,8 @@ static void dump_head(FILE *out, const struct node *n)
 		break;
 	case N_INDEX: fputs("index", out); break;
 	case N_CAST:
-		fprintf(out, "cast (%s %.*s)", n->name, (int)n->ival,
+		fprintf(out, "cast (%s%s%.*s)", n->name, n->ival ? " " : "",
+			(int)(n->ival < 32 ? n->ival : 32),
 			"********************************");
 		break;
 	case N_BLOCK: fputs("block", out); break;

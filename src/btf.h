@@ -30,6 +30,7 @@ enum kbtf_kind {
 	KBTF_UNION,
 	KBTF_ENUM,
 	KBTF_TYPEDEF,
+	KBTF_FUNC,	/* for kbtf_closest only */
 };
 
 /* The kernel's `struct NAME` (union, enum, typedef) as a ply type, or NULL

@@ -273,6 +273,30 @@ static void gen_lval(struct gen *g, struct node *n, struct lval *lv)
 	}
 }
 
+/* A member of the context at a constant offset (data->x, args->y,
+ * data->arr[2]): loaded directly where the kernel allows. */
+static int is_ctx_member(const struct node *n)
+{
+	const struct field *f = n->sym;
+
+	if (n->kind == N_INDEX)
+		return n->b->kind == N_INT && n->a->type->kind != T_PTR &&
+		       is_ctx_member(n->a);
+	return n->kind == N_MEMBER && n->arrow && !f->bit_size &&
+	       is_ctx_struct(n->a->type->elem);
+}
+
+/* Its offset in the context. */
+static int64_t member_off(const struct node *n)
+{
+	const struct field *f = n->sym;
+
+	if (n->kind == N_INDEX)
+		return member_off(n->a) + (int64_t)n->b->ival *
+		       (int64_t)n->type->size;
+	return f->offset;
+}
+
 /* The bytes to read for a bitfield: a power of two covering its bits. */
 static size_t bitfield_bytes(const struct field *f)
 {
@@ -295,12 +319,13 @@ static int lval_load(struct gen *g, struct node *n)
 	struct lval lv = { 0 };
 	size_t size;
 
-	gen_lval(g, n, &lv);
-	if (lv.base < 0 && lv.skip < 0 && !bits)
-		return ctx_load(g, lv.off, t);
-	size = bits ? bitfield_bytes(f) : t->size;
+	if (is_ctx_member(n))
+		return ctx_load(g, member_off(n), t);
+	/* zeroed before an index check may jump past the read */
 	tmp = ir_stack(g->ir, 8);
 	ir_zero(g->ir, tmp, 8);
+	gen_lval(g, n, &lv);
+	size = bits ? bitfield_bytes(f) : t->size;
 	call(g, lv.user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
 	     3, A_FP(tmp), A_I(size),
 	     A_V(lv.base >= 0 && !lv.off ? lv.base : lval_addr(g, &lv)));

@@ -356,8 +356,26 @@ static int stars_then_paren(const struct parser *p)
 	return stars && *t == ')';
 }
 
+/* "(u8)" ... "(s64)": ply's own integer types. */
+static int int_cast(const struct parser *p)
+{
+	static const char *const ints[] = {
+		"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
+	};
+	const char *t = p->lx.src->text + p->lx.pos;
+	size_t i;
+
+	while (*t == ' ' || *t == '\t')
+		t++;
+	for (i = 0; *t == ')' && i < ARRAY_SIZE(ints); i++)
+		if (tok_is(p, ints[i]))
+			return 1;
+	return 0;
+}
+
 /* cast = '(' (('struct' | 'union' | 'enum') IDENT | IDENT) '*'* ')' unary
- * (a bare IDENT only with a '*': "(pid_t)" could be a parenthesised name) */
+ * (a bare IDENT only with a '*', or one of ply's integers: "(pid_t)"
+ * could be a parenthesised name) */
 static struct node *cast(struct parser *p)
 {
 	struct node *n = new_node(p, N_CAST);
@@ -387,7 +405,7 @@ static struct node *paren(struct parser *p)
 
 	next(p);
 	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum") ||
-	    (at(p, TK_IDENT) && stars_then_paren(p)))
+	    (at(p, TK_IDENT) && stars_then_paren(p)) || int_cast(p))
 		return cast(p);
 	n = nested(p, expr);
 	expect(p, TK_RPAREN);

@@ -79,9 +79,28 @@ static int nargs(const struct node *args)
 /* ply builds every key, value, string buffer and event record on the BPF
  * stack, so one larger than that can never work: refused where it is
  * made, rather than as a stack overflow of the whole statement. */
-static int fits_stack(struct sema *s, struct loc l, const struct type *t,
+/* A kernel struct held by value (printed, a map's key or value): its
+ * members, and theirs, known. Pointers are not followed; a struct that
+ * fits the stack holds finitely many. */
+static void complete(struct sema *s, struct type *t)
+{
+	size_t i;
+
+	if (!t || t->size > BPF_STACK_SIZE)
+		return;
+	if (t->kind == T_ARRAY)
+		complete(s, t->elem);
+	if (t->kind != T_STRUCT || !t->btf || t->fields)
+		return;
+	kbtf_complete(s->btf, t);
+	for (i = 0; i < t->nfields; i++)
+		complete(s, t->fields[i].type);
+}
+
+static int fits_stack(struct sema *s, struct loc l, struct type *t,
 		      const char *what)
 {
+	complete(s, t);
 	if (!t || t->size <= BPF_STACK_SIZE)
 		return 1;
 	error(s, l, "%s too long for %s: %zu bytes, and the BPF stack it is "
