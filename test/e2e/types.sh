@@ -67,4 +67,14 @@ tracepoint:syscalls/sys_enter_getppid /comm == "'$PP'"/ {
 expect_rc "cast probe ran" 0
 expect_eq "casts and pointer steps" "$(cat $TMP/out)" "1 1 52"
 
+# fentry works, or says what this kernel lacks (this one has no BPF
+# trampolines; the VM's 6.1 does: test/vm/e2e/btfargs.sh)
+run_ply $TMP/out $TMP/err -c true 'fentry:do_sys_openat2 { @ = count(); }'
+if [ "$rc" = 0 ]; then
+	ok "fentry attached"
+else
+	expect_grep "no fentry: said in words" $TMP/err \
+		"this kernel has no fentry/fexit .*CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS"
+fi
+
 finish types
