@@ -649,7 +649,9 @@ static const struct {
 	const char *name, *hint;
 } habits[] = {
 	{ "args", " (bpftrace's args: a tracepoint's record is data in ply, "
-	  "as in data->filename; a kprobe's arguments are arg0-arg5)" },
+	  "as in data->filename; a kprobe's arguments are arg0-arg5, and "
+	  "args where the kernel's BTF has the function; rawtracepoint and "
+	  "fentry have args)" },
 	{ "tid", " (bpftrace's tid is kpid in ply; pid is the process's)" },
 	{ "nsecs", " (bpftrace's nsecs is time in ply: nanoseconds since "
 	  "boot)" },
