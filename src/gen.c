@@ -194,9 +194,17 @@ static int lval_addr(struct gen *g, const struct lval *lv)
 {
 	int a = ir_vreg(g->ir);
 
+	int big;
+
 	ir_mov(g->ir, a, ir_v(lv->base < 0 ? g->ctx : lv->base));
-	if (lv->off)
-		ir_alu(g->ir, BPF_ADD, a, ir_imm(lv->off));
+	if (lv->off >= INT32_MIN && lv->off <= INT32_MAX) {
+		if (lv->off)
+			ir_alu(g->ir, BPF_ADD, a, ir_imm(lv->off));
+		return a;
+	}
+	big = ir_vreg(g->ir);	/* p[1L << 40]: no immediate holds it */
+	ir_ld64(g->ir, big, lv->off);
+	ir_alu(g->ir, BPF_ADD, a, ir_v(big));
 	return a;
 }
 
@@ -755,6 +763,17 @@ static int gen_unary(struct gen *g, struct node *n)
 
 	if (n->op == TK_STAR)
 		return lval_load(g, n);
+	if (n->op == TK_AMP) {	/* &a[i] out of its bounds is NULL */
+		struct lval lv = { 0 };
+
+		r = ir_vreg(g->ir);
+		ir_mov(g->ir, r, ir_imm(0));
+		gen_lval(g, n->a, &lv);
+		ir_mov(g->ir, r, ir_v(lval_addr(g, &lv)));
+		if (lv.skip >= 0)
+			ir_place(g->ir, lv.skip);
+		return r;
+	}
 	r = gen_copy(g, n->a);
 	switch (n->op) {
 	case TK_MINUS:

@@ -218,7 +218,8 @@ static int starts_expr(enum tok_kind k)
 	switch (k) {
 	case TK_INT: case TK_STR: case TK_LPAREN: case TK_DOLLAR:
 	case TK_IDENT: case TK_AGG: case TK_MINUS: case TK_PLUS:
-	case TK_BANG: case TK_TILDE: case TK_STAR: case TK_INC: case TK_DEC:
+	case TK_BANG: case TK_TILDE: case TK_STAR: case TK_AMP: case TK_INC:
+	case TK_DEC:
 		return 1;
 	default:
 		return 0;
@@ -487,7 +488,7 @@ static struct node *postfix(struct parser *p)
 
 static struct node *unary_nest(struct parser *p);
 
-/* unary = ('-' | '!' | '~' | '*') unary | '+' unary | postfix */
+/* unary = ('-' | '!' | '~' | '*' | '&') unary | '+' unary | postfix */
 static struct node *unary(struct parser *p)
 {
 	struct node *n;
@@ -507,7 +508,7 @@ static struct node *unary_nest(struct parser *p)
 	case TK_PLUS:
 		next(p);
 		return unary(p);
-	case TK_MINUS: case TK_BANG: case TK_TILDE: case TK_STAR:
+	case TK_MINUS: case TK_BANG: case TK_TILDE: case TK_STAR: case TK_AMP:
 		n = new_node(p, N_UNARY);
 		n->op = p->tok.kind;
 		next(p);

@@ -841,6 +841,14 @@ static int is_ctx_struct(const struct type *t)
 	return t->kind == T_STRUCT && !t->btf;
 }
 
+/* Where a value is in memory, so that '.', '[]' and '&' can reach into
+ * it: a member, an element, what a pointer points to. */
+static int in_memory(const struct node *n)
+{
+	return n->kind == N_MEMBER || n->kind == N_INDEX ||
+	       (n->kind == N_UNARY && n->op == TK_STAR);
+}
+
 /* After C's promotion of everything to 64 bits, only these stay unsigned. */
 static int unsigned64(const struct type *t)
 {
@@ -973,6 +981,15 @@ static struct type *check_unary(struct sema *s, struct node *n)
 
 	if (!a)
 		return NULL;
+	if (n->op == TK_AMP) {
+		if (!in_memory(n->a) || (n->a->kind == N_MEMBER && n->a->sym &&
+		    ((const struct field *)n->a->sym)->bit_size)) {
+			error(s, n->loc, "'&' takes a member, an element or *p "
+			      "(not a bitfield), not %s", a->name);
+			return NULL;
+		}
+		return type_ptr(s->arena, a);
+	}
 	if (n->op == TK_STAR) {
 		if (a->kind != T_PTR || a->elem->kind == T_VOID ||
 		    is_ctx_struct(a->elem)) {
@@ -1013,14 +1030,6 @@ static const char *members_hint(struct sema *s, const struct type *st,
 	return arena_printf(s->arena, "%s%s%s%s%s", best ? " (did you mean '" :
 			    "", best ? best : "", best ? "'?)" : "",
 			    *list ? "; its members are " : "", list);
-}
-
-/* Where a value is in memory, so that '.', '[]' and '&' can reach into
- * it: a member, an element, what a pointer points to. */
-static int in_memory(const struct node *n)
-{
-	return n->kind == N_MEMBER || n->kind == N_INDEX ||
-	       (n->kind == N_UNARY && n->op == TK_STAR);
 }
 
 static struct type *check_member(struct sema *s, struct node *n)

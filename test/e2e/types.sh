@@ -62,10 +62,12 @@ fi
 # casts, pointer arithmetic
 run_ply $TMP/out $TMP/err -c "$TMP/$PP getppid 1 0" '
 tracepoint:syscalls/sys_enter_getppid /comm == "'$PP'"/ {
-	printf("%d %d %d\n", ((struct task_struct *)(curtask + 0))->pid == kpid,
-	       (curtask + 1) - curtask, (u8)0x1234); }'
+	printf("%d %d %d %d %d %d\n",
+	       ((struct task_struct *)(curtask + 0))->pid == kpid,
+	       (curtask + 1) - curtask, (u8)0x1234, *(&curtask->pid) == kpid,
+	       &curtask->comm[3] - &curtask->comm[1], (curtask)[0].tgid == pid); }'
 expect_rc "cast probe ran" 0
-expect_eq "casts and pointer steps" "$(cat $TMP/out)" "1 1 52"
+expect_eq "casts, pointer steps, & and *" "$(cat $TMP/out)" "1 1 52 1 2 1"
 
 # fentry works, or says what this kernel lacks (this one has no BPF
 # trampolines; the VM's 6.1 does: test/vm/e2e/btfargs.sh)
