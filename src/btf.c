@@ -358,6 +358,7 @@ const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
 {
 	const char **names, *best;
 	int i, n, kd = btf_kind_of(kind), nn = 0;
+	size_t len = strlen(name), room = (len + 2) / 3 + 1;
 
 	if (kbtf_load(k, NULL))
 		return NULL;
@@ -369,7 +370,11 @@ const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
 		const struct btf_type *t = btf__type_by_id(k->vmlinux, i);
 		const char *tn = btf__name_by_offset(k->vmlinux, t->name_off);
 
-		if (btf_kind(t) == kd && tn && *tn)
+		/* closest_name takes one edit in three characters: a name
+		 * longer or shorter by more can't be it, and tens of
+		 * thousands of edit distances take seconds under ASan */
+		if (btf_kind(t) == kd && tn && *tn &&
+		    (size_t)labs((long)strlen(tn) - (long)len) <= room)
 			names[nn++] = tn;
 	}
 	best = closest_name(name, names, nn);

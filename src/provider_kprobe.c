@@ -239,14 +239,15 @@ static struct type *kp_var(struct probe *p, struct arena *a, const char *name,
 {
 	int ret = p->prov == &provider_kretprobe;
 	const struct kp *kp = p->pdata;
-	struct type *t;
 
-	if (!ret && kp && kp->args && (t = args_var(kp->args, name, ctx_off)))
-		return t;
-	if (ret && kp && kp->ret && kp->ret->kind != T_VOID &&
-	    type_is_scalar(kp->ret) && regs_var(a, name, ctx_off, 0, 1) &&
-	    !strcmp(name, "retval"))
+	/* args->NAME is typed; arg0-arg5 stay the u64 registers they are */
+	if (!ret && kp && kp->args && !strcmp(name, "args"))
+		return args_var(kp->args, name, ctx_off);
+	if (ret && kp && kp->ret && type_is_scalar(kp->ret) &&
+	    !strcmp(name, "retval")) {
+		regs_var(a, name, ctx_off, 0, 1);	/* where: ax */
 		return kp->ret;
+	}
 	return regs_var(a, name, ctx_off, !ret, ret);
 }
 

@@ -453,6 +453,21 @@ static void learn_value(struct sema *s, struct node *n, struct mapsym *m,
 
 /* ---- expressions ---- */
 
+/* A struct the probe's context is (a tracepoint's record, pt_regs): read
+ * only through the probe's own pointer to it. */
+static int is_ctx_struct(const struct type *t)
+{
+	return t->kind == T_STRUCT && !t->btf;
+}
+
+/* Where a value is in memory, so that '.', '[]' and '&' can reach into
+ * it: a member, an element, what a pointer points to. */
+static int in_memory(const struct node *n)
+{
+	return n->kind == N_MEMBER || n->kind == N_INDEX ||
+	       (n->kind == N_UNARY && n->op == TK_STAR);
+}
+
 static struct type *check_map_read(struct sema *s, struct node *n)
 {
 	struct mapsym *m = map_get(s, n);
@@ -744,8 +759,9 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 			return NULL;
 		}
 	} else if (bi->id == BI_STR && t->kind == T_STR) {
-		/* a char[N] member: it is the string, up to size */
-		return arg->next && size < t->len ? type_str(s->arena, size) : t;
+		/* a string is itself; a char[N] member, up to size */
+		return arg->next && size < t->len && in_memory(arg) ?
+		       type_str(s->arena, size) : t;
 	} else if (is_data_loc(arg)) {
 		error(s, arg->loc, "%s() of a __data_loc field reads nothing: "
 		      "its value is where the data is in the record; use "
@@ -832,21 +848,6 @@ static struct type *check_call(struct sema *s, struct node *n)
 		error(s, n->loc, "%s() is a statement, not a value", n->name);
 		return NULL;
 	}
-}
-
-/* A struct the probe's context is (a tracepoint's record, pt_regs): read
- * only through the probe's own pointer to it. */
-static int is_ctx_struct(const struct type *t)
-{
-	return t->kind == T_STRUCT && !t->btf;
-}
-
-/* Where a value is in memory, so that '.', '[]' and '&' can reach into
- * it: a member, an element, what a pointer points to. */
-static int in_memory(const struct node *n)
-{
-	return n->kind == N_MEMBER || n->kind == N_INDEX ||
-	       (n->kind == N_UNARY && n->op == TK_STAR);
 }
 
 /* After C's promotion of everything to 64 bits, only these stay unsigned. */
@@ -1075,6 +1076,11 @@ static struct type *check_member(struct sema *s, struct node *n)
 	} else if (!f) {
 		error(s, n->loc, "%s has no member '%s'%s", st->name, n->name,
 		      s->final ? members_hint(s, st, n->name) : "");
+		return NULL;
+	}
+	if (f->bit_size && f->bit_off + f->bit_size > 64) {
+		error(s, n->loc, "bitfield %s spans more than 64 bits; ply "
+		      "reads at most 8 bytes", n->name);
 		return NULL;
 	}
 	n->sym = f;

@@ -486,6 +486,26 @@ static void test_member_chain(void)
 	done(&r);
 }
 
+/* str() of a string is the string: of a char[N] member, its first size
+ * bytes; of comm (not in memory, written whole by its helper), all 16,
+ * so nothing is written past the record's field. */
+static void test_str_of_string(void)
+{
+	struct run r;
+	const struct ir_insn *c;
+
+	run(&r, "BEGIN { printf(\"%s %s\", str(comm, 8), "
+	    "str(curtask->comm, 4)); }");
+	REQUIRE(r.ok);
+	c = call_of(&r, 0, BPF_FUNC_get_current_comm, 0);
+	CHECK(c && c->args[1].v == 16);
+	c = call_of(&r, 0, BPF_FUNC_probe_read_kernel, 0);
+	CHECK(c && c->args[1].v == 4);
+	CHECK_STR(r.sema.sites.v[0]->rec->fields[1].type->name, "char[16]");
+	CHECK_STR(r.sema.sites.v[0]->rec->fields[2].type->name, "char[4]");
+	done(&r);
+}
+
 /* A bitfield reads its byte and keeps its bits: prio_bits is 5 signed
  * bits from bit 2, so << 57 then s>> 59; an unsigned one shifts right. */
 static void test_bitfield(void)
@@ -549,6 +569,7 @@ int main(void)
 	test_words();
 	test_member_chain();
 	test_bitfield();
+	test_str_of_string();
 	test_index();
 	test_cast_ptr();
 	test_count();
