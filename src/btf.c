@@ -354,11 +354,11 @@ struct type *kbtf_named(struct kbtf *k, enum kbtf_kind kind, const char *name)
 }
 
 const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
-			 const char *name)
+			 const char *prefix, const char *name)
 {
 	const char **names, *best;
 	int i, n, kd = btf_kind_of(kind), nn = 0;
-	size_t len = strlen(name), room = (len + 2) / 3 + 1;
+	size_t lp = strlen(prefix), len = strlen(name), room = (len + 2) / 3 + 1;
 
 	if (kbtf_load(k, NULL))
 		return NULL;
@@ -371,10 +371,12 @@ const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
 		const char *tn = btf__name_by_offset(k->vmlinux, t->name_off);
 
 		/* closest_name takes one edit in three characters: a name
-		 * longer or shorter by more can't be it, and tens of
-		 * thousands of edit distances take seconds under ASan */
-		if (btf_kind(t) == kd && tn && *tn &&
-		    (size_t)labs((long)strlen(tn) - (long)len) <= room)
+		 * longer or shorter by more can't be it, and the edit
+		 * distances of all of BTF's names take seconds under ASan */
+		if (btf_kind(t) != kd || !tn || strncmp(tn, prefix, lp))
+			continue;
+		tn += lp;
+		if (*tn && (size_t)labs((long)strlen(tn) - (long)len) <= room)
 			names[nn++] = tn;
 	}
 	best = closest_name(name, names, nn);

@@ -37,9 +37,10 @@ enum kbtf_kind {
  * if there is none (or no BTF: see kbtf_load). */
 struct type *kbtf_named(struct kbtf *k, enum kbtf_kind kind, const char *name);
 
-/* The name of a `kind` type closest to a misspelt name, or NULL. */
+/* Of the `kind` types named prefix + something, the something closest
+ * to a misspelt name, or NULL. */
 const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
-			 const char *name);
+			 const char *prefix, const char *name);
 
 /* Fill in the members of a struct or union made by this module (a no-op
  * for any other type). Members of anonymous structs and unions are

@@ -37,12 +37,11 @@ static int rawtp_resolve(struct probe *p, struct arena *a, struct diag *d)
 	}
 	err = kbtf_rawtp(p->btf, event, &args, &n);
 	if (err) {
-		best = kbtf_closest(p->btf, KBTF_FUNC,
-				    arena_printf(a, "__bpf_trace_%s", event));
+		best = kbtf_closest(p->btf, KBTF_FUNC, "__bpf_trace_", event);
 		diag_error(d, p->loc, "no raw tracepoint '%s' (the kernel's BTF "
 			   "has no btf_trace_%s%s%s%s)", event, event,
 			   best ? "; did you mean '" : "",
-			   best ? best + strlen("__bpf_trace_") : "",
+			   best ? best : "",
 			   best ? "'?" : "");
 		return err;
 	}

@@ -572,7 +572,7 @@ static struct type *ktype(struct sema *s, struct loc l, enum kbtf_kind kind,
 	t = kbtf_named(s->btf, kind, name);
 	if (t || !s->final)
 		return t;
-	best = kbtf_closest(s->btf, kind, name);
+	best = kbtf_closest(s->btf, kind, "", name);
 	error(s, l, "the kernel has no type %s%s%s%s%s%s", kind_words[kind],
 	      name, best ? " (did you mean '" : "", best ? kind_words[kind] : "",
 	      best ? best : "", best ? "'?)" : "");
