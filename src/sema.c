@@ -92,7 +92,7 @@ static void complete(struct sema *s, struct type *t)
 		complete(s, t->elem);
 	if (t->kind != T_STRUCT || !t->btf || t->fields)
 		return;
-	kbtf_complete(s->btf, t);
+	kbtf_complete(s->kbtf, t);
 	for (i = 0; i < t->nfields; i++)
 		complete(s, t->fields[i].type);
 }
@@ -494,8 +494,6 @@ static int path_offs_need(struct sema *s, struct loc l)
 
 	if (s->paths)
 		return 0;
-	if (!s->kbtf)
-		s->kbtf = kbtf__new(s->arena, NULL);
 	s->paths = arena_alloc(s->arena, sizeof(*s->paths));
 	if (s->kbtf && !path_offs_get(s->kbtf, s->paths, &why, s->arena))
 		return 0;
@@ -565,14 +563,14 @@ static struct type *ktype(struct sema *s, struct loc l, enum kbtf_kind kind,
 	const char *why, *best;
 	struct type *t;
 
-	if (kbtf_load(s->btf, &why)) {
+	if (kbtf_load(s->kbtf, &why)) {
 		error(s, l, "%s", why);
 		return NULL;
 	}
-	t = kbtf_named(s->btf, kind, name);
+	t = kbtf_named(s->kbtf, kind, name);
 	if (t || !s->final)
 		return t;
-	best = kbtf_closest(s->btf, kind, "", name);
+	best = kbtf_closest(s->kbtf, kind, "", name);
 	error(s, l, "the kernel has no type %s%s%s%s%s%s", kind_words[kind],
 	      name, best ? " (did you mean '" : "", best ? kind_words[kind] : "",
 	      best ? best : "", best ? "'?)" : "");
@@ -1067,7 +1065,7 @@ static struct type *check_member(struct sema *s, struct node *n)
 		      t->name);
 		return NULL;
 	}
-	kbtf_complete(s->btf, st);
+	kbtf_complete(s->kbtf, st);
 	f = type_field(st, n->name);
 	if (!f && !strncmp(n->name, "common_", 7) && !st->btf) {
 		error(s, n->loc, "%s is not available to BPF programs (the "
@@ -1677,16 +1675,16 @@ static int resolve_probes(struct sema *s, struct program *prog)
 	struct probe *p;
 	int errs = s->diag->nerrors;
 
-	if (!s->btf) {
-		s->btf = kbtf__new(s->arena, NULL);
-		if (!s->btf) {
+	if (!s->kbtf) {
+		s->kbtf = kbtf__new(s->arena, NULL);
+		if (!s->kbtf) {
 			diag_plain(s->diag, "out of memory");
 			return 1;
 		}
-		arena_defer(s->arena, btf_free, s->btf);
+		arena_defer(s->arena, btf_free, s->kbtf);
 	}
 	for (p = prog->probes; p; p = p->next) {
-		p->btf = s->btf;
+		p->btf = s->kbtf;
 		p->prov = provider_find(p->provider);
 		if (!p->prov) {
 			const char *best = provider_closest(p->provider);

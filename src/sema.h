@@ -41,8 +41,6 @@ struct sema {
 	 * kloc/vloc have line 0 */
 	struct mapsym **decls;
 	size_t ndecls;
-	struct kbtf *btf;	/* the kernel's types; NULL: made (and freed
-				 * with the arena) from sysroot_btf() */
 
 	/* results */
 	int uses_stack;		/* some probe reads `stack` */
@@ -57,8 +55,9 @@ struct sema {
 	int changed;		/* a map type was learned */
 	struct probe *probe;
 	struct infer *inf;	/* sema.c's inference bookkeeping */
-	struct kbtf *kbtf;	/* the kernel's BTF, once needed; the owner
-				 * of sema frees it (kbtf__free) */
+	struct kbtf *kbtf;	/* the kernel's types (loaded once needed);
+				 * NULL: made from sysroot_btf() and freed
+				 * with the arena */
 	size_t infer_checks;	/* units checked while inferring (tests) */
 };
 

@@ -919,14 +919,12 @@ static void test_paths(void)
 	CHECK_STR(desc(&r, map(&r, "@")->ktype), "{char[256]@0}/256");
 	CHECK(r.sema.paths != NULL);
 	CHECK(r.sema.reads.n == 3);
-	kbtf__free(r.sema.kbtf);
 	done(&r);
 
 	run(&r, OPENAT " { @[fdpath(\"x\"), path()] = count(); }");
 	CHECK_STR(r.errs, "1:49: error: fdpath() takes a file descriptor (an "
 		  "integer), not char[2]\n"
 		  "1:55: error: path() takes one argument, a struct path *\n");
-	kbtf__free(r.sema.kbtf);
 	done(&r);
 
 	sysroot_set_btf("/nonexistent");
@@ -934,7 +932,6 @@ static void test_paths(void)
 	CHECK_STR(r.errs, "1:55: error: paths are read from kernel structures, "
 		  "and this kernel has no BTF (/sys/kernel/btf/vmlinux is "
 		  "missing: CONFIG_DEBUG_INFO_BTF is not set)\n");
-	kbtf__free(r.sema.kbtf);
 	done(&r);
 	sysroot_set_btf(NULL);
 }
