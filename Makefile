@@ -79,6 +79,7 @@ $(B)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CFLAGS) -DPLY_TEST_TRACEFS='"$(CURDIR)/test/tracefs"' \
+		-DPLY_TEST_BTF='"$(CURDIR)/$(B)/test/btf"' \
 		$(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
 
 # Front ends and the API test see include/ only, nothing of src/: what
@@ -108,7 +109,13 @@ $(B)/test/helpers/benchload: bench/benchload.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
 
-tests: $(B)/ply $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload
+# The fake kernel BTF of the compiler's tests (test/helpers/fakebtf.c).
+$(B)/test/btf/vmlinux: $(B)/test/helpers/fakebtf
+	@mkdir -p $(dir $@)
+	$(Q)$< $(dir $@)
+
+tests: $(B)/ply $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload \
+	$(B)/test/btf/vmlinux
 
 # Fuzzing (fuzz/README.md): the targets, their generator of large and deep
 # programs, and the seeds, in $(FUZZ_B).

@@ -60,6 +60,15 @@ static void dump_quoted(FILE *out, const char *s, size_t n)
 	fputc('"', out);
 }
 
+/* Where sema found a member: " @OFFSET", and " bits FROM+SIZE" for a
+ * bitfield. */
+static void dump_field(FILE *out, const struct field *f)
+{
+	fprintf(out, " @%zu", f->offset);
+	if (f->bit_size)
+		fprintf(out, " bits %u+%u", f->bit_off, f->bit_size);
+}
+
 /* The "kind detail" part of a node's line. */
 static void dump_head(FILE *out, const struct node *n)
 {
@@ -80,8 +89,15 @@ static void dump_head(FILE *out, const struct node *n)
 	case N_COND: fputs("cond", out); break;
 	case N_MEMBER:
 		fprintf(out, "member %s%s", n->arrow ? "->" : ".", n->name);
+		if (n->sym)
+			dump_field(out, n->sym);
 		break;
 	case N_INDEX: fputs("index", out); break;
+	case N_CAST:
+		fprintf(out, "cast (%s%s%.*s)", n->name, n->ival ? " " : "",
+			(int)(n->ival < 32 ? n->ival : 32),
+			"********************************");
+		break;
 	case N_BLOCK: fputs("block", out); break;
 	case N_IF: fputs("if", out); break;
 	case N_ASSIGN: fputs("assign", out); break;

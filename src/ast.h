@@ -10,6 +10,7 @@
 #include "util.h"
 
 struct type;
+struct kbtf;
 struct mapsym;
 struct provider;
 
@@ -26,6 +27,8 @@ enum node_kind {
 	N_COND,		/* c ? a : b */
 	N_MEMBER,	/* a->name (arrow=1) or a.name (arrow=0) */
 	N_INDEX,	/* a[b] on an array or pointer value */
+	N_CAST,		/* (name *...)a: name is "struct file", "pid_t";
+			 * ival counts the '*' */
 
 	/* statements */
 	N_BLOCK,	/* body: list of statements */
@@ -73,6 +76,7 @@ struct probe {
 	/* filled in by sema */
 	const struct provider *prov;
 	void *pdata;		/* provider's own (the tracepoint's format) */
+	struct kbtf *btf;	/* the kernel's types, for its provider */
 };
 
 struct program {

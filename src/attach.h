@@ -33,6 +33,11 @@ const char *attach_stage_words(enum attach_stage stage);
 int attach_perf_event(struct attach *at, struct perf_event_attr *attr,
 		      int cpu, enum attach_stage *stage);
 
+/* Attach the probe's program to the raw tracepoint `name` (NULL: where
+ * the program was loaded for, as fentry's) through an fd, and keep it:
+ * the attachment ends when ply closes it. 0 or -errno. */
+int attach_raw_tp(struct attach *at, const char *name);
+
 /* Keep the timer fd (a timerfd, nonblocking) and watch it from the event
  * loop: each expiry runs the probe's program through BPF_PROG_TEST_RUN. */
 int attach_timer(struct attach *at, int fd);

@@ -171,12 +171,46 @@ static struct type *struct_of(struct kbtf *k, const struct btf *b, int id,
 	return ty;
 }
 
+static int find(struct kbtf *k, const char *name, int kind,
+		const struct btf **b);
+
+/* Past typedefs and qualifiers, as btf__resolve_type, but also to a
+ * forward declaration (which it refuses, having no size). */
+static int skip_mods(const struct btf *b, int id)
+{
+	const struct btf_type *t = btf__type_by_id(b, id);
+	int depth = 0;
+
+	while (t && (btf_is_mod(t) || btf_is_typedef(t)) && depth++ < 32) {
+		id = t->type;
+		t = btf__type_by_id(b, id);
+	}
+	return t && depth < 32 ? id : -1;
+}
+
+/* A forward declaration: the struct or union of that name, where it is
+ * defined (a module's BTF may only declare a kernel struct). */
+static struct type *fwd_of(struct kbtf *k, const struct btf *b,
+			   const struct btf_type *t)
+{
+	const char *name = btf__name_by_offset(b, t->name_off);
+	const struct btf *db;
+	int id;
+
+	if (!name || !*name)
+		return &type_void;
+	id = find(k, name, btf_kflag(t) ? BTF_KIND_UNION : BTF_KIND_STRUCT,
+		  &db);
+	return id > 0 ? struct_of(k, db, id, btf__type_by_id(db, id)) :
+			&type_void;
+}
+
 static struct type *type_of(struct kbtf *k, const struct btf *b, int id)
 {
 	const struct btf_type *t;
 	int target;
 
-	id = btf__resolve_type(b, id);	/* past typedefs and qualifiers */
+	id = skip_mods(b, id);	/* past typedefs and qualifiers */
 	t = id > 0 ? btf__type_by_id(b, id) : NULL;
 	if (!t)
 		return &type_void;
@@ -200,6 +234,8 @@ static struct type *type_of(struct kbtf *k, const struct btf *b, int id)
 	case BTF_KIND_STRUCT:
 	case BTF_KIND_UNION:
 		return struct_of(k, b, id, t);
+	case BTF_KIND_FWD:	/* declared only here: defined elsewhere */
+		return fwd_of(k, b, t);
 	default:
 		return &type_void;	/* functions, floats: nothing to read */
 	}
@@ -275,6 +311,7 @@ static int btf_kind_of(enum kbtf_kind kind)
 	case KBTF_STRUCT: return BTF_KIND_STRUCT;
 	case KBTF_UNION: return BTF_KIND_UNION;
 	case KBTF_ENUM: return BTF_KIND_ENUM;
+	case KBTF_FUNC: return BTF_KIND_FUNC;
 	default: return BTF_KIND_TYPEDEF;
 	}
 }
@@ -314,6 +351,37 @@ struct type *kbtf_named(struct kbtf *k, enum kbtf_kind kind, const char *name)
 	if (kind == KBTF_STRUCT || kind == KBTF_UNION)
 		return struct_of(k, b, id, btf__type_by_id(b, id));
 	return type_of(k, b, id);
+}
+
+const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
+			 const char *prefix, const char *name)
+{
+	const char **names, *best;
+	int i, n, kd = btf_kind_of(kind), nn = 0;
+	size_t lp = strlen(prefix), len = strlen(name), room = (len + 2) / 3 + 1;
+
+	if (kbtf_load(k, NULL))
+		return NULL;
+	n = btf__type_cnt(k->vmlinux);
+	names = malloc(n * sizeof(*names));
+	if (!names)
+		return NULL;
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(k->vmlinux, i);
+		const char *tn = btf__name_by_offset(k->vmlinux, t->name_off);
+
+		/* closest_name takes one edit in three characters: a name
+		 * longer or shorter by more can't be it, and the edit
+		 * distances of all of BTF's names take seconds under ASan */
+		if (btf_kind(t) != kd || !tn || strncmp(tn, prefix, lp))
+			continue;
+		tn += lp;
+		if (*tn && (size_t)labs((long)strlen(tn) - (long)len) <= room)
+			names[nn++] = tn;
+	}
+	best = closest_name(name, names, nn);
+	free(names);
+	return best;
 }
 
 /* The parameters of prototype id, from parameter `skip` on. */
@@ -358,6 +426,16 @@ int kbtf_func(struct kbtf *k, const char *func, struct field **args,
 	if (ret)
 		*ret = t && t->type ? type_of(k, b, t->type) : &type_void;
 	return params_of(k, b, btf__type_by_id(b, id)->type, 0, args, n);
+}
+
+int kbtf_func_id(struct kbtf *k, const char *func)
+{
+	const struct btf *b;
+	int id = find(k, func, BTF_KIND_FUNC, &b);
+
+	if (id < 0)
+		return id;
+	return b == k->vmlinux ? id : -EXDEV;
 }
 
 /* The tracepoint's arguments, after its leading void *__data: named in

@@ -30,11 +30,17 @@ enum kbtf_kind {
 	KBTF_UNION,
 	KBTF_ENUM,
 	KBTF_TYPEDEF,
+	KBTF_FUNC,	/* for kbtf_closest only */
 };
 
 /* The kernel's `struct NAME` (union, enum, typedef) as a ply type, or NULL
  * if there is none (or no BTF: see kbtf_load). */
 struct type *kbtf_named(struct kbtf *k, enum kbtf_kind kind, const char *name);
+
+/* Of the `kind` types named prefix + something, the something closest
+ * to a misspelt name, or NULL. */
+const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
+			 const char *prefix, const char *name);
 
 /* Fill in the members of a struct or union made by this module (a no-op
  * for any other type). Members of anonymous structs and unions are
@@ -47,6 +53,9 @@ void kbtf_complete(struct kbtf *k, struct type *t);
  * 8 * i; *ret the return type (type_void if none). -ENOENT if unknown. */
 int kbtf_func(struct kbtf *k, const char *func, struct field **args,
 	      size_t *n, struct type **ret);
+/* The BTF id of kernel function func in vmlinux (what fentry attaches
+ * to): -ENOENT if there is no such function, -EXDEV if it is a module's. */
+int kbtf_func_id(struct kbtf *k, const char *func);
 int kbtf_rawtp(struct kbtf *k, const char *event, struct field **args,
 	       size_t *n);
 

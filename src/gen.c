@@ -25,6 +25,7 @@ static struct arg A_I(int64_t i) { return (struct arg){ ir_imm(i), 0 }; }
 static struct arg A_FP(int off) { return (struct arg){ ir_fp(), off }; }
 
 static int gen_scalar(struct gen *g, struct node *n);
+static int gen_copy(struct gen *g, struct node *n);
 static void gen_into(struct gen *g, struct node *n, int off,
 		     const struct type *dst);
 
@@ -166,22 +167,206 @@ static void ctx_copy(struct gen *g, int off, size_t size, int dst)
 	     A_V(ctx_addr(g, off)));
 }
 
-/* Offset of a member (or an element of one) within data. */
-static int member_off(struct node *n, const struct type **t)
+/* ---- memory: the context and the kernel's ---- */
+
+/* Where a member, an element or a pointer's target is: in the context at
+ * off (base -1), or in kernel memory at base + off, base a vreg holding an
+ * address. A computed index out of its array's bounds jumps to skip, past
+ * the read, leaving its zeroed result (-1: no such index). */
+struct lval {
+	int base;
+	int64_t off;
+	int skip;
+	int user;	/* base points into user memory */
+};
+
+/* The context's own structs (a tracepoint's record, pt_regs) are read
+ * through the context pointer; kernel structs (from BTF) anywhere. */
+static int is_ctx_struct(const struct type *t)
 {
-	const struct field *f;
+	return t->kind == T_STRUCT && !t->btf;
+}
 
-	if (n->kind == N_INDEX) {
-		int off = member_off(n->a, t);
+static void gen_lval(struct gen *g, struct node *n, struct lval *lv);
 
-		*t = n->type;
-		return off + n->b->ival * n->type->size;
+/* lv as one address in a register, fresh (safe to modify) */
+static int lval_addr(struct gen *g, const struct lval *lv)
+{
+	int a = ir_vreg(g->ir);
+
+	int big;
+
+	ir_mov(g->ir, a, ir_v(lv->base < 0 ? g->ctx : lv->base));
+	if (lv->off >= INT32_MIN && lv->off <= INT32_MAX) {
+		if (lv->off)
+			ir_alu(g->ir, BPF_ADD, a, ir_imm(lv->off));
+		return a;
 	}
-	if (n->kind != N_MEMBER || n->a->kind != N_IDENT)
+	big = ir_vreg(g->ir);	/* p[1L << 40]: no immediate holds it */
+	ir_ld64(g->ir, big, lv->off);
+	ir_alu(g->ir, BPF_ADD, a, ir_v(big));
+	return a;
+}
+
+/* a[i] with i computed: the address a + i * size, i checked against len
+ * (0: a pointer's, not checked). */
+static void index_computed(struct gen *g, struct node *n, struct lval *lv,
+			   size_t size, size_t len)
+{
+	int a = lval_addr(g, lv), i = gen_copy(g, n->b);
+
+	if (len) {
+		if (lv->skip < 0)
+			lv->skip = ir_label(g->ir);
+		ir_jmp(g->ir, BPF_JGE, ir_v(i), ir_imm(len), lv->skip);
+	}
+	if (size > 1)
+		ir_alu(g->ir, BPF_MUL, i, ir_imm(size));
+	ir_alu(g->ir, BPF_ADD, a, ir_v(i));
+	lv->base = a;
+	lv->off = 0;
+}
+
+static void gen_index_lval(struct gen *g, struct node *n, struct lval *lv)
+{
+	const struct type *t = n->a->type;
+	size_t size = n->type->size, len = 0;
+
+	if (t->kind == T_PTR) {
+		lv->base = gen_scalar(g, n->a);
+		lv->off = 0;
+		lv->skip = -1;
+		lv->user = t->user;
+	} else {
+		gen_lval(g, n->a, lv);
+		len = t->len;
+	}
+	if (n->b->kind == N_INT)	/* in bounds: sema checked */
+		lv->off += (int64_t)n->b->ival * (int64_t)size;
+	else
+		index_computed(g, n, lv, size, len ? len : 0);
+}
+
+static void gen_lval(struct gen *g, struct node *n, struct lval *lv)
+{
+	const struct field *f = n->sym;
+
+	switch (n->kind) {
+	case N_MEMBER:
+		if (!n->arrow) {
+			gen_lval(g, n->a, lv);
+		} else if (is_ctx_struct(n->a->type->elem)) {
+			lv->base = -1;
+			lv->off = 0;
+			lv->skip = -1;
+		} else {
+			lv->base = gen_scalar(g, n->a);
+			lv->off = 0;
+			lv->skip = -1;
+			lv->user = n->a->type->user;
+		}
+		lv->off += f->offset;
+		return;
+	case N_INDEX:
+		gen_index_lval(g, n, lv);
+		return;
+	case N_UNARY:	/* *p */
+		lv->base = gen_scalar(g, n->a);
+		lv->off = 0;
+		lv->skip = -1;
+		lv->user = n->a->type->user;
+		return;
+	default:
 		unreachable();
-	f = n->sym;
-	*t = f->type;
+	}
+}
+
+/* A member of the context at a constant offset (data->x, args->y,
+ * data->arr[2]): loaded directly where the kernel allows. */
+static int is_ctx_member(const struct node *n)
+{
+	const struct field *f = n->sym;
+
+	if (n->kind == N_INDEX)
+		return n->b->kind == N_INT && n->a->type->kind != T_PTR &&
+		       is_ctx_member(n->a);
+	return n->kind == N_MEMBER && n->arrow && !f->bit_size &&
+	       is_ctx_struct(n->a->type->elem);
+}
+
+/* Its offset in the context. */
+static int64_t member_off(const struct node *n)
+{
+	const struct field *f = n->sym;
+
+	if (n->kind == N_INDEX)
+		return member_off(n->a) + (int64_t)n->b->ival *
+		       (int64_t)n->type->size;
 	return f->offset;
+}
+
+/* The bytes to read for a bitfield: a power of two covering its bits. */
+static size_t bitfield_bytes(const struct field *f)
+{
+	size_t need = (f->bit_off + f->bit_size + 7) / 8, n = 1;
+
+	while (n < need)
+		n *= 2;
+	return n;
+}
+
+/* The scalar value of a member, element or pointer target: one read of
+ * exactly its size into the stack (a direct load from the context where
+ * the kernel allows it). A bitfield reads the bytes holding it and keeps
+ * its bits, sign-extended if it is signed. */
+static int lval_load(struct gen *g, struct node *n)
+{
+	const struct field *f = n->kind == N_MEMBER ? n->sym : NULL;
+	const struct type *t = n->type;
+	int bits = f && f->bit_size, v, tmp;
+	struct lval lv = { 0 };
+	size_t size;
+
+	if (is_ctx_member(n))
+		return ctx_load(g, member_off(n), t);
+	/* zeroed before an index check may jump past the read */
+	tmp = ir_stack(g->ir, 8);
+	ir_zero(g->ir, tmp, 8);
+	gen_lval(g, n, &lv);
+	size = bits ? bitfield_bytes(f) : t->size;
+	call(g, lv.user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+	     3, A_FP(tmp), A_I(size),
+	     A_V(lv.base >= 0 && !lv.off ? lv.base : lval_addr(g, &lv)));
+	if (lv.skip >= 0)
+		ir_place(g->ir, lv.skip);
+	v = ir_vreg(g->ir);
+	ir_ldx(g->ir, 8, v, ir_fp(), tmp);
+	if (bits) {
+		ir_alu(g->ir, BPF_LSH, v, ir_imm(64 - f->bit_off - f->bit_size));
+		ir_alu(g->ir, is_signed(t) ? BPF_ARSH : BPF_RSH, v,
+		       ir_imm(64 - f->bit_size));
+	} else if (is_signed(t)) {
+		sign_extend(g, v, t->size);
+	}
+	return v;
+}
+
+/* The first size bytes of a member, element or pointer target (a struct,
+ * string or array), read straight into the stack at dst. */
+static void lval_copy(struct gen *g, struct node *n, size_t size, int dst)
+{
+	struct lval lv = { 0 };
+
+	gen_lval(g, n, &lv);
+	if (lv.base < 0 && lv.skip < 0) {
+		ctx_copy(g, lv.off, size, dst);
+		return;
+	}
+	call(g, lv.user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
+	     3, A_FP(dst), A_I(size),
+	     A_V(lv.base >= 0 && !lv.off ? lv.base : lval_addr(g, &lv)));
+	if (lv.skip >= 0)
+		ir_place(g->ir, lv.skip);
 }
 
 /* ---- maps ---- */
@@ -273,6 +458,8 @@ static int gen_builtin_var(struct gen *g, struct node *n)
 	case BI_STACK:
 		return call(g, BPF_FUNC_get_stackid, 3, A_V(g->ctx),
 			    A_V(map_reg(g, MAP_IDX_STACK)), A_I(0));
+	case BI_CURTASK:
+		return call(g, BPF_FUNC_get_current_task, 0);
 	default:
 		unreachable();
 	}
@@ -477,6 +664,66 @@ static int alu_code(int op, int sgn)
 	unreachable();
 }
 
+/* (T)x: an integer cast keeps T's width and sign; a pointer is the
+ * number as it is. */
+static int gen_cast(struct gen *g, struct node *n)
+{
+	const struct type *t = n->type;
+	int v = gen_copy(g, n->a);
+
+	if (t->kind != T_INT || t->size >= 8)
+		return v;
+	ir_alu(g->ir, BPF_LSH, v, ir_imm(64 - 8 * t->size));
+	ir_alu(g->ir, t->is_signed ? BPF_ARSH : BPF_RSH, v,
+	       ir_imm(64 - 8 * t->size));
+	return v;
+}
+
+static int log2_exact(size_t n)
+{
+	int k = 0;
+
+	while ((n & 1) == 0 && n > 1) {
+		n >>= 1;
+		k++;
+	}
+	return n == 1 ? k : -1;
+}
+
+/* p + i, i + p and p - i step by what p points to; p - q counts steps
+ * (the byte difference divided as C does: toward zero). */
+static int gen_ptr_arith(struct gen *g, struct node *n)
+{
+	struct node *p = n->a->type->kind == T_PTR ? n->a : n->b;
+	struct node *i = p == n->a ? n->b : n->a;
+	size_t step = sema_step(p->type);
+	int r = gen_copy(g, p), x, k = log2_exact(step), neg, pos;
+
+	if (i->type->kind == T_PTR) {	/* p - q */
+		ir_alu(g->ir, BPF_SUB, r, ir_v(gen_scalar(g, i)));
+		if (step == 1)
+			return r;
+		if (k > 0) {
+			ir_alu(g->ir, BPF_ARSH, r, ir_imm(k));
+			return r;
+		}
+		neg = ir_vreg(g->ir);
+		ir_mov(g->ir, neg, ir_imm(0));
+		gen_abs(g, r, neg);
+		ir_alu(g->ir, BPF_DIV, r, ir_imm(step));
+		pos = ir_label(g->ir);
+		ir_jmp(g->ir, BPF_JEQ, ir_v(neg), ir_imm(0), pos);
+		ir_emit(g->ir, (struct ir_insn){ .op = IR_NEG, .d = ir_v(r) });
+		ir_place(g->ir, pos);
+		return r;
+	}
+	x = gen_copy(g, i);
+	if (step > 1)
+		ir_alu(g->ir, BPF_MUL, x, ir_imm(step));
+	ir_alu(g->ir, n->op == TK_PLUS ? BPF_ADD : BPF_SUB, r, ir_v(x));
+	return r;
+}
+
 static int gen_binary(struct gen *g, struct node *n)
 {
 	int sgn, r;
@@ -492,6 +739,9 @@ static int gen_binary(struct gen *g, struct node *n)
 	case TK_LT: case TK_LE: case TK_GT: case TK_GE:
 		return gen_compare(g, n);
 	}
+	if ((n->op == TK_PLUS || n->op == TK_MINUS) &&
+	    (n->a->type->kind == T_PTR || n->b->type->kind == T_PTR))
+		return gen_ptr_arith(g, n);
 	sgn = op_signed(n->a->type, n->b->type);
 	if (sgn && (n->op == TK_SLASH || n->op == TK_PERCENT))
 		return gen_sdiv(g, n);
@@ -509,8 +759,22 @@ static int gen_binary(struct gen *g, struct node *n)
 
 static int gen_unary(struct gen *g, struct node *n)
 {
-	int r = gen_copy(g, n->a), z;
+	int r, z;
 
+	if (n->op == TK_STAR)
+		return lval_load(g, n);
+	if (n->op == TK_AMP) {	/* &a[i] out of its bounds is NULL */
+		struct lval lv = { 0 };
+
+		r = ir_vreg(g->ir);
+		ir_mov(g->ir, r, ir_imm(0));
+		gen_lval(g, n->a, &lv);
+		ir_mov(g->ir, r, ir_v(lval_addr(g, &lv)));
+		if (lv.skip >= 0)
+			ir_place(g->ir, lv.skip);
+		return r;
+	}
+	r = gen_copy(g, n->a);
 	switch (n->op) {
 	case TK_MINUS:
 		ir_emit(g->ir, (struct ir_insn){ .op = IR_NEG, .d = ir_v(r) });
@@ -544,7 +808,6 @@ static int gen_cond(struct gen *g, struct node *n)
 
 static int gen_scalar(struct gen *g, struct node *n)
 {
-	const struct type *t;
 	int v;
 
 	switch (n->kind) {
@@ -573,8 +836,9 @@ static int gen_scalar(struct gen *g, struct node *n)
 		return gen_cond(g, n);
 	case N_MEMBER:
 	case N_INDEX:
-		v = member_off(n, &t);
-		return ctx_load(g, v, t);
+		return lval_load(g, n);
+	case N_CAST:
+		return gen_cast(g, n);
 	default:
 		unreachable();
 	}
@@ -613,6 +877,10 @@ static void gen_strfn(struct gen *g, struct node *n, int off)
 	size_t size = n->type->kind == T_STR ? n->type->len : n->type->size;
 	int addr, r;
 
+	if (bi->id == BI_STR && n->args->type->kind == T_STR) {
+		gen_into(g, n->args, off, n->type);	/* a char[N] member */
+		return;
+	}
 	if (bi->id == BI_STR || bi->id == BI_MEM) {
 		addr = gen_scalar(g, n->args);
 		r = call(g, bi->id == BI_STR ? BPF_FUNC_probe_read_str :
@@ -673,7 +941,9 @@ static void gen_into(struct gen *g, struct node *n, int off,
 		gen_strfn(g, n, off);
 		return;
 	case N_MEMBER:
-		ctx_copy(g, member_off(n, &t), t->size, off);
+	case N_INDEX:
+	case N_UNARY:	/* *p of a struct */
+		lval_copy(g, n, t->size < dst->size ? t->size : dst->size, off);
 		return;
 	case N_MAP:
 		p = map_lookup(g, n);

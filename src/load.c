@@ -244,6 +244,15 @@ static int prog_load_one(struct runtime *rt, size_t i)
 	if (err)
 		return err;
 	prog_name(name, p->name);
+	if (p->prov->load_attrs) {
+		struct load_attrs la = { 0 };
+
+		err = p->prov->load_attrs(p, &la, rt->err);
+		if (err)
+			goto cleanup;
+		opts.expected_attach_type = la.attach_type;
+		opts.attach_btf_id = la.btf_id;
+	}
 	fd = bpf_prog_load(p->prov->prog_type, name, "GPL", insns, p->ninsns,
 			   &opts);
 	if (fd < 0) {

@@ -218,7 +218,8 @@ static int starts_expr(enum tok_kind k)
 	switch (k) {
 	case TK_INT: case TK_STR: case TK_LPAREN: case TK_DOLLAR:
 	case TK_IDENT: case TK_AGG: case TK_MINUS: case TK_PLUS:
-	case TK_BANG: case TK_TILDE: case TK_STAR: case TK_INC: case TK_DEC:
+	case TK_BANG: case TK_TILDE: case TK_STAR: case TK_AMP: case TK_INC:
+	case TK_DEC:
 		return 1;
 	default:
 		return 0;
@@ -335,12 +336,78 @@ static struct node *strings(struct parser *p)
 	return n;
 }
 
-/* paren = '(' expr ')' */
+static struct node *unary(struct parser *p);
+
+static int tok_is(const struct parser *p, const char *word)
+{
+	return at(p, TK_IDENT) && p->tok.len == strlen(word) &&
+	       !strncmp(p->tok.text, word, p->tok.len);
+}
+
+/* After '(' and an identifier: is the rest "* ... )"? Then the identifier
+ * names a type (a typedef), as "(x * )" is no expression. Read from the
+ * text, since the parser looks only one token ahead. */
+static int stars_then_paren(const struct parser *p)
+{
+	const char *t = p->lx.src->text + p->lx.pos;
+	int stars = 0;
+
+	for (; *t == ' ' || *t == '\t' || *t == '*'; t++)
+		stars += *t == '*';
+	return stars && *t == ')';
+}
+
+/* "(u8)" ... "(s64)": ply's own integer types. */
+static int int_cast(const struct parser *p)
+{
+	static const char *const ints[] = {
+		"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
+	};
+	const char *t = p->lx.src->text + p->lx.pos;
+	size_t i;
+
+	while (*t == ' ' || *t == '\t')
+		t++;
+	for (i = 0; *t == ')' && i < ARRAY_SIZE(ints); i++)
+		if (tok_is(p, ints[i]))
+			return 1;
+	return 0;
+}
+
+/* cast = '(' (('struct' | 'union' | 'enum') IDENT | IDENT) '*'* ')' unary
+ * (a bare IDENT only with a '*', or one of ply's integers: "(pid_t)"
+ * could be a parenthesised name) */
+static struct node *cast(struct parser *p)
+{
+	struct node *n = new_node(p, N_CAST);
+	const char *kw = "";
+
+	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum")) {
+		kw = tok_text(p);
+		next(p);
+		n->loc = p->tok.loc;
+	}
+	n->name = at(p, TK_IDENT) ? arena_printf(p->a, "%s%s%.*s", kw,
+						 *kw ? " " : "", (int)p->tok.len,
+						 p->tok.text) : "";
+	if (!expect(p, TK_IDENT))
+		return n;
+	while (accept(p, TK_STAR))
+		n->ival++;
+	expect(p, TK_RPAREN);
+	n->a = unary(p);
+	return n;
+}
+
+/* paren = '(' expr ')' | cast */
 static struct node *paren(struct parser *p)
 {
 	struct node *n;
 
 	next(p);
+	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum") ||
+	    (at(p, TK_IDENT) && stars_then_paren(p)) || int_cast(p))
+		return cast(p);
 	n = nested(p, expr);
 	expect(p, TK_RPAREN);
 	return n;
@@ -421,7 +488,7 @@ static struct node *postfix(struct parser *p)
 
 static struct node *unary_nest(struct parser *p);
 
-/* unary = ('-' | '!' | '~' | '*') unary | '+' unary | postfix */
+/* unary = ('-' | '!' | '~' | '*' | '&') unary | '+' unary | postfix */
 static struct node *unary(struct parser *p)
 {
 	struct node *n;
@@ -441,7 +508,7 @@ static struct node *unary_nest(struct parser *p)
 	case TK_PLUS:
 		next(p);
 		return unary(p);
-	case TK_MINUS: case TK_BANG: case TK_TILDE: case TK_STAR:
+	case TK_MINUS: case TK_BANG: case TK_TILDE: case TK_STAR: case TK_AMP:
 		n = new_node(p, N_UNARY);
 		n->op = p->tok.kind;
 		next(p);

@@ -12,6 +12,8 @@
 
 #include <linux/perf_event.h>
 
+#include <bpf/bpf.h>
+
 #include "rt.h"
 
 /* ---- perf events ---- */
@@ -81,6 +83,20 @@ int attach_perf_event(struct attach *at, struct perf_event_attr *attr,
 	if (rt->nperf >= rt->perf_cap)
 		unreachable();
 	rt->perf_fds[rt->nperf++] = pfd;
+	return 0;
+}
+
+int attach_raw_tp(struct attach *at, const char *name)
+{
+	struct runtime *rt = at->rt;
+	int fd;
+
+	fd = bpf_raw_tracepoint_open(name, rt->prog_fds[at->i]);
+	if (fd < 0)
+		return -errno;
+	if (rt->nperf >= rt->perf_cap)
+		unreachable();
+	rt->perf_fds[rt->nperf++] = fd;
 	return 0;
 }
 

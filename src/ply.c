@@ -12,7 +12,6 @@
 
 #include <ply/ply.h>
 
-#include "btf.h"
 #include "gen.h"
 #include "out.h"
 #include "parse.h"
@@ -461,7 +460,6 @@ void ply__free(struct ply *p)
 	metrics__free(p->metrics);
 	runtime__free(p->rt);
 	progs_free(p);
-	kbtf__free(p->sema.kbtf);
 	arena__free(p->arena);
 	if (p->stop_fd >= 0)
 		close(p->stop_fd);

@@ -140,6 +140,12 @@ struct diag;
 struct probe;
 struct probe_prog;
 
+/* What the kernel must be told when loading a probe's program. */
+struct load_attrs {
+	enum bpf_attach_type attach_type;	/* expected_attach_type */
+	uint32_t btf_id;			/* attach_btf_id (vmlinux) */
+};
+
 /* What a provider allows in its probes. */
 enum {
 	PROV_STACK = 1 << 0,	/* `stack`: it interrupts a kernel path (not
@@ -172,6 +178,11 @@ struct provider {
 	 * of that name. Optional. */
 	const char *(*var_hint)(const char *name);
 
+	/* What loading the program needs beyond its type: fentry's attach
+	 * type and function (BTF id); 0, or -errno when this kernel cannot
+	 * load it, said in words on err. Optional. */
+	int (*load_attrs)(const struct probe_prog *p, struct load_attrs *la,
+			  FILE *err);
 	/* Attach the loaded program through the runtime's services
 	 * (attach.h); what they open, the runtime closes. Messages are the
 	 * provider's, through attach_err. */

@@ -60,6 +60,11 @@ struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
 	return NULL;
 }
 
+int regs_arg_off(int i)
+{
+	return REG_OFF(arg_regs[i]);
+}
+
 const char *const regs_vars[] = { "regs", "caller", NULL };
 const char *const regs_vars_args[] = {
 	"regs", "caller", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", NULL,
@@ -73,6 +78,61 @@ const char *regs_hint(const char *name)
 	return NULL;
 }
 
+/* ---- typed arguments ---- */
+
+struct type *args_type(struct arena *a, const char *name,
+		       const struct field *args, size_t n, const int *offs,
+		       int widen)
+{
+	struct type *st = arena_alloc(a, sizeof(*st));
+	size_t i, end = 0;
+
+	st->kind = T_STRUCT;
+	st->name = name;
+	st->nfields = n;
+	st->fields = arena_alloc(a, (n + 1) * sizeof(*st->fields));
+	for (i = 0; i < n; i++) {
+		struct field *f = &st->fields[i];
+
+		f->name = args[i].name[0] ? args[i].name :
+			  arena_printf(a, "arg%zu", i);
+		f->type = args[i].type;
+		if (widen && f->type->kind == T_INT)
+			f->type = type_with_fmt(a, type_int(8, f->type->is_signed),
+						f->type->fmt);
+		f->offset = offs ? (size_t)offs[i] : 8 * i;
+		if (f->offset + 8 > end)
+			end = f->offset + 8;
+	}
+	st->size = end;
+	return type_ptr(a, st);
+}
+
+struct type *args_var(struct type *t, const char *name, int *ctx_off)
+{
+	char *end;
+	unsigned long i;
+
+	if (!t)
+		return NULL;
+	if (!strcmp(name, "args")) {
+		*ctx_off = -1;
+		return t;
+	}
+	if (strncmp(name, "arg", 3) || name[3] < '0' || name[3] > '9')
+		return NULL;
+	i = strtoul(name + 3, &end, 10);
+	if (*end || i >= t->elem->nfields)
+		return NULL;
+	*ctx_off = t->elem->fields[i].offset;
+	return t->elem->fields[i].type;
+}
+
+const char *const args_vars[] = {
+	"args", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5", "arg6",
+	"arg7", "arg8", "arg9", "arg10", "arg11", NULL,
+};
+
 /* ---- the list ---- */
 
 /* Every provider, in the order messages list them: a new one is its file
@@ -80,8 +140,8 @@ const char *regs_hint(const char *name)
  * here. A file may hold two close ones (kprobe and kretprobe; BEGIN and
  * END in provider_special.c). */
 #define PROVIDERS(X) \
-	X(tracepoint) X(kprobe) X(kretprobe) X(interval) X(profile) \
-	X(begin) X(end)
+	X(tracepoint) X(rawtracepoint) X(kprobe) X(kretprobe) X(fentry) \
+	X(fexit) X(interval) X(profile) X(begin) X(end)
 
 #define DECLARE(name) extern const struct provider provider_##name;
 #define ENTRY(name) &provider_##name,

@@ -26,9 +26,25 @@ const char *provider_var_hint(const char *name);
 struct type *regs_var(struct arena *a, const char *name, int *ctx_off,
 		      int args, int ret);
 const char *regs_hint(const char *name);
+/* Where argument i (0-5) of a function is in its struct pt_regs. */
+int regs_arg_off(int i);
 extern const char *const regs_vars[];		/* regs, caller */
 extern const char *const regs_vars_args[];	/* and arg0-arg5 */
 extern const char *const regs_vars_ret[];	/* and retval */
+
+/* Typed arguments, from a BTF prototype (kbtf_func, kbtf_rawtp): the
+ * struct that `args` points to, argument i (named as in the kernel's
+ * source, else argI) at offs[i] of the context, or at 8 * i if offs is
+ * NULL. widen: integers take their whole u64 slot (raw tracepoints, whose
+ * context the kernel reads only 8 bytes at a time; the value was widened
+ * to it). */
+struct type *args_type(struct arena *a, const char *name,
+		       const struct field *args, size_t n, const int *offs,
+		       int widen);
+/* `args` (the context itself) or `argN` of args_type t: its type and
+ * context offset; NULL if name is neither. */
+struct type *args_var(struct type *t, const char *name, int *ctx_off);
+extern const char *const args_vars[];	/* args, arg0-arg11 */
 
 /* Attach data made by hand rather than by resolve, for the runtime's
  * tests: a tracepoint "group/event"; kprobe targets (the program is

@@ -13,6 +13,7 @@
 #include <linux/perf_event.h>
 
 #include "attach.h"
+#include "btf.h"
 #include "provider.h"
 #include "sysroot.h"
 
@@ -20,6 +21,9 @@
 
 struct kp {
 	VEC(struct kprobe_target) targets;
+	/* one function by name, with BTF: its arguments (args->file) and
+	 * its return type (retval) */
+	struct type *args, *ret;
 };
 
 /* kprobe and kretprobe tell themselves apart by their table. */
@@ -157,6 +161,28 @@ out:
 	return err;
 }
 
+/* A function's typed arguments (the first six, those in registers) and
+ * return value, when the kernel's BTF has its prototype; otherwise a
+ * kprobe has arg0-arg5 as u64 and nothing more. */
+static void kp_types(struct probe *p, struct kp *kp, struct arena *a,
+		     const char *func)
+{
+	struct field *args;
+	struct type *ret;
+	int offs[6];
+	size_t n, i;
+
+	if (kbtf_load(p->btf, NULL) || kbtf_func(p->btf, func, &args, &n, &ret))
+		return;
+	if (n > 6)
+		n = 6;
+	for (i = 0; i < n; i++)
+		offs[i] = regs_arg_off(i);
+	kp->args = args_type(a, arena_printf(a, "struct %s_args", func), args,
+			     n, offs, 0);
+	kp->ret = ret;
+}
+
 static int kp_resolve(struct probe *p, struct arena *a, struct diag *d)
 {
 	int ret = p->prov == &provider_kretprobe;
@@ -203,6 +229,8 @@ static int kp_resolve(struct probe *p, struct arena *a, struct diag *d)
 	if (is_glob(t.sym))
 		return glob_expand(p, kp, t.sym, a, d);
 	vec_push(a, &kp->targets, t);
+	if (!t.offset)
+		kp_types(p, kp, a, t.sym);
 	return 0;
 }
 
@@ -210,7 +238,16 @@ static struct type *kp_var(struct probe *p, struct arena *a, const char *name,
 			   int *ctx_off)
 {
 	int ret = p->prov == &provider_kretprobe;
+	const struct kp *kp = p->pdata;
 
+	/* args->NAME is typed; arg0-arg5 stay the u64 registers they are */
+	if (!ret && kp && kp->args && !strcmp(name, "args"))
+		return args_var(kp->args, name, ctx_off);
+	if (ret && kp && kp->ret && type_is_scalar(kp->ret) &&
+	    !strcmp(name, "retval")) {
+		regs_var(a, name, ctx_off, 0, 1);	/* where: ax */
+		return kp->ret;
+	}
 	return regs_var(a, name, ctx_off, !ret, ret);
 }
 

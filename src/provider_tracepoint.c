@@ -13,6 +13,7 @@
 #include <linux/perf_event.h>
 
 #include "attach.h"
+#include "btf.h"
 #include "provider.h"
 #include "sysroot.h"
 
@@ -129,14 +130,36 @@ static void c_int_type(const char *base, size_t *size, int *is_signed)
 	}
 }
 
-static struct type *field_type(struct arena *a, const char *base, long alen,
-			       size_t size, int is_signed)
+/* What the format says a pointer field points to: a kernel struct or
+ * union (from BTF, when the kernel has it: "struct task_struct *"), a
+ * char, or anything else (void). Into user memory in a syscall's record. */
+static struct type *ptr_field_type(struct arena *a, struct kbtf *btf,
+				   const char *base, int is_char, int user)
+{
+	char buf[128], name[128];
+	const char *decl = c_type_name(base, buf, sizeof(buf));
+	struct type *t = NULL;
+	enum kbtf_kind kind = KBTF_STRUCT;
+
+	if (btf && (sscanf(decl, "struct %127[A-Za-z0-9_] *", name) == 1 ||
+		    (kind = KBTF_UNION,
+		     sscanf(decl, "union %127[A-Za-z0-9_] *", name) == 1)) &&
+	    !strchr(strchr(decl, '*') + 1, '*'))
+		t = kbtf_named(btf, kind, name);
+	t = type_ptr(a, t ? t : is_char ? &type_s8 : &type_void);
+	t->user = user;
+	return t;
+}
+
+static struct type *field_type(struct arena *a, struct kbtf *btf,
+			       const char *base, long alen, size_t size,
+			       int is_signed, int user)
 {
 	/* char arrays are strings; unsigned char ones are bytes (a MAC) */
 	int is_char = strstr(base, "char") && !strstr(base, "unsigned");
 
 	if (strchr(base, '*'))
-		return type_ptr(a, is_char ? &type_s8 : &type_void);
+		return ptr_field_type(a, btf, base, is_char, user);
 	if (alen > 0 && size % alen == 0) {
 		size_t esz = size / alen, csz = esz;
 
@@ -156,8 +179,8 @@ static struct type *field_type(struct arena *a, const char *base, long alen,
 
 /* One "field:...;	offset:N;	size:N;	signed:N;" line; *field_end
  * is where the field ends in the record, which its type may not fill. */
-static int parse_field(struct arena *a, char *line, struct field *f,
-		       size_t *field_end)
+static int parse_field(struct arena *a, struct kbtf *btf, int user,
+		       char *line, struct field *f, size_t *field_end)
 {
 	char *decl = strstr(line, "field:"), *end, *base, *name;
 	unsigned long off, size;
@@ -177,7 +200,8 @@ static int parse_field(struct arena *a, char *line, struct field *f,
 	f->name = arena_strdup(a, name);
 	f->offset = off;
 	f->data_loc = data_loc;
-	f->type = data_loc ? &type_u32 : field_type(a, base, alen, size, sgn);
+	f->type = data_loc ? &type_u32 : field_type(a, btf, base, alen, size,
+						     sgn, user);
 	*field_end = off + size;
 #if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 	/* an int in a syscall's u64 slot is its last bytes */
@@ -187,7 +211,9 @@ static int parse_field(struct arena *a, char *line, struct field *f,
 	return 1;
 }
 
-static struct type *format_parse(struct arena *a, FILE *fp, const char *name)
+/* A syscall's pointers point into the calling process's memory. */
+static struct type *format_parse(struct arena *a, struct kbtf *btf, int user,
+				 FILE *fp, const char *name)
 {
 	VEC(struct field) fields = { 0 };
 	struct type *t;
@@ -200,7 +226,8 @@ static struct type *format_parse(struct arena *a, FILE *fp, const char *name)
 
 		/* The kernel hands BPF the record with its first 8 bytes
 		 * (the common_ fields) overwritten by a pt_regs pointer. */
-		if (parse_field(a, line, &f, &field_end) <= 0 || f.offset < 8)
+		if (parse_field(a, btf, user, line, &f, &field_end) <= 0 ||
+		    f.offset < 8)
 			continue;
 		vec_push(a, &fields, f);
 		if (field_end > end)
@@ -292,7 +319,8 @@ static int tp_resolve(struct probe *p, struct arena *a, struct diag *d)
 	}
 	tp = arena_alloc(a, sizeof(*tp));
 	tp->target = p->def;
-	tp->data = format_parse(a, fp, slash + 1);
+	tp->data = format_parse(a, p->btf, !strncmp(p->def, "syscalls/", 9),
+				fp, slash + 1);
 	tp->dataptr = type_ptr(a, tp->data);
 	fclose(fp);
 	p->pdata = tp;

@@ -27,6 +27,8 @@ static const struct builtin builtins[] = {
 	{ "time", BI_TIME, 0 },
 	{ "walltime", BI_WALLTIME, 0 },
 	{ "stack", BI_STACK, 0 },
+	{ "curtask", BI_CURTASK, 0 },
+	{ "ppid", BI_PPID, 0 },
 	{ "count", BI_COUNT, 1 },
 	{ "sum", BI_SUM, 1 },
 	{ "quantize", BI_QUANTIZE, 1 },
@@ -77,9 +79,28 @@ static int nargs(const struct node *args)
 /* ply builds every key, value, string buffer and event record on the BPF
  * stack, so one larger than that can never work: refused where it is
  * made, rather than as a stack overflow of the whole statement. */
-static int fits_stack(struct sema *s, struct loc l, const struct type *t,
+/* A kernel struct held by value (printed, a map's key or value): its
+ * members, and theirs, known. Pointers are not followed; a struct that
+ * fits the stack holds finitely many. */
+static void complete(struct sema *s, struct type *t)
+{
+	size_t i;
+
+	if (!t || t->size > BPF_STACK_SIZE)
+		return;
+	if (t->kind == T_ARRAY)
+		complete(s, t->elem);
+	if (t->kind != T_STRUCT || !t->btf || t->fields)
+		return;
+	kbtf_complete(s->kbtf, t);
+	for (i = 0; i < t->nfields; i++)
+		complete(s, t->fields[i].type);
+}
+
+static int fits_stack(struct sema *s, struct loc l, struct type *t,
 		      const char *what)
 {
+	complete(s, t);
 	if (!t || t->size <= BPF_STACK_SIZE)
 		return 1;
 	error(s, l, "%s too long for %s: %zu bytes, and the BPF stack it is "
@@ -460,6 +481,21 @@ static void learn_value(struct sema *s, struct node *n, struct mapsym *m,
 
 /* ---- expressions ---- */
 
+/* A struct the probe's context is (a tracepoint's record, pt_regs): read
+ * only through the probe's own pointer to it. */
+static int is_ctx_struct(const struct type *t)
+{
+	return t->kind == T_STRUCT && !t->btf;
+}
+
+/* Where a value is in memory, so that '.', '[]' and '&' can reach into
+ * it: a member, an element, what a pointer points to. */
+static int in_memory(const struct node *n)
+{
+	return n->kind == N_MEMBER || n->kind == N_INDEX ||
+	       (n->kind == N_UNARY && n->op == TK_STAR);
+}
+
 static struct type *check_map_read(struct sema *s, struct node *n)
 {
 	struct mapsym *m = map_get(s, n);
@@ -486,8 +522,6 @@ static int path_offs_need(struct sema *s, struct loc l)
 
 	if (s->paths)
 		return 0;
-	if (!s->kbtf)
-		s->kbtf = kbtf__new(s->arena, NULL);
 	s->paths = arena_alloc(s->arena, sizeof(*s->paths));
 	if (s->kbtf && !path_offs_get(s->kbtf, s->paths, &why, s->arena))
 		return 0;
@@ -542,6 +576,63 @@ static struct type *check_path(struct sema *s, struct node *n)
 	return type_str(s->arena, PATH_SIZE);
 }
 
+/* ---- kernel types ---- */
+
+static const char *const kind_words[] = {
+	[KBTF_STRUCT] = "struct ", [KBTF_UNION] = "union ",
+	[KBTF_ENUM] = "enum ", [KBTF_TYPEDEF] = "",
+};
+
+/* The kernel's type `kind name`, or NULL with an error at l: no BTF, or
+ * no such type (with the closest name it has). */
+static struct type *ktype(struct sema *s, struct loc l, enum kbtf_kind kind,
+			  const char *name)
+{
+	const char *why, *best;
+	struct type *t;
+
+	if (kbtf_load(s->kbtf, &why)) {
+		error(s, l, "%s", why);
+		return NULL;
+	}
+	t = kbtf_named(s->kbtf, kind, name);
+	if (t || !s->final)
+		return t;
+	best = kbtf_closest(s->kbtf, kind, "", name);
+	error(s, l, "the kernel has no type %s%s%s%s%s%s", kind_words[kind],
+	      name, best ? " (did you mean '" : "", best ? kind_words[kind] : "",
+	      best ? best : "", best ? "'?)" : "");
+	return NULL;
+}
+
+/* struct task_struct *: curtask's type. */
+static struct type *task_ptr(struct sema *s, struct loc l)
+{
+	struct type *t = ktype(s, l, KBTF_STRUCT, "task_struct");
+
+	return t ? type_ptr(s->arena, t) : NULL;
+}
+
+static struct type *check_member(struct sema *s, struct node *n);
+
+/* ppid is curtask->real_parent->tgid, and becomes that. */
+static struct type *check_ppid(struct sema *s, struct node *n)
+{
+	struct node *task = node_new(s->arena, N_IDENT, n->loc);
+	struct node *parent = node_new(s->arena, N_MEMBER, n->loc);
+
+	task->name = "curtask";
+	parent->arrow = 1;
+	parent->name = "real_parent";
+	parent->a = task;
+	n->kind = N_MEMBER;
+	n->arrow = 1;
+	n->name = "tgid";
+	n->a = parent;
+	n->sym = NULL;
+	return check_member(s, n);
+}
+
 static struct type *check_ident(struct sema *s, struct node *n)
 {
 	const struct builtin *bi = builtin_find(n->name, 0);
@@ -585,6 +676,10 @@ static struct type *check_ident(struct sema *s, struct node *n)
 		}
 		s->uses_stack = 1;
 		return type_with_fmt(s->arena, &type_s64, TF_STACK);
+	case BI_CURTASK:
+		return task_ptr(s, n->loc);
+	case BI_PPID:
+		return check_ppid(s, n);
 	default:
 		unreachable();
 	}
@@ -595,7 +690,9 @@ static const struct {
 	const char *name, *hint;
 } habits[] = {
 	{ "args", " (bpftrace's args: a tracepoint's record is data in ply, "
-	  "as in data->filename; a kprobe's arguments are arg0-arg5)" },
+	  "as in data->filename; a kprobe's arguments are arg0-arg5, and "
+	  "args where the kernel's BTF has the function; rawtracepoint and "
+	  "fentry have args)" },
 	{ "tid", " (bpftrace's tid is kpid in ply; pid is the process's)" },
 	{ "nsecs", " (bpftrace's nsecs is time in ply: nanoseconds since "
 	  "boot)" },
@@ -687,6 +784,10 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 			      "data, such as data->filename");
 			return NULL;
 		}
+	} else if (bi->id == BI_STR && t->kind == T_STR) {
+		/* a string is itself; a char[N] member, up to size */
+		return arg->next && size < t->len && in_memory(arg) ?
+		       type_str(s->arena, size) : t;
 	} else if (is_data_loc(arg)) {
 		error(s, arg->loc, "%s() of a __data_loc field reads nothing: "
 		      "its value is where the data is in the record; use "
@@ -842,6 +943,31 @@ static int shift_ok(struct sema *s, const struct node *b)
 	return 0;
 }
 
+/* The size a pointer to t steps by: t's, or 1 for void as in GNU C. */
+size_t sema_step(const struct type *ptr)
+{
+	return ptr->elem && ptr->elem->size ? ptr->elem->size : 1;
+}
+
+/* p + i and p - i step by what p points to; p - q counts those steps. */
+static struct type *check_ptr_arith(struct sema *s, struct node *n,
+				    struct type *a, struct type *b)
+{
+	if (a->kind == T_PTR && b->kind == T_PTR) {
+		if (n->op == TK_PLUS || sema_step(a) != sema_step(b)) {
+			error(s, n->loc, "operator '%s' cannot take %s and %s",
+			      op_str(n->op), a->name, b->name);
+			return NULL;
+		}
+		return &type_s64;
+	}
+	if (a->kind != T_PTR && n->op == TK_MINUS) {
+		error(s, n->loc, "a pointer cannot be subtracted from a number");
+		return NULL;
+	}
+	return a->kind == T_PTR ? a : b;
+}
+
 static struct type *check_binary(struct sema *s, struct node *n)
 {
 	struct type *a = check_expr(s, n->a), *b = check_expr(s, n->b);
@@ -868,6 +994,9 @@ static struct type *check_binary(struct sema *s, struct node *n)
 	}
 	if (cmp || n->op == TK_ANDAND || n->op == TK_OROR)
 		return &type_s64;
+	if ((n->op == TK_PLUS || n->op == TK_MINUS) &&
+	    (a->kind == T_PTR || b->kind == T_PTR))
+		return check_ptr_arith(s, n, a, b);
 	if ((n->op == TK_SHL || n->op == TK_SHR) && !shift_ok(s, n->b))
 		return NULL;
 	return arith_type(s, n->op, a, b);
@@ -879,10 +1008,24 @@ static struct type *check_unary(struct sema *s, struct node *n)
 
 	if (!a)
 		return NULL;
+	if (n->op == TK_AMP) {
+		if (!in_memory(n->a) || (n->a->kind == N_MEMBER && n->a->sym &&
+		    ((const struct field *)n->a->sym)->bit_size)) {
+			error(s, n->loc, "'&' takes a member, an element or *p "
+			      "(not a bitfield), not %s", a->name);
+			return NULL;
+		}
+		return type_ptr(s->arena, a);
+	}
 	if (n->op == TK_STAR) {
-		error(s, n->loc, "pointers cannot be dereferenced directly; "
-		      "use str() or a member access");
-		return NULL;
+		if (a->kind != T_PTR || a->elem->kind == T_VOID ||
+		    is_ctx_struct(a->elem)) {
+			error(s, n->loc, "only a pointer to a kernel value can be "
+			      "dereferenced, not %s; use str() or a member "
+			      "access", a->name);
+			return NULL;
+		}
+		return a->elem;
 	}
 	if (!type_is_scalar(a)) {
 		error(s, n->a->loc, "operator '%s' needs a number, not %s",
@@ -909,9 +1052,11 @@ static const char *members_hint(struct sema *s, const struct type *st,
 				    names[i]);
 	}
 	best = closest_name(name, names, st->nfields);
+	if (st->btf)	/* a kernel struct: too many to list */
+		list = "";
 	return arena_printf(s->arena, "%s%s%s%s%s", best ? " (did you mean '" :
 			    "", best ? best : "", best ? "'?)" : "",
-			    st->nfields ? "; its members are " : "", list);
+			    *list ? "; its members are " : "", list);
 }
 
 static struct type *check_member(struct sema *s, struct node *n)
@@ -924,12 +1069,14 @@ static struct type *check_member(struct sema *s, struct node *n)
 	st = t;
 	if (n->arrow) {
 		if (t->kind != T_PTR || t->elem->kind != T_STRUCT) {
-			error(s, n->loc, "'->' needs a pointer to a struct, not %s",
-			      t->name);
+			error(s, n->loc, "'->' needs a pointer to a struct, not "
+			      "%s%s", t->name, t->kind == T_STRUCT ?
+			      " (did you mean '.'?)" : "");
 			return NULL;
 		}
 		st = t->elem;
-		if (n->a->kind != N_IDENT || n->a->sym != &provider_var) {
+		if (is_ctx_struct(st) && (n->a->kind != N_IDENT ||
+					  n->a->sym != &provider_var)) {
 			error(s, n->loc, "'->' reads only the probe's own %s: a "
 			      "copy of the pointer (in a map, say) points at a "
 			      "context that is gone once its probe has run",
@@ -940,9 +1087,15 @@ static struct type *check_member(struct sema *s, struct node *n)
 		error(s, n->loc, "'.' needs a struct, not %s%s", t->name,
 		      t->kind == T_PTR ? " (did you mean '->'?)" : "");
 		return NULL;
+	} else if (!in_memory(n->a)) {
+		error(s, n->loc, "'.' reads a member of a struct in the "
+		      "kernel's memory (p->a.b), not of %s held by ply",
+		      t->name);
+		return NULL;
 	}
+	kbtf_complete(s->kbtf, st);
 	f = type_field(st, n->name);
-	if (!f && !strncmp(n->name, "common_", 7)) {
+	if (!f && !strncmp(n->name, "common_", 7) && !st->btf) {
 		error(s, n->loc, "%s is not available to BPF programs (the "
 		      "kernel overwrites it); use kpid, cpu, ...", n->name);
 		return NULL;
@@ -951,33 +1104,120 @@ static struct type *check_member(struct sema *s, struct node *n)
 		      s->final ? members_hint(s, st, n->name) : "");
 		return NULL;
 	}
+	if (f->bit_size && f->bit_off + f->bit_size > 64) {
+		error(s, n->loc, "bitfield %s spans more than 64 bits; ply "
+		      "reads at most 8 bytes", n->name);
+		return NULL;
+	}
 	n->sym = f;
 	return f->type;
 }
 
-static struct type *check_index(struct sema *s, struct node *n)
+/* An index that is a constant: checked against the array's length now. */
+static int index_const_ok(struct sema *s, struct node *n, const struct type *t)
 {
-	struct type *t = check_expr(s, n->a);
-
-	check_expr(s, n->b);
-	if (!t)
-		return NULL;
-	if (t->kind != T_ARRAY && t->kind != T_STR) {
-		error(s, n->loc, "only arrays can be indexed, not %s", t->name);
-		return NULL;
-	}
-	if (n->a->kind != N_MEMBER || n->b->kind != N_INT) {
-		error(s, n->b->loc, "an array index must be a constant on a "
-		      "member of data");
-		return NULL;
-	}
+	if (n->b->kind != N_INT)
+		return 1;
 	if (n->b->neg || n->b->ival >= t->len) {
 		error(s, n->b->loc, n->b->neg ? "index %lld is out of bounds "
 		      "of %s" : "index %llu is out of bounds of %s",
 		      (unsigned long long)n->b->ival, t->name);
+		return 0;
+	}
+	return 1;
+}
+
+/* a[i] on an array member (i checked against its length: now if it is a
+ * constant, else when the probe runs) or on a pointer, as in C. */
+static struct type *check_index(struct sema *s, struct node *n)
+{
+	struct type *t = check_expr(s, n->a), *ti = check_expr(s, n->b);
+
+	if (!t || !ti)
+		return NULL;
+	if (ti->kind != T_INT) {
+		error(s, n->b->loc, "an index must be an integer, not %s",
+		      ti->name);
 		return NULL;
 	}
+	if (t->kind == T_PTR) {
+		if (t->elem->kind == T_VOID || is_ctx_struct(t->elem)) {
+			error(s, n->loc, "%s cannot be indexed: %s", t->name,
+			      t->elem->kind == T_VOID ? "it points to void (cast "
+			      "it first)" : "it is the probe's context");
+			return NULL;
+		}
+		return t->elem;
+	}
+	if (t->kind != T_ARRAY && t->kind != T_STR) {
+		error(s, n->loc, "only arrays and pointers can be indexed, not "
+		      "%s", t->name);
+		return NULL;
+	}
+	if (!in_memory(n->a)) {
+		error(s, n->loc, "only an array in the kernel's memory (a "
+		      "member) can be indexed, not %s held by ply", t->name);
+		return NULL;
+	}
+	if (!index_const_ok(s, n, t))
+		return NULL;
 	return t->kind == T_STR ? &type_s8 : t->elem;
+}
+
+/* The type a cast names: a kernel struct, union, enum or typedef, or one
+ * of ply's integers, under n->ival pointers. */
+static struct type *cast_type(struct sema *s, struct node *n)
+{
+	static const char *const ints[] = {
+		"u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
+	};
+	static const struct { const char *kw; enum kbtf_kind kind; } kws[] = {
+		{ "struct ", KBTF_STRUCT }, { "union ", KBTF_UNION },
+		{ "enum ", KBTF_ENUM },
+	};
+	struct type *t = NULL;
+	uint64_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ints); i++)
+		if (!strcmp(n->name, ints[i]))
+			t = type_int(1 << (i % 4), i >= 4);
+	if (!strcmp(n->name, "void"))
+		t = &type_void;
+	for (i = 0; !t && i < ARRAY_SIZE(kws); i++)
+		if (!strncmp(n->name, kws[i].kw, strlen(kws[i].kw)))
+			return ktype(s, n->loc, kws[i].kind, n->name +
+				     strlen(kws[i].kw));
+	if (!t)
+		t = ktype(s, n->loc, KBTF_TYPEDEF, n->name);
+	return t;
+}
+
+/* (struct file *)x: a number seen as a kernel pointer (or an integer of
+ * another width). */
+static struct type *check_cast(struct sema *s, struct node *n)
+{
+	struct type *a = check_expr(s, n->a), *t = cast_type(s, n);
+	uint64_t i;
+
+	if (!a || !t)
+		return NULL;
+	for (i = 0; i < n->ival; i++)
+		t = type_ptr(s->arena, t);
+	if (t->kind == T_PTR && a->kind == T_PTR && a->user) {
+		t = arena_dup(s->arena, t, sizeof(*t));
+		t->user = 1;	/* still the user's memory */
+	}
+	if (!type_is_scalar(a)) {
+		error(s, n->a->loc, "only a number can be cast, not %s",
+		      a->name);
+		return NULL;
+	}
+	if (!type_is_scalar(t)) {
+		error(s, n->loc, "a cast makes a pointer or an integer, not %s "
+		      "(write (%s *) and read it with '->')", t->name, t->name);
+		return NULL;
+	}
+	return t;
 }
 
 static struct type *check_cond(struct sema *s, struct node *n)
@@ -1095,6 +1335,8 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 		return check_member(s, n);
 	case N_INDEX:
 		return check_index(s, n);
+	case N_CAST:
+		return check_cast(s, n);
 	default:
 		unreachable();
 	}
@@ -1451,12 +1693,26 @@ static void check_probe(struct sema *s, struct probe *p)
 	check_stmt(s, p->body);
 }
 
+static void btf_free(void *k)
+{
+	kbtf__free(k);
+}
+
 static int resolve_probes(struct sema *s, struct program *prog)
 {
 	struct probe *p;
 	int errs = s->diag->nerrors;
 
+	if (!s->kbtf) {
+		s->kbtf = kbtf__new(s->arena, NULL);
+		if (!s->kbtf) {
+			diag_plain(s->diag, "out of memory");
+			return 1;
+		}
+		arena_defer(s->arena, btf_free, s->kbtf);
+	}
 	for (p = prog->probes; p; p = p->next) {
+		p->btf = s->kbtf;
 		p->prov = provider_find(p->provider);
 		if (!p->prov) {
 			const char *best = provider_closest(p->provider);

@@ -15,6 +15,7 @@ enum bi_id {
 	BI_COMM, BI_PID, BI_KPID, BI_UID, BI_GID, BI_CPU, BI_TIME,
 	BI_WALLTIME,
 	BI_STACK,
+	BI_CURTASK, BI_PPID,
 	BI_COUNT, BI_SUM, BI_QUANTIZE, BI_STR, BI_DYN, BI_MEM, BI_STRCMP,
 	BI_PRINTF, BI_PRINT, BI_EXIT, BI_CLEAR,
 	BI_PATH, BI_FDPATH, BI_CWD,	/* absolute paths (path.h) */
@@ -54,10 +55,14 @@ struct sema {
 	int changed;		/* a map type was learned */
 	struct probe *probe;
 	struct infer *inf;	/* sema.c's inference bookkeeping */
-	struct kbtf *kbtf;	/* the kernel's BTF, once needed; the owner
-				 * of sema frees it (kbtf__free) */
+	struct kbtf *kbtf;	/* the kernel's types (loaded once needed);
+				 * NULL: made from sysroot_btf() and freed
+				 * with the arena */
 	size_t infer_checks;	/* units checked while inferring (tests) */
 };
+
+/* What p + 1 adds to pointer type ptr: its target's size (1 for void). */
+size_t sema_step(const struct type *ptr);
 
 /* Returns the number of errors reported. */
 int sema_program(struct sema *s, struct program *prog);

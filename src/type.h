@@ -50,6 +50,8 @@ struct type {
 	 * when first needed, from type btf_id of btf */
 	const void *btf;
 	int btf_id;
+	int user;		/* T_PTR: into user memory (a syscall's
+				 * argument), read with probe_read_user */
 };
 
 extern struct type type_void;

@@ -10,8 +10,15 @@ struct chunk {
 	_Alignas(16) unsigned char mem[];
 };
 
+struct deferred {
+	struct deferred *next;
+	void (*fn)(void *);
+	void *arg;
+};
+
 struct arena {
 	struct chunk *head;
+	struct deferred *deferred;	/* run at arena__free, newest first */
 };
 
 static void *xcalloc(size_t n, size_t size)
@@ -36,6 +43,12 @@ void arena__free(struct arena *a)
 
 	if (!a)
 		return;
+	while (a->deferred) {
+		struct deferred *d = a->deferred;
+
+		a->deferred = d->next;
+		d->fn(d->arg);
+	}
 	for (c = a->head; c; c = next) {
 		next = c->next;
 		free(c);
@@ -60,6 +73,16 @@ void *arena_alloc(struct arena *a, size_t size)
 	p = c->mem + c->used;
 	c->used += size;
 	return p;
+}
+
+void arena_defer(struct arena *a, void (*fn)(void *), void *arg)
+{
+	struct deferred *d = arena_alloc(a, sizeof(*d));
+
+	d->fn = fn;
+	d->arg = arg;
+	d->next = a->deferred;
+	a->deferred = d;
 }
 
 void *arena_dup(struct arena *a, const void *p, size_t size)

@@ -15,6 +15,9 @@ struct arena *arena__new(void);
 void arena__free(struct arena *a);
 void *arena_alloc(struct arena *a, size_t size);	/* zeroed, 16-aligned */
 void *arena_dup(struct arena *a, const void *p, size_t size);
+/* fn(arg) when the arena is freed (before its memory goes): for what the
+ * compilation holds outside it, such as the kernel's BTF. */
+void arena_defer(struct arena *a, void (*fn)(void *), void *arg);
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)

@@ -319,6 +319,25 @@ static void array_print(FILE *out, struct fmt_ctx *c, const struct type *t,
 		fputc(']', out);
 }
 
+/* A kernel struct's bitfield: its bits of the bytes from its offset. */
+static void bitfield_print(FILE *out, const struct type *st,
+			   const struct field *f, const void *p)
+{
+	uint64_t raw = 0;
+	size_t n = st->size - f->offset < 8 ? st->size - f->offset : 8;
+	unsigned lo = 64 - f->bit_off - f->bit_size, hi = 64 - f->bit_size;
+
+	if (f->bit_off + f->bit_size > 64) {
+		fputs("?", out);	/* wider than ply reads */
+		return;
+	}
+	memcpy(&raw, (const char *)p + f->offset, n);
+	if (f->type->is_signed)
+		fprintf(out, "%" PRId64, (int64_t)(raw << lo) >> hi);
+	else
+		fprintf(out, "%" PRIu64, (raw << lo) >> hi);
+}
+
 static void struct_print(FILE *out, struct fmt_ctx *c, const struct type *t,
 			 const void *p)
 {
@@ -326,10 +345,14 @@ static void struct_print(FILE *out, struct fmt_ctx *c, const struct type *t,
 
 	fputs("{ ", out);
 	for (i = 0; i < t->nfields; i++) {
+		const struct field *f = &t->fields[i];
+
 		if (i)
 			fputs(", ", out);
-		value_print(out, c, t->fields[i].type,
-			    (const char *)p + t->fields[i].offset);
+		if (f->bit_size)
+			bitfield_print(out, t, f, p);
+		else
+			value_print(out, c, f->type, (const char *)p + f->offset);
 	}
 	fputs(t->nfields ? " }" : "}", out);
 }

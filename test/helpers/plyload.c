@@ -6,6 +6,9 @@
  *                         the calls are made by plyload itself
  *   plyload open PATH N   open()+close() PATH N times
  *   plyload read N        read() one byte from /dev/zero N times
+ *   plyload fork N FILE   fork N children, one after the other, each
+ *                         exiting at once; FILE gets "PARENT -> CHILD"
+ *                         (pids) for each, the ground truth of a fork probe
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -83,14 +86,38 @@ static int read_load(long n)
 	return 0;
 }
 
+static int fork_load(long n, const char *path)
+{
+	FILE *out = fopen(path, "w");
+	int status;
+	long k;
+
+	if (!out)
+		return 1;
+	for (k = 0; k < n; k++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0)
+			_exit(0);
+		fprintf(out, "%d -> %d\n", (int)getpid(), (int)pid);
+		waitpid(pid, &status, 0);
+	}
+	return fclose(out) != 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "fork"))
+		return fork_load(atol(argv[2]), argv[3]);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return read_load(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "getppid"))
 		return getppid_load(atol(argv[2]), atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_load(argv[2], atol(argv[3]));
-	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N | read N\n");
+	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N | read N | "
+		"fork N FILE\n");
 	return 2;
 }

@@ -402,6 +402,157 @@ static void test_sum_delete(void)
 
 /* The words themselves: a check that could not fail would prove
  * nothing. */
+/* The constant of the n-th ALU instruction that adds one (an offset). */
+static int64_t member_add(const struct run *r, int i, int nth)
+{
+	size_t k;
+
+	for (k = 0; k < r->ir[i].n; k++) {
+		const struct ir_insn *in = &r->ir[i].insns[k];
+
+		if (in->op == IR_ALU && in->code == BPF_ADD &&
+		    in->a.kind == O_IMM && !nth--)
+			return in->a.v;
+	}
+	return -1;
+}
+
+/* The constant of the n-th shift (of any kind). */
+static int64_t shift_of(const struct run *r, int i, int nth)
+{
+	size_t k;
+
+	for (k = 0; k < r->ir[i].n; k++) {
+		const struct ir_insn *in = &r->ir[i].insns[k];
+
+		if (in->op == IR_ALU && (in->code == BPF_LSH ||
+		    in->code == BPF_RSH || in->code == BPF_ARSH) &&
+		    in->a.kind == O_IMM && !nth--)
+			return in->a.v;
+	}
+	return -1;
+}
+
+/* Compiled, or the rest of the check cannot look. */
+#define REQUIRE(ok) do {						\
+	CHECK(ok);							\
+	if (!(ok)) {							\
+		done(&r);						\
+		return;							\
+	}								\
+} while (0)
+
+/* How many calls of helper probe i makes. */
+static int ncalls(const struct run *r, int i, int helper)
+{
+	int n = 0;
+
+	while (call_of(r, i, helper, n))
+		n++;
+	return n;
+}
+
+/* Kernel types (the fake BTF of test/helpers/fakebtf.c): a chain a->b->c
+ * is one probe_read_kernel per '->', of the member's size, at its offset,
+ * with no other helper call (the cost of a hand-written read). */
+static void test_member_chain(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { @[curtask->real_parent->tgid] = count(); }");
+	REQUIRE(r.ok);
+	CHECK(ncalls(&r, 0, BPF_FUNC_get_current_task) == 1);
+	CHECK(ncalls(&r, 0, BPF_FUNC_probe_read_kernel) == 2);
+	CHECK_CODE(&r, 0, "get_current_task mov alu:+ probe_read_kernel "
+		   "ldx64@-24 mov alu:+ probe_read_kernel ldx64@-16 alu:<< "
+		   "alu:s>> stx64 mov:1 map:0 map_lookup_elem");
+	CHECK(call_of(&r, 0, BPF_FUNC_probe_read_kernel, 0)->args[1].v == 8);
+	CHECK(call_of(&r, 0, BPF_FUNC_probe_read_kernel, 1)->args[1].v == 4);
+	CHECK(member_add(&r, 0, 0) == 1280);	/* real_parent */
+	CHECK(member_add(&r, 0, 1) == 1268);	/* tgid */
+	done(&r);
+
+	/* ppid is that same chain */
+	run(&r, "BEGIN { @[ppid] = count(); }");
+	REQUIRE(r.ok);
+	CHECK(ncalls(&r, 0, BPF_FUNC_probe_read_kernel) == 2);
+	done(&r);
+
+	/* a char[16] member goes straight into the record: one read of 16 */
+	run(&r, "BEGIN { printf(\"%s\", curtask->comm); }");
+	REQUIRE(r.ok);
+	CHECK(ncalls(&r, 0, BPF_FUNC_probe_read_kernel) == 1);
+	CHECK(call_of(&r, 0, BPF_FUNC_probe_read_kernel, 0)->args[1].v == 16);
+	done(&r);
+}
+
+/* str() of a string is the string: of a char[N] member, its first size
+ * bytes; of comm (not in memory, written whole by its helper), all 16,
+ * so nothing is written past the record's field. */
+static void test_str_of_string(void)
+{
+	struct run r;
+	const struct ir_insn *c;
+
+	run(&r, "BEGIN { printf(\"%s %s\", str(comm, 8), "
+	    "str(curtask->comm, 4)); }");
+	REQUIRE(r.ok);
+	c = call_of(&r, 0, BPF_FUNC_get_current_comm, 0);
+	CHECK(c && c->args[1].v == 16);
+	c = call_of(&r, 0, BPF_FUNC_probe_read_kernel, 0);
+	CHECK(c && c->args[1].v == 4);
+	CHECK_STR(r.sema.sites.v[0]->rec->fields[1].type->name, "char[16]");
+	CHECK_STR(r.sema.sites.v[0]->rec->fields[2].type->name, "char[4]");
+	done(&r);
+}
+
+/* A bitfield reads its byte and keeps its bits: prio_bits is 5 signed
+ * bits from bit 2, so << 57 then s>> 59; an unsigned one shifts right. */
+static void test_bitfield(void)
+{
+	struct run r;
+	const struct ir_insn *c;
+
+	run(&r, "BEGIN { @[curtask->prio_bits, curtask->in_execve] = "
+	    "count(); }");
+	REQUIRE(r.ok);
+	c = call_of(&r, 0, BPF_FUNC_probe_read_kernel, 0);
+	CHECK(c && c->args[1].v == 1);
+	CHECK_CODE(&r, 0, "probe_read_kernel ldx64@-24 alu:<< alu:s>> stx64 "
+		   "probe_read_kernel ldx64@-32 alu:<< alu:>> stx64");
+	CHECK(shift_of(&r, 0, 0) == 57 && shift_of(&r, 0, 1) == 59);
+	CHECK(shift_of(&r, 0, 2) == 62 && shift_of(&r, 0, 3) == 63);
+	done(&r);
+}
+
+/* An index: a constant one is an offset; a computed one is checked
+ * against the array's length, past the read when out of bounds. */
+static void test_index(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { @[curtask->arr[2], curtask->arr[pid]] = count(); }");
+	REQUIRE(r.ok);
+	CHECK_CODE(&r, 0, "probe_read_kernel get_current_pid_tgid if>= "
+		   "alu:* alu:+ probe_read_kernel L ldx64@-32");
+	done(&r);
+}
+
+/* Casts keep an integer's width and sign; pointer steps are its size. */
+static void test_cast_ptr(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { @[(s8)pid, curtask + 2, (struct task_struct *)0 - "
+	    "curtask] = count(); }");
+	REQUIRE(r.ok);
+	CHECK_CODE(&r, 0, "get_current_pid_tgid alu:>> mov alu:<< alu:s>> "
+		   "stx64 get_current_task mov mov:2 alu:* alu:+ stx64 "
+		   "get_current_task alu:- alu:s>> stx64");
+	CHECK(shift_of(&r, 0, 1) == 56 && shift_of(&r, 0, 3) == 12);
+	done(&r);
+}
+
 static void test_words(void)
 {
 	CHECK(in_order("a b c", "a c"));
@@ -414,7 +565,13 @@ static void test_words(void)
 int main(void)
 {
 	sysroot_set_tracefs(PLY_TEST_TRACEFS);
+	sysroot_set_btf(PLY_TEST_BTF);
 	test_words();
+	test_member_chain();
+	test_bitfield();
+	test_str_of_string();
+	test_index();
+	test_cast_ptr();
 	test_count();
 	test_map_update();
 	test_map_lookup();
