@@ -13,6 +13,7 @@
 #include <ply/ply.h>
 
 #include "gen.h"
+#include "json.h"
 #include "out.h"
 #include "parse.h"
 #include "printf.h"
@@ -20,6 +21,7 @@
 #include "metrics.h"
 #include "runtime.h"
 #include "sema.h"
+#include "value.h"
 
 struct ply {
 	struct ply_opts opts;
@@ -1045,4 +1047,14 @@ int ply__stats(struct ply *p, struct ply_stats *st)
 	st->nprobes = np;
 	st->probes = p->probe_stats;
 	return 0;
+}
+
+void ply_json_str(FILE *f, const void *s, size_t len)
+{
+	json_str(f, s, len);
+}
+
+void ply_str_escape(FILE *f, const char *s, size_t len)
+{
+	str_escape(f, s, len);
 }

@@ -361,6 +361,19 @@ void ply_event__fprint(const struct ply_event *ev, FILE *out);
 
 const char *ply_version(void);
 
+/* ---- the library's escapers, for front ends that write their own ---- */
+
+/* s[0..len) as a JSON string, quotes included, valid whatever the bytes:
+ * valid UTF-8 as itself, '"', '\\' and control characters escaped, every
+ * other byte as \udcXX (a lone low surrogate, as Python's
+ * "surrogateescape"), so the exact bytes can be read back. */
+void ply_json_str(FILE *f, const void *s, size_t len);
+/* s[0..len), up to the first NUL, as ply's %s prints it: valid UTF-8 as
+ * itself, '\\' doubled, \n \t \r, every other control character and
+ * every byte not part of valid UTF-8 as \xNN; it can't forge a line or
+ * drive a terminal. */
+void ply_str_escape(FILE *f, const char *s, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
