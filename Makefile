@@ -1,5 +1,5 @@
 # ply: build the engine (libply.a), the ply command and the tests.
-#   make            ./ply
+#   make            ./ply and ./opentrace
 #   make check      every test (unit, golden, end to end), on a plain and
 #                   on an ASan+UBSan build; needs root
 #   make check-fast the tests on the plain build only
@@ -55,9 +55,12 @@ UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/%)
 HELPERS  := $(patsubst test/helpers/%.c,$(B)/test/helpers/%,$(wildcard test/helpers/*.c))
 
-all: ply
+all: ply opentrace
 
 ply: $(B)/ply
+	$(Q)cp $< $@
+
+opentrace: $(B)/opentrace
 	$(Q)cp $< $@
 
 $(B)/ply: $(B)/cli/ply.o $(B)/libply.a
@@ -91,6 +94,16 @@ $(B)/cli/%.o: cli/%.c include/ply/ply.h
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(PUB_CFLAGS) -c -o $@ $<
 
+# The file tools: tools/NAME.c and what they share, tools/common.c.
+$(B)/tools/%.o: tools/%.c tools/common.h include/ply/ply.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(PUB_CFLAGS) -c -o $@ $<
+
+$(B)/opentrace: $(B)/tools/opentrace.o $(B)/tools/common.o $(B)/libply.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/test/test_api: test/unit/test_api.c test/unit/test.h $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
@@ -114,7 +127,7 @@ $(B)/test/btf/vmlinux: $(B)/test/helpers/fakebtf
 	@mkdir -p $(dir $@)
 	$(Q)$< $(dir $@)
 
-tests: $(B)/ply $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload \
+tests: $(B)/ply $(B)/opentrace $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload \
 	$(B)/test/btf/vmlinux
 
 # Fuzzing (fuzz/README.md): the targets, their generator of large and deep
@@ -162,12 +175,14 @@ check-fast: ply tests
 bench:
 	bench/run
 
-install: ply
+install: ply opentrace
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 ply $(DESTDIR)$(BINDIR)/ply
+	install -m 755 opentrace $(DESTDIR)$(BINDIR)/opentrace
 	install -m 644 man/ply.1 $(DESTDIR)$(MANDIR)/ply.1
+	install -m 644 man/opentrace.1 $(DESTDIR)$(MANDIR)/opentrace.1
 
 clean:
-	rm -rf build build-asan $(FUZZ_B) ply
+	rm -rf build build-asan $(FUZZ_B) ply opentrace
 
 .PHONY: all check check-fast tests install clean bench fuzz fuzz-build fuzz-targets
