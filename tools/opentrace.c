@@ -593,6 +593,10 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 		c->flags = a[7].u & 0xffffffff;
 		c->mode = a[7].u >> 32 & 07777;
 	}
+	/* As the kernel does (build_open_how): without O_CREAT or O_TMPFILE
+	 * the mode argument is whatever the register held, and unused. */
+	if (!(c->flags & (0100 | 020000000)))
+		c->mode = 0;
 	c->ret = a[8].i;
 	c->has_ret = 1;
 	c->dfd = a[9].i;

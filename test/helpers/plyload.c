@@ -9,10 +9,16 @@
  *   plyload fork N FILE   fork N children, one after the other, each
  *                         exiting at once; FILE gets "PARENT -> CHILD"
  *                         (pids) for each, the ground truth of a fork probe
+ *   plyload opens OP ARG.. each OP once, in order, through syscall(2):
+ *                         cd DIR; open PATH (SYS_open); openat PATH;
+ *                         at DIR NAME (openat on an fd of DIR);
+ *                         at2 DIR NAME (openat2 likewise, O_RDONLY|O_CLOEXEC);
+ *                         creat PATH (mode 0600); then unlink PATH
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,10 +113,61 @@ static int fork_load(long n, const char *path)
 	return fclose(out) != 0;
 }
 
+static long close_ret(long fd)
+{
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* The file tools' cases: each kind of open, with relative names. */
+static int opens(int argc, char **argv)
+{
+	struct { uint64_t flags, mode, resolve; } how = {
+		O_RDONLY | O_CLOEXEC, 0, 0 };
+	int i, dfd;
+
+	for (i = 0; i < argc; i++) {
+		const char *op = argv[i], *a = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *b = i + 2 < argc ? argv[i + 2] : NULL;
+
+		if (!a)
+			return 2;
+		if (!strcmp(op, "cd")) {
+			if (chdir(a))
+				return 1;
+		} else if (!strcmp(op, "open")) {
+			close_ret(syscall(SYS_open, a, O_RDONLY));
+		} else if (!strcmp(op, "openat")) {
+			close_ret(syscall(SYS_openat, AT_FDCWD, a, O_RDONLY));
+		} else if (!strcmp(op, "creat")) {
+			close_ret(syscall(SYS_creat, a, 0600));
+			unlink(a);
+		} else if ((!strcmp(op, "at") || !strcmp(op, "at2")) && b) {
+			dfd = open(a, O_RDONLY | O_DIRECTORY);
+			if (dfd < 0)
+				return 1;
+			if (op[2])
+				close_ret(syscall(SYS_openat2, dfd, b, &how,
+						  sizeof(how)));
+			else
+				close_ret(syscall(SYS_openat, dfd, b, O_RDONLY));
+			close(dfd);
+			i++;
+		} else {
+			return 2;
+		}
+		i++;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "fork"))
 		return fork_load(atol(argv[2]), argv[3]);
+	if (argc >= 2 && !strcmp(argv[1], "opens"))
+		return opens(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return read_load(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "getppid"))
@@ -118,6 +175,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_load(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N | read N | "
-		"fork N FILE\n");
+		"fork N FILE | opens OP ARG...\n");
 	return 2;
 }
