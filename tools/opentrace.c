@@ -1006,12 +1006,12 @@ static void groups_print(const char *title, struct group *g, size_t n)
 }
 
 /* The prefix a path is counted under: the --path prefix it is under, or
- * its first two directories. */
+ * the first two components of its directory ("/usr/lib", "/etc"). */
 static void path_group(const struct call *c, char *buf, size_t size)
 {
-	size_t i, n, slashes = 0;
+	size_t i, dir = 0, n, slashes = 0;
 
-	if (!c->path) {
+	if (!c->path || c->path[0] != '/') {
 		snprintf(buf, size, "(unknown)");
 		return;
 	}
@@ -1020,15 +1020,15 @@ static void path_group(const struct call *c, char *buf, size_t size)
 			snprintf(buf, size, "%s", o.prefix[i]);
 			return;
 		}
-	for (n = 0; n < c->path_len && n + 1 < size; n++) {
+	for (i = 0; i < c->path_len; i++)	/* the last '/' */
+		if (c->path[i] == '/')
+			dir = i;
+	for (n = 0; n < dir && n + 1 < size; n++) {
 		if (c->path[n] == '/' && ++slashes == 3)
 			break;
 		buf[n] = c->path[n];
 	}
-	if (n == c->path_len)	/* a file, not a directory */
-		while (n > 1 && buf[n - 1] != '/')
-			n--;
-	buf[n ? n : 0] = 0;
+	buf[n] = 0;
 	if (!n)
 		snprintf(buf, size, "/");
 }
