@@ -772,8 +772,13 @@ static int live(void)
 		print_header(out);
 	if (ply__start(ply))
 		goto fail;
+	/* Rows are flushed once per batch, so a pipe's reader sees them
+	 * soon; a reader that went away stops the tracing. */
 	while ((r = ply__step(ply, -1)) > 0)
-		;
+		if (fflush(out) || (rec && fflush(rec))) {
+			fprintf(stderr, TOOL ": output: %s\n", strerror(errno));
+			ply__stop(ply);
+		}
 	if (r < 0)
 		goto fail;
 	ply__finish(ply);
@@ -782,6 +787,11 @@ static int live(void)
 	if (rec && rec != stdout && fclose(rec))
 		fprintf(stderr, TOOL ": %s: %s\n", o.record, strerror(errno));
 	lossy = end_report(ply);
+	if (ferror(out) || (rec && ferror(rec))) {
+		fprintf(stderr, TOOL ": the output could not be written (a "
+			"closed pipe, a full disk): rows are missing from it\n");
+		lossy = 1;
+	}
 	r = ply__exit_status(ply);
 	ply__free(ply);
 	return r ? r : lossy;
