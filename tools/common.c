@@ -296,16 +296,17 @@ void oflags_str(uint64_t flags, char *buf, size_t size)
 void human_ns(int64_t ns, char *buf, size_t size)
 {
 	static const char *unit[] = { "ns", "us", "ms", "s" };
-	double v = ns;
+	uint64_t v = ns < 0 ? -(uint64_t)ns : (uint64_t)ns, div = 1;
 	int u = 0;
 
-	if (ns < 1000) {
-		snprintf(buf, size, "%" PRId64 "ns", ns);
-		return;
-	}
-	while (u < 3 && (v >= 1000 || v <= -1000))
-		v /= 1000, u++;
-	snprintf(buf, size, "%.2f%s", v, unit[u]);
+	/* Integers only: this runs once per row. */
+	while (u < 3 && v >= div * 1000)
+		div *= 1000, u++;
+	if (!u)
+		snprintf(buf, size, "%s%" PRIu64 "ns", ns < 0 ? "-" : "", v);
+	else
+		snprintf(buf, size, "%s%" PRIu64 ".%02u%s", ns < 0 ? "-" : "",
+			 v / div, (unsigned)(v % div * 100 / div), unit[u]);
 }
 
 int64_t duration_parse(const char *s)

@@ -53,10 +53,14 @@ struct call {
 	size_t name_len;
 	char *path;			/* absolute; NULL: not known */
 	size_t path_len;
+	int owned;			/* the strings are malloc'd (-r); live,
+					 * they are the event's or static */
 };
 
 static void call__free(struct call *c)
 {
+	if (!c->owned)
+		return;
 	free(c->comm);
 	free(c->name);
 	free(c->path);
@@ -242,6 +246,12 @@ static char *gen_program(void)
 	 * traced, and print, and be traced... */
 	snprintf(pred + strlen(pred), sizeof(pred) - strlen(pred),
 		 "%spid != %d", *pred ? " && " : "", (int)getpid());
+	/* __on[0]: tracing is on from BEGIN (every probe attached) until
+	 * opentrace turns it off before draining; so the probes detached
+	 * one by one at the end make no returns without their entry. */
+	snprintf(pred + strlen(pred), sizeof(pred) - strlen(pred),
+		 " && __on[0]");
+	fprintf(f, "BEGIN {\n\t__on[0] = 1;\n}\n");
 	for (i = 0; i < NSYS; i++)
 		gen_sys(f, &syscalls[i], pred);
 	if (fclose(f))
@@ -255,6 +265,8 @@ static char *gen_program(void)
  * joined, in user space, with the directory it is relative to, read from
  * /proc. It races with the process (it may be gone, or have moved): a path
  * that can't be read is left unknown, never guessed. */
+static char path_buf[PATH_MAX + 512];
+
 static void resolve_path(struct call *c)
 {
 	char link[64], dir[PATH_MAX];
@@ -263,7 +275,7 @@ static void resolve_path(struct call *c)
 	if (!c->name)
 		return;
 	if (c->name[0] == '/') {
-		c->path = strdup(c->name);
+		c->path = c->name;
 		c->path_len = c->name_len;
 		return;
 	}
@@ -276,13 +288,10 @@ static void resolve_path(struct call *c)
 	if (n <= 0)
 		return;
 	dir[n] = 0;
-	c->path_len = n + 1 + c->name_len;
-	c->path = malloc(c->path_len + 1);
-	if (!c->path)
-		abort();
-	snprintf(c->path, c->path_len + 1, "%s%s%s", dir,
+	snprintf(path_buf, sizeof(path_buf), "%s%s%s", dir,
 		 dir[n - 1] == '/' ? "" : "/", c->name);
-	c->path_len = strlen(c->path);
+	c->path = path_buf;
+	c->path_len = strlen(path_buf);
 }
 
 /* Stopgap until the engine has ppid (branch types): /proc, while the
@@ -354,32 +363,56 @@ static int64_t start_mono, mono_real;
 static FILE *out, *rec;
 static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved;
 
+/* Integers by hand: a row is formatted for every call, at up to a million
+ * calls a second, and printf is most of the cost. */
+static size_t fmt_i64(char *buf, int64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		tmp[n++] = '0' + u % 10;
+	while (u /= 10);
+	if (v < 0)
+		buf[i++] = '-';
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = 0;
+	return i;
+}
+
 static void cell(const struct call *c, int id, char *buf, size_t size)
 {
 	const char *u, *e;
+	size_t n;
 
 	buf[0] = 0;
 	switch (id) {
 	case C_TIME:
-		if (o.wall)
+		if (o.wall) {
 			clock_str(c->start_ns, buf, size);
-		else
-			snprintf(buf, size, "%.6f", c->rel_ns / 1e9);
+		} else {
+			n = fmt_i64(buf, c->rel_ns / 1000000000);
+			buf[n++] = '.';
+			snprintf(buf + n, size - n, "%06u",
+				 (unsigned)(c->rel_ns % 1000000000 / 1000));
+		}
 		break;
 	case C_USER:
 		u = user_name(c->uid);
 		if (u)
 			snprintf(buf, size, "%s", u);
 		else
-			snprintf(buf, size, "%" PRId64, c->uid);
+			fmt_i64(buf, c->uid);
 		break;
-	case C_UID: snprintf(buf, size, "%" PRId64, c->uid); break;
-	case C_GID: snprintf(buf, size, "%" PRId64, c->gid); break;
-	case C_PID: snprintf(buf, size, "%" PRId64, c->pid); break;
-	case C_TID: snprintf(buf, size, "%" PRId64, c->tid); break;
+	case C_UID: fmt_i64(buf, c->uid); break;
+	case C_GID: fmt_i64(buf, c->gid); break;
+	case C_PID: fmt_i64(buf, c->pid); break;
+	case C_TID: fmt_i64(buf, c->tid); break;
 	case C_PPID:
 		if (c->ppid >= 0)
-			snprintf(buf, size, "%" PRId64, c->ppid);
+			fmt_i64(buf, c->ppid);
 		else
 			snprintf(buf, size, "-");
 		break;
@@ -400,7 +433,7 @@ static void cell(const struct call *c, int id, char *buf, size_t size)
 		if (!c->has_ret)
 			snprintf(buf, size, "?");
 		else if (c->ret >= 0)
-			snprintf(buf, size, "%" PRId64, c->ret);
+			fmt_i64(buf, c->ret);
 		else if ((e = errno_name(-c->ret)))
 			snprintf(buf, size, "%s", e);
 		else
@@ -415,30 +448,57 @@ static void cell(const struct call *c, int id, char *buf, size_t size)
 	}
 }
 
-/* A string cell: escaped, so that no name forges a row; a call not
- * merged says so where its name would be. */
-static char *str_cell(const struct call *c, int id)
+/* Printable ASCII but '\\': what the escaper would leave as it is. */
+static int plain(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e ||
+		    s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* A string cell, escaped so that no name forges a row; a call not merged
+ * says so where its name would be. Returns the text and its length; *tofree
+ * is set when it was allocated. */
+static const char *str_cell(const struct call *c, int id, size_t *len,
+			    char **tofree)
 {
 	const char *s = id == C_NAME ? c->name : id == C_PATH ? c->path :
 			c->comm;
-	size_t len = id == C_NAME ? c->name_len : id == C_PATH ? c->path_len :
-		     strlen(c->comm);
+	size_t l = !s ? 0 : id == C_NAME ? c->name_len :
+		   id == C_PATH ? c->path_len : strlen(c->comm);
+	const char *msg = NULL;
+	char *e;
 
+	*tofree = NULL;
 	if (id != C_COMM && c->status == ST_NO_ENTRY)
-		return strdup("(entry not seen: the call began before the "
-			      "probes)");
-	if (id != C_COMM && c->status == ST_NO_RETURN)
-		return strdup("(return not seen)");
-	if (!s && id == C_PATH && c->name) {
+		msg = "(entry not seen: the call began before the probes)";
+	else if (id != C_COMM && c->status == ST_NO_RETURN)
+		msg = "(return not seen)";
+	else if (!s && id == C_PATH && c->name) {
 		/* Unknown directory: the name as passed, marked. */
-		char *e = escape_dup(c->name, c->name_len), *r;
-
-		if (asprintf(&r, "?/%s", e) < 0)
+		e = escape_dup(c->name, c->name_len);
+		if (asprintf(tofree, "?/%s", e) < 0)
 			abort();
 		free(e);
-		return r;
+		*len = strlen(*tofree);
+		return *tofree;
+	} else if (!s)
+		msg = "?";
+	if (msg) {
+		*len = strlen(msg);
+		return msg;
 	}
-	return s ? escape_dup(s, len) : strdup("?");
+	if (plain(s, l)) {
+		*len = l;
+		return s;
+	}
+	*tofree = escape_dup(s, l);
+	*len = strlen(*tofree);
+	return *tofree;
 }
 
 static void print_header(FILE *f)
@@ -457,30 +517,41 @@ static void print_header(FILE *f)
 	fflush(f);
 }
 
+/* A cell padded to its column (the last one is not). */
+static void put_cell(FILE *f, const char *s, size_t len, int id, int last)
+{
+	static const char sp[] = "                                ";
+	size_t w = cols[id].width, pad = !last && len < w ? w - len : 0;
+
+	if (cols[id].right)
+		fwrite_unlocked(sp, 1, pad, f);
+	fwrite_unlocked(s, 1, len, f);
+	if (!cols[id].right)
+		fwrite_unlocked(sp, 1, pad, f);
+	if (!last)
+		fputc_unlocked(' ', f);
+}
+
 static void print_row(FILE *f, const struct call *c)
 {
-	char buf[256], *s;
-	int i, id;
+	char buf[256], *tofree;
+	const char *s;
+	size_t len;
+	int i, id, last;
 
 	for (i = 0; i < o.ncols; i++) {
 		id = o.cols[i];
+		last = i + 1 == o.ncols;
 		if (id == C_COMM || id == C_NAME || id == C_PATH) {
-			s = str_cell(c, id);
-			if (i + 1 == o.ncols)
-				fputs(s, f);
-			else
-				fprintf(f, "%-*s ", cols[id].width, s);
-			free(s);
+			s = str_cell(c, id, &len, &tofree);
+			put_cell(f, s, len, id, last);
+			free(tofree);
 			continue;
 		}
 		cell(c, id, buf, sizeof(buf));
-		if (i + 1 == o.ncols)
-			fprintf(f, "%s", buf);
-		else
-			fprintf(f, cols[id].right ? "%*s " : "%-*s ",
-				cols[id].width, buf);
+		put_cell(f, buf, strlen(buf), id, last);
 	}
-	fputc('\n', f);
+	fputc_unlocked('\n', f);
 }
 
 static void write_json(FILE *f, const struct call *c)
@@ -558,18 +629,22 @@ static void time_set(struct call *c, uint64_t mono)
 	c->rel_ns = mono > (uint64_t)start_mono ? mono - start_mono : 0;
 }
 
-static char *dup_str(const struct ply_value *v, size_t *len)
+/* A string of the event into buf, NUL-terminated (live calls own no
+ * memory: the rows are written before the next event). */
+static char *copy_str(const struct ply_value *v, char *buf, size_t size,
+		      size_t *len)
 {
-	char *s = malloc(v->len + 1);
+	size_t n = v->len < size - 1 ? v->len : size - 1;
 
-	if (!s)
-		abort();
-	memcpy(s, v->s, v->len);
-	s[v->len] = 0;
+	memcpy(buf, v->s, n);
+	buf[n] = 0;
+	n = strlen(buf);
 	if (len)
-		*len = strlen(s);
-	return s;
+		*len = n;
+	return buf;
 }
+
+static char comm_buf[PLY_STRSIZE_MAX + 1], name_buf[PLY_STRSIZE_MAX + 1];
 
 static void on_merged(const struct sys *s, const struct ply_value *a,
 		      struct call *c)
@@ -583,7 +658,7 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->tid = a[3].i;
 	c->uid = a[4].u;
 	c->gid = a[5].u;
-	c->comm = dup_str(&a[6], NULL);
+	c->comm = copy_str(&a[6], comm_buf, sizeof(comm_buf), NULL);
 	if (s->how) {
 		memset(how, 0, sizeof(how));
 		memcpy(how, a[7].s, a[7].len < 16 ? a[7].len : 16);
@@ -600,7 +675,7 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->ret = a[8].i;
 	c->has_ret = 1;
 	c->dfd = a[9].i;
-	c->name = dup_str(&a[10], &c->name_len);
+	c->name = copy_str(&a[10], name_buf, sizeof(name_buf), &c->name_len);
 	c->ppid = read_ppid(c->pid);
 	resolve_path(c);
 }
@@ -613,7 +688,7 @@ static void on_noentry(const struct ply_value *a, struct call *c)
 	c->tid = a[2].i;
 	c->uid = a[3].u;
 	c->gid = a[4].u;
-	c->comm = dup_str(&a[5], NULL);
+	c->comm = copy_str(&a[5], comm_buf, sizeof(comm_buf), NULL);
 	c->ret = a[6].i;
 	c->has_ret = 1;
 	c->ppid = read_ppid(c->pid);
@@ -631,7 +706,7 @@ static void no_return(const struct sys *s, int64_t tid, uint64_t t0)
 	c.pid = c.tid = tid;
 	c.uid = c.gid = -1;
 	c.dfd = AT_FDCWD_;
-	c.comm = strdup("?");
+	c.comm = "?";
 	nlost_ret++;
 	emit(&c, 0);
 	call__free(&c);
@@ -732,6 +807,7 @@ static int live(void)
 	char *prog = gen_program();
 	const struct ply_site *sites;
 	size_t nsites;
+	struct ply_value off;
 	int err, r, lossy = 0;
 
 	if (o.show) {
@@ -742,6 +818,7 @@ static int live(void)
 	po.name = TOOL;
 	po.on_event = on_event;
 	po.no_maps = 1;
+	po.keep_going = 1;	/* losses are counted and said at the end */
 	po.strsize = 64;
 	po.command = o.scope.command;
 	po.map_size = 16384;
@@ -781,6 +858,8 @@ static int live(void)
 		}
 	if (r < 0)
 		goto fail;
+	off = ply_int(0);
+	ply__map_update(ply, "__on", &off, 1, &off);
 	ply__finish(ply);
 	ply__map_foreach(ply, "__t", on_pending, NULL);
 	fflush(out);
@@ -845,6 +924,7 @@ static int from_json(const struct jobj *j, struct call *c)
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
+	c->owned = 1;
 	s = jstr(j, "status", NULL);
 	for (i = 0; s && i < 3; i++)
 		if (!strcmp(s, status_names[i]))
@@ -1222,5 +1302,7 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	out = stdout;
+	if (!isatty(fileno(out)))
+		setvbuf(out, NULL, _IOFBF, 1 << 16);
 	return o.report ? report() : live();
 }
