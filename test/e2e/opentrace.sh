@@ -160,4 +160,43 @@ expect_grep "--summary: by errno, with ENOENT counted" $TMP/sum '^  ENOENT +[0-9
 expect_grep "--summary: by path prefix (two components)" $TMP/sum "^  /(lib|etc|usr/lib) +[0-9]+ calls"
 expect_grep "--summary: latency histograms" $TMP/sum '^    \[ *[0-9.]+(ns|us), +[0-9.]+(ns|us)\) +[0-9]+ \|#+ *\|$'
 
+# ---- -p and -n: only those processes ----
+mkfifo $TMP/go
+sh -c "read x <$TMP/go; exec $LOAD opens openat $TMP/d/sub/f openat $TMP/d/pnope" &
+sp=$!
+start_ot $TMP/out $TMP/err -p $sp -o pid,comm,result,path
+"$LOAD" opens openat $TMP/d/sub/f	# another process: not shown
+echo >$TMP/go; wait $sp
+sleep 0.3; stop_ot
+expect_grep "-p: the process's opens after an exec" $TMP/out "^ *$sp otload_$$ +ENOENT +$TMP/d/pnope$"
+expect_eq "-p: no other process" "$(tail -n +2 $TMP/out | grep -vc "^ *$sp ")" 0
+start_ot $TMP/out $TMP/err -n otload_$$ -o comm,path
+"$LOAD" opens openat $TMP/d/sub/f
+cat $TMP/d/sub/f >/dev/null
+sleep 0.3; stop_ot
+expect_grep "-n: the named process" $TMP/out "^otload_$$ +$TMP/d/sub/f$"
+expect_eq "-n: no other name" "$(tail -n +2 $TMP/out | grep -vc "^otload_$$ ")" 0
+
+# ---- calls cut by the start or the end of tracing: said, never merged ----
+# A reader blocks in open(2) of a FIFO until a writer comes.
+mkfifo $TMP/fifo
+"$LOAD" opens openat $TMP/fifo &
+bp=$!
+sleep 0.3	# it is in the call before the probes
+start_ot $TMP/out $TMP/err -p $bp -o pid,result,path
+echo >$TMP/fifo & wait $bp
+sleep 0.3; stop_ot
+expect_grep "a call begun before the probes: its return, said to be without its entry" $TMP/out \
+	"^ *$bp 3 +\(entry not seen"
+expect_grep "and counted at the end" $TMP/err ' 1 returns without their entry'
+start_ot $TMP/out $TMP/err -o result,path -n otload_$$
+"$LOAD" opens openat $TMP/fifo &
+bp=$!
+sleep 0.3	# in the call when tracing stops
+stop_ot
+echo >$TMP/fifo & wait $bp
+expect_grep "a call still in its open when tracing stops: said to have no return" $TMP/out \
+	'^\? +\(return not seen\)$'
+expect_grep "and counted at the end" $TMP/err ' 1 entries without their return'
+
 finish opentrace
