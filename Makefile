@@ -104,6 +104,12 @@ $(B)/opentrace: $(B)/tools/opentrace.o $(B)/tools/common.o $(B)/libply.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# tools/common through ply.h alone, like the tools.
+$(B)/test/test_tools: test/unit/test_tools.c test/unit/test.h tools/common.h $(B)/tools/common.o $(B)/libply.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(PUB_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/common.o $(B)/libply.a $(LDLIBS)
+
 $(B)/test/test_api: test/unit/test_api.c test/unit/test.h $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
