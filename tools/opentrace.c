@@ -215,7 +215,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 		fprintf(f, "%s%s)\n\t", rf && *slow ? " && " : "", slow);
 	}
 	/* The name is read at the return, when its page is in. */
-	fprintf(f, "\t\tprint(__t[kpid], time - __t[kpid], pid, kpid, uid, "
+	fprintf(f, "\t\tprint(__t[kpid], time, pid, kpid, uid, "
 		"gid, comm, %s, data->ret, %s, str(__n[kpid], 256));\n",
 		s->how ? "mem(__a[kpid], 16)" : "__a[kpid]",
 		s->dfd ? "__d[kpid]" : "-100");
@@ -653,7 +653,7 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 
 	c->status = ST_MERGED;
 	time_set(c, a[0].u);
-	c->lat_ns = a[1].i;
+	c->lat_ns = a[1].u - a[0].u;	/* in user space: one lookup less */
 	c->pid = a[2].i;
 	c->tid = a[3].i;
 	c->uid = a[4].u;
