@@ -164,8 +164,48 @@ static const struct sys syscalls[] = {
 };
 #define NSYS (sizeof(syscalls) / sizeof(syscalls[0]))
 
-/* Each syscall's sites, in program order. */
-enum { SITE_LOST, SITE_MERGED, SITE_NOENTRY, SITES_PER_SYS };
+/* What each print of the program is, in program order (the order of
+ * ply__sites()). */
+enum site_kind {
+	SITE_LOST,	/* kpid, start: an entry whose return never came */
+	SITE_MERGED,	/* the call, with its name */
+	SITE_NOENTRY,	/* a return whose entry was not seen */
+	SITE_FILE,	/* kpid, fdpath(ret): the merged call's file */
+	SITE_DIR,	/* kpid, cwd or fdpath(dfd): its name's directory */
+};
+
+#define MAX_SITES 32
+static struct { const struct sys *sys; enum site_kind kind; } site_of[MAX_SITES];
+static size_t nsite_of;
+
+static void site_add(const struct sys *s, enum site_kind k)
+{
+	if (nsite_of == MAX_SITES)
+		abort();
+	site_of[nsite_of].sys = s;
+	site_of[nsite_of++].kind = k;
+}
+
+/* Whether the engine computes paths in the kernel (fdpath(), cwd: branch
+ * paths). Until it does, the directory of a relative name is read from
+ * /proc in user space (resolve_path). The one place that decides. */
+static int have_kernel_paths;
+
+static int engine_has_paths(void)
+{
+	struct ply_opts po = { .sz = sizeof(po) };
+	struct ply *p = NULL;
+	int ok;
+
+	po.err = fopen("/dev/null", "w");
+	if (!po.err)
+		return 0;
+	ok = !ply__compile(&p, "BEGIN { print(cwd); print(fdpath(0)); }",
+			   &po);
+	ply__free(p);
+	fclose(po.err);
+	return ok;
+}
 
 struct buf {
 	char *s;
@@ -182,8 +222,30 @@ static void ret_filter(FILE *f)
 		fprintf(f, "data->ret < 0");
 }
 
+/* The path, computed in the kernel, goes in an event of its own right
+ * after the call's (both would not fit the 512 bytes of BPF stack): the
+ * opened file's on success; on failure the directory the name is relative
+ * to, which user space joins with the name. */
+static void gen_paths(FILE *f, const struct sys *s, const char *t)
+{
+	/* Separate ifs, not else-if: each statement gets the BPF stack for
+	 * its own 256-byte path. */
+	fprintf(f, "%sif (data->ret >= 0)\n%s\tprint(kpid, fdpath(data->ret));"
+		"\n", t, t);
+	site_add(s, SITE_FILE);
+	if (s->dfd) {
+		fprintf(f, "%sif (data->ret < 0 && __d[kpid] != -100)\n%s\t"
+			"print(kpid, fdpath(__d[kpid]));\n", t, t);
+		site_add(s, SITE_DIR);
+	}
+	fprintf(f, "%sif (data->ret < 0%s)\n%s\tprint(kpid, cwd);\n", t,
+		s->dfd ? " && __d[kpid] == -100" : "", t);
+	site_add(s, SITE_DIR);
+}
+
 static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 {
+	const char *ind = "\t\t";
 	char slow[64] = "";
 	int rf = o.err || o.failed;
 
@@ -191,6 +253,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 		*pred ? "/" : "", pred, *pred ? "/ " : "");
 	fprintf(f, "\tif (__t[kpid])\t/* the previous call's return was "
 		"not seen */\n\t\tprint(kpid, __t[kpid]);\n");
+	site_add(s, SITE_LOST);
 	fprintf(f, "\t__t[kpid] = time;\n\t__n[kpid] = data->%s;\n", s->fname);
 	if (s->how)
 		fprintf(f, "\t__a[kpid] = data->how;\n");
@@ -212,13 +275,21 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	if (rf || *slow) {
 		fprintf(f, "\t\tif (");
 		ret_filter(f);
-		fprintf(f, "%s%s)\n\t", rf && *slow ? " && " : "", slow);
+		fprintf(f, "%s%s) {\n", rf && *slow ? " && " : "", slow);
+		ind = "\t\t\t";
 	}
 	/* The name is read at the return, when its page is in. */
-	fprintf(f, "\t\tprint(__t[kpid], time, pid, kpid, uid, "
-		"gid, comm, %s, data->ret, %s, str(__n[kpid], 256));\n",
+	/* pid and tid, uid and gid, two to a word: the record and the path
+	 * after it must fit the 512 bytes of BPF stack. */
+	fprintf(f, "%sprint(__t[kpid], time, pid | kpid << 32, uid | gid << 32, comm, %s, "
+		"data->ret, %s, str(__n[kpid], 256));\n", ind,
 		s->how ? "mem(__a[kpid], 16)" : "__a[kpid]",
 		s->dfd ? "__d[kpid]" : "-100");
+	site_add(s, SITE_MERGED);
+	if (have_kernel_paths)
+		gen_paths(f, s, ind);
+	if (rf || *slow)
+		fprintf(f, "\t\t}\n");
 	fprintf(f, "\t\tdelete __t[kpid];\n\t\tdelete __n[kpid];\n"
 		"\t\tdelete __a[kpid];\n");
 	if (s->dfd)
@@ -231,6 +302,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	fprintf(f, "\t\t/* its entry was not seen: it began before the "
 		"probes */\n\t\tprint(time, pid, kpid, uid, gid, comm, "
 		"data->ret);\n\t}\n}\n");
+	site_add(s, SITE_NOENTRY);
 }
 
 static char *gen_program(void)
@@ -361,7 +433,7 @@ static int wanted(const struct call *c, int all)
 
 static int64_t start_mono, mono_real;
 static FILE *out, *rec;
-static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved;
+static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved, nno_path;
 
 /* Integers by hand: a row is formatted for every call, at up to a million
  * calls a second, and printf is most of the cost. */
@@ -654,30 +726,31 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->status = ST_MERGED;
 	time_set(c, a[0].u);
 	c->lat_ns = a[1].u - a[0].u;	/* in user space: one lookup less */
-	c->pid = a[2].i;
-	c->tid = a[3].i;
-	c->uid = a[4].u;
-	c->gid = a[5].u;
-	c->comm = copy_str(&a[6], comm_buf, sizeof(comm_buf), NULL);
+	c->pid = a[2].u & 0xffffffff;
+	c->tid = a[2].u >> 32;
+	c->uid = a[3].u & 0xffffffff;
+	c->gid = a[3].u >> 32;
+	c->comm = copy_str(&a[4], comm_buf, sizeof(comm_buf), NULL);
 	if (s->how) {
 		memset(how, 0, sizeof(how));
-		memcpy(how, a[7].s, a[7].len < 16 ? a[7].len : 16);
+		memcpy(how, a[5].s, a[5].len < 16 ? a[5].len : 16);
 		c->flags = how[0];
 		c->mode = how[1];
 	} else {
-		c->flags = a[7].u & 0xffffffff;
-		c->mode = a[7].u >> 32 & 07777;
+		c->flags = a[5].u & 0xffffffff;
+		c->mode = a[5].u >> 32 & 07777;
 	}
 	/* As the kernel does (build_open_how): without O_CREAT or O_TMPFILE
 	 * the mode argument is whatever the register held, and unused. */
 	if (!(c->flags & (0100 | 020000000)))
 		c->mode = 0;
-	c->ret = a[8].i;
+	c->ret = a[6].i;
 	c->has_ret = 1;
-	c->dfd = a[9].i;
-	c->name = copy_str(&a[10], name_buf, sizeof(name_buf), &c->name_len);
+	c->dfd = a[7].i;
+	c->name = copy_str(&a[8], name_buf, sizeof(name_buf), &c->name_len);
 	c->ppid = read_ppid(c->pid);
-	resolve_path(c);
+	if (!have_kernel_paths)
+		resolve_path(c);
 }
 
 static void on_noentry(const struct ply_value *a, struct call *c)
@@ -712,19 +785,101 @@ static void no_return(const struct sys *s, int64_t tid, uint64_t t0)
 	call__free(&c);
 }
 
+/* ---- merged calls waiting for their path (kernel paths) ---- */
+
+static struct call *waiting;	/* owned copies, at most one per thread */
+static size_t nwaiting;
+
+static char *dup_mem(const char *s, size_t len)
+{
+	char *d = malloc(len + 1);
+
+	if (!d)
+		abort();
+	memcpy(d, s, len);
+	d[len] = 0;
+	return d;
+}
+
+static void emit_waiting(size_t i)
+{
+	struct call *c = &waiting[i];
+
+	emit(c, 0);
+	call__free(c);
+	waiting[i] = waiting[--nwaiting];
+}
+
+/* The call waits for the event with its path, which comes next from the
+ * same probe run (other CPUs' events may come between). A thread's next
+ * call means its path was lost: the call is shown without one. */
+static void wait_path(const struct call *c)
+{
+	struct call *w;
+	size_t i;
+
+	for (i = 0; i < nwaiting; i++)
+		if (waiting[i].tid == c->tid) {
+			nno_path++;
+			emit_waiting(i);
+			break;
+		}
+	w = realloc(waiting, (nwaiting + 1) * sizeof(*w));
+	if (!w)
+		abort();
+	waiting = w;
+	w = &waiting[nwaiting++];
+	*w = *c;
+	w->owned = 1;
+	w->comm = dup_mem(c->comm, strlen(c->comm));
+	w->name = dup_mem(c->name, c->name_len);
+	w->path = NULL;
+}
+
+static void on_path(enum site_kind k, const struct ply_value *a)
+{
+	struct call *c;
+	size_t i, dl;
+
+	for (i = 0; i < nwaiting; i++)
+		if (waiting[i].tid == a[0].i)
+			break;
+	if (i == nwaiting)
+		return;		/* its call was lost: counted there */
+	c = &waiting[i];
+	dl = strnlen(a[1].s, a[1].len);
+	if (k == SITE_FILE) {
+		c->path = dup_mem(a[1].s, dl);
+	} else if (c->name[0] == '/') {
+		c->path = dup_mem(c->name, c->name_len);
+	} else if (dl && a[1].s[0] == '/') {
+		/* A failed open: its directory and the name, joined. */
+		c->path = malloc(dl + 1 + c->name_len + 1);
+		if (!c->path)
+			abort();
+		memcpy(c->path, a[1].s, dl);
+		if (dl > 1)
+			c->path[dl++] = '/';
+		memcpy(c->path + dl, c->name, c->name_len + 1);
+	}
+	if (c->path)
+		c->path_len = strlen(c->path);
+	emit_waiting(i);	/* a path not known is counted there */
+}
+
 static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 {
 	const struct sys *s;
 	struct call c = { 0 };
 
 	if (ev->kind != PLY_EV_PRINT || ev->site < 0 ||
-	    ev->site >= (int)(NSYS * SITES_PER_SYS))
+	    (size_t)ev->site >= nsite_of)
 		return;
-	s = &syscalls[ev->site / SITES_PER_SYS];
+	s = site_of[ev->site].sys;
 	c.sys = s->name;
 	c.lat_ns = c.flags = c.mode = c.ppid = -1;
 	c.dfd = AT_FDCWD_;
-	switch (ev->site % SITES_PER_SYS) {
+	switch (site_of[ev->site].kind) {
 	case SITE_LOST:
 		/* A thread entered again before its last return was seen:
 		 * that call is reported, never merged with this one. */
@@ -732,10 +887,18 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		return;
 	case SITE_MERGED:
 		on_merged(s, ev->args, &c);
+		if (have_kernel_paths) {
+			wait_path(&c);
+			return;
+		}
 		break;
 	case SITE_NOENTRY:
 		on_noentry(ev->args, &c);
 		break;
+	case SITE_FILE:
+	case SITE_DIR:
+		on_path(site_of[ev->site].kind, ev->args);
+		return;
 	}
 	emit(&c, 0);
 	call__free(&c);
@@ -793,9 +956,10 @@ static int end_report(struct ply *p)
 		" probe runs skipped by the kernel, %" PRIu64 " entries that "
 		"did not fit the map; %" PRIu64 " returns without their entry, "
 		"%" PRIu64 " entries without their return, %" PRIu64 " names "
-		"that could not be read, %" PRIu64 " relative names whose "
-		"directory could not be read\n", nseen, nshown, st.lost, missed,
-		dropped, nno_entry, nlost_ret, failed, nunresolved);
+		"that could not be read, %" PRIu64 " paths that could not "
+		"be read, %" PRIu64 " calls whose path event was lost\n", nseen,
+		nshown, st.lost, missed, dropped, nno_entry, nlost_ret, failed,
+		nunresolved, nno_path);
 	return st.lost || missed || dropped ? 1 : 0;
 }
 
@@ -804,12 +968,14 @@ static int live(void)
 	struct ply_opts po = { .sz = sizeof(po) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec ts;
-	char *prog = gen_program();
+	char *prog;
 	const struct ply_site *sites;
 	size_t nsites;
 	struct ply_value off;
 	int err, r, lossy = 0;
 
+	have_kernel_paths = engine_has_paths();
+	prog = gen_program();
 	if (o.show) {
 		fputs(prog, stdout);
 		free(prog);
@@ -827,9 +993,9 @@ static int live(void)
 	if (err)
 		return 1;
 	sites = ply__sites(ply, &nsites);
-	if (nsites != NSYS * SITES_PER_SYS || !sites) {
+	if (nsites != nsite_of || !sites) {
 		fprintf(stderr, TOOL ": internal: %zu sites, want %zu\n",
-			nsites, NSYS * SITES_PER_SYS);
+			nsites, nsite_of);
 		goto fail;
 	}
 	if (open_record())
@@ -861,6 +1027,11 @@ static int live(void)
 	off = ply_int(0);
 	ply__map_update(ply, "__on", &off, 1, &off);
 	ply__finish(ply);
+	while (nwaiting) {
+		nno_path++;
+		emit_waiting(0);
+	}
+	free(waiting);
 	ply__map_foreach(ply, "__t", on_pending, NULL);
 	fflush(out);
 	if (rec && rec != stdout && fclose(rec))
