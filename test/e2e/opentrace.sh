@@ -16,15 +16,18 @@ run_ot() {
 	rc=$?
 }
 # start_ot OUT ERR args...: in the background until stop_ot; returns once
-# the probes are attached (the line on stderr says so)
+# the probes are attached (the line on stderr says so), or fails the test
 start_ot() {
 	local out=$1 err=$2 i; shift 2
-	timeout -k 5 60 "$OT" "$@" >"$out" 2>"$err" </dev/null &
+	timeout -k 5 120 "$OT" "$@" >"$out" 2>"$err" </dev/null &
 	otpid=$!
-	for i in $(seq 100); do
+	# A busy machine can take long to load and attach.
+	for i in $(seq 600); do
 		grep -q 'Ctrl-C to end' "$err" && return 0
+		kill -0 $otpid 2>/dev/null || break
 		sleep 0.1
 	done
+	nok "opentrace $* did not attach within 60 s" "$(head -c 1000 "$err")"
 	return 1
 }
 stop_ot() { kill -INT $otpid; wait $otpid; rc=$?; }
