@@ -972,7 +972,7 @@ static int live(void)
 	const struct ply_site *sites;
 	size_t nsites;
 	struct ply_value off;
-	int err, r, lossy = 0;
+	int err, r = 0, lossy = 0, failed;
 
 	have_kernel_paths = engine_has_paths();
 	prog = gen_program();
@@ -1013,17 +1013,21 @@ static int live(void)
 		"Ctrl-C to end\n");
 	if (!o.json && !(rec && rec == stdout))
 		print_header(out);
-	if (ply__start(ply))
-		goto fail;
+	/* From here on, whatever ends the tracing, what was seen is shown
+	 * and counted. A stop asked for before the start (Ctrl-C right
+	 * after the header) is no error. */
+	failed = ply__start(ply) < 0;
 	/* Rows are flushed once per batch, so a pipe's reader sees them
 	 * soon; a reader that went away stops the tracing. */
-	while ((r = ply__step(ply, -1)) > 0)
+	while (!failed && (r = ply__step(ply, -1)) > 0)
 		if (fflush(out) || (rec && fflush(rec))) {
 			fprintf(stderr, TOOL ": output: %s\n", strerror(errno));
 			ply__stop(ply);
 		}
-	if (r < 0)
-		goto fail;
+	if (!failed && r < 0) {
+		fprintf(stderr, TOOL ": %s\n", strerror(-r));
+		failed = 1;
+	}
 	off = ply_int(0);
 	ply__map_update(ply, "__on", &off, 1, &off);
 	ply__finish(ply);
@@ -1044,7 +1048,7 @@ static int live(void)
 	}
 	r = ply__exit_status(ply);
 	ply__free(ply);
-	return r ? r : lossy;
+	return r ? r : lossy || failed;
 fail:
 	ply__free(ply);
 	return 1;
