@@ -472,6 +472,10 @@ static void cell(const struct call *c, int id, char *buf, size_t size)
 		}
 		break;
 	case C_USER:
+		if (c->uid < 0) {
+			snprintf(buf, size, "?");
+			break;
+		}
 		u = user_name(c->uid);
 		if (u)
 			snprintf(buf, size, "%s", u);
@@ -643,10 +647,16 @@ static void write_json(FILE *f, const struct call *c)
 	jw__int(&w, "pid", c->pid);
 	jw__int(&w, "tid", c->tid);
 	c->ppid >= 0 ? jw__int(&w, "ppid", c->ppid) : jw__null(&w, "ppid");
-	jw__int(&w, "uid", c->uid);
-	u = user_name(c->uid);
-	u ? jw__str(&w, "user", u, strlen(u)) : jw__null(&w, "user");
-	jw__int(&w, "gid", c->gid);
+	if (c->uid >= 0) {	/* an entry alone: its user is not known */
+		jw__int(&w, "uid", c->uid);
+		u = user_name(c->uid);
+		u ? jw__str(&w, "user", u, strlen(u)) : jw__null(&w, "user");
+		jw__int(&w, "gid", c->gid);
+	} else {
+		jw__null(&w, "uid");
+		jw__null(&w, "user");
+		jw__null(&w, "gid");
+	}
 	jw__str(&w, "comm", c->comm, strlen(c->comm));
 	if (c->flags >= 0) {
 		oflags_str(c->flags, fl, sizeof(fl));
