@@ -1148,7 +1148,7 @@ static int read_recording(void)
 	ssize_t n;
 	struct jobj j;
 	struct call c, *nc;
-	int bad = 0;
+	int bad = 0, ok;
 
 	if (!f) {
 		fprintf(stderr, TOOL ": %s: %s\n", o.report, strerror(errno));
@@ -1156,18 +1156,16 @@ static int read_recording(void)
 	}
 	while ((n = getline(&line, &cap, f)) > 0) {
 		lineno++;
-		if (jobj__parse(&j, line, n) || (from_json(&j, &c), 0) ||
-		    c.pid < 0) {
-			if (!j.v)
-				memset(&c, 0, sizeof(c));
+		memset(&c, 0, sizeof(c));
+		ok = !jobj__parse(&j, line, n) && !from_json(&j, &c);
+		jobj__free(&j);
+		if (!ok) {
 			call__free(&c);
-			jobj__free(&j);
 			if (!bad++)
 				fprintf(stderr, TOOL ": %s:%zu: not a recorded "
 					"call\n", o.report, lineno);
 			continue;
 		}
-		jobj__free(&j);
 		nc = realloc(calls, (ncalls + 1) * sizeof(*nc));
 		if (!nc)
 			abort();
