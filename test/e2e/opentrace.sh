@@ -19,6 +19,9 @@ run_ot() {
 # the probes are attached (the line on stderr says so), or fails the test
 start_ot() {
 	local out=$1 err=$2 i; shift 2
+	# Emptied first: the last run's line must not be taken for this one's
+	# (the background shell truncates the file only once it runs).
+	: >"$err"
 	timeout -k 5 120 "$OT" "$@" >"$out" 2>"$err" </dev/null &
 	otpid=$!
 	# A busy machine can take long to load and attach.
