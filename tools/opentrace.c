@@ -186,27 +186,6 @@ static void site_add(const struct sys *s, enum site_kind k)
 	site_of[nsite_of++].kind = k;
 }
 
-/* Whether the engine computes paths in the kernel (fdpath(), cwd: branch
- * paths). Until it does, the directory of a relative name is read from
- * /proc in user space (resolve_path). The one place that decides. */
-static int have_kernel_paths;
-
-static int engine_has_paths(void)
-{
-	struct ply_opts po = { .sz = sizeof(po) };
-	struct ply *p = NULL;
-	int ok;
-
-	po.err = fopen("/dev/null", "w");
-	if (!po.err)
-		return 0;
-	ok = !ply__compile(&p, "BEGIN { print(cwd); print(fdpath(0)); }",
-			   &po);
-	ply__free(p);
-	fclose(po.err);
-	return ok;
-}
-
 struct buf {
 	char *s;
 	size_t len;
@@ -286,8 +265,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 		s->how ? "mem(__a[kpid], 16)" : "__a[kpid]",
 		s->dfd ? "__d[kpid]" : "-100");
 	site_add(s, SITE_MERGED);
-	if (have_kernel_paths)
-		gen_paths(f, s, ind);
+	gen_paths(f, s, ind);
 	if (rf || *slow)
 		fprintf(f, "\t\t}\n");
 	fprintf(f, "\t\tdelete __t[kpid];\n\t\tdelete __n[kpid];\n"
@@ -332,39 +310,6 @@ static char *gen_program(void)
 }
 
 /* ---- the absolute path ---- */
-
-/* Stopgap until the engine has fdpath()/cwd (branch paths): the name
- * joined, in user space, with the directory it is relative to, read from
- * /proc. It races with the process (it may be gone, or have moved): a path
- * that can't be read is left unknown, never guessed. */
-static char path_buf[PATH_MAX + 512];
-
-static void resolve_path(struct call *c)
-{
-	char link[64], dir[PATH_MAX];
-	ssize_t n;
-
-	if (!c->name)
-		return;
-	if (c->name[0] == '/') {
-		c->path = c->name;
-		c->path_len = c->name_len;
-		return;
-	}
-	if (c->dfd == AT_FDCWD_)
-		snprintf(link, sizeof(link), "/proc/%" PRId64 "/cwd", c->tid);
-	else
-		snprintf(link, sizeof(link), "/proc/%" PRId64 "/fd/%" PRId64,
-			 c->tid, c->dfd);
-	n = readlink(link, dir, sizeof(dir) - 1);
-	if (n <= 0)
-		return;
-	dir[n] = 0;
-	snprintf(path_buf, sizeof(path_buf), "%s%s%s", dir,
-		 dir[n - 1] == '/' ? "" : "/", c->name);
-	c->path = path_buf;
-	c->path_len = strlen(path_buf);
-}
 
 /* Stopgap until the engine has ppid (branch types): /proc, while the
  * process lives. */
@@ -690,7 +635,7 @@ static void write_json(FILE *f, const struct call *c)
 static void emit(struct call *c, int all)
 {
 	nseen++;
-	if (c->status == ST_MERGED && c->name && c->name[0] != '/' && !c->path)
+	if (c->status == ST_MERGED && !c->path)
 		nunresolved++;
 	if (!wanted(c, all))
 		return;
@@ -759,8 +704,6 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->dfd = a[7].i;
 	c->name = copy_str(&a[8], name_buf, sizeof(name_buf), &c->name_len);
 	c->ppid = read_ppid(c->pid);
-	if (!have_kernel_paths)
-		resolve_path(c);
 }
 
 static void on_noentry(const struct ply_value *a, struct call *c)
@@ -795,7 +738,7 @@ static void no_return(const struct sys *s, int64_t tid, uint64_t t0)
 	call__free(&c);
 }
 
-/* ---- merged calls waiting for their path (kernel paths) ---- */
+/* ---- merged calls waiting for their path ---- */
 
 static struct call *waiting;	/* owned copies, at most one per thread */
 static size_t nwaiting;
@@ -859,7 +802,8 @@ static void on_path(enum site_kind k, const struct ply_value *a)
 	c = &waiting[i];
 	dl = strnlen(a[1].s, a[1].len);
 	if (k == SITE_FILE) {
-		c->path = dup_mem(a[1].s, dl);
+		if (dl)
+			c->path = dup_mem(a[1].s, dl);
 	} else if (c->name[0] == '/') {
 		c->path = dup_mem(c->name, c->name_len);
 	} else if (dl && a[1].s[0] == '/') {
@@ -897,11 +841,8 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		return;
 	case SITE_MERGED:
 		on_merged(s, ev->args, &c);
-		if (have_kernel_paths) {
-			wait_path(&c);
-			return;
-		}
-		break;
+		wait_path(&c);
+		return;
 	case SITE_NOENTRY:
 		on_noentry(ev->args, &c);
 		break;
@@ -984,7 +925,6 @@ static int live(void)
 	struct ply_value off;
 	int err, r = 0, lossy = 0, failed;
 
-	have_kernel_paths = engine_has_paths();
 	prog = gen_program();
 	if (o.show) {
 		fputs(prog, stdout);

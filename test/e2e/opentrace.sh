@@ -82,15 +82,12 @@ fi
 # ---- every kind of open, relative names ----
 mkdir -p $TMP/d/sub && echo x >$TMP/d/sub/f
 run_ot $TMP/out $TMP/err -j -c "$LOAD opens cd $TMP/d open sub/f openat sub/nope at $TMP/d/sub f at2 $TMP/d/sub f at2 $TMP/d nope creat newf"
-# With the engine's kernel paths (fdpath, cwd) every path must be exact;
-# without them, a relative name's path is read from /proc: right or unknown.
-kpaths=0
-"$PLY" -e 'BEGIN { print(cwd); }' >/dev/null 2>&1 && kpaths=1
-python3 - "$TMP/out" "$TMP/d" $kpaths >$TMP/py 2>&1 <<'PY'
+# Every path exact, from the kernel (fdpath of the fd, or the directory's
+# path joined with the name), whatever the process did after.
+python3 - "$TMP/out" "$TMP/d" >$TMP/py 2>&1 <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 d = sys.argv[2]
-strict = sys.argv[3] == "1"
 mine = [(r["call"], r["name"], r["errno_name"] if r["ret"] < 0 else "fd",
 	 r["flag_names"], r["mode"]) for r in rows if r["name"] in
 	("sub/f", "sub/nope", "f", "nope", "newf")]
@@ -106,17 +103,12 @@ print("OK" if mine == want else "MISMATCH %r" % want)
 right = {"sub/f": d + "/sub/f", "sub/nope": d + "/sub/nope", "newf": d + "/newf",
 	 "f": d + "/sub/f", "nope": d + "/nope"}
 for r in rows:
-	if r["name"] in right and r["path"] != right[r["name"]] and \
-	   (strict or r["path"] is not None):
+	if r["name"] in right and r["path"] != right[r["name"]]:
 		print("WRONG PATH", r["name"], r["path"])
 PY
 expect_grep "open, openat, openat with a dir fd, openat2, creat: one merged row each (name, result, flags, mode)" $TMP/py '^OK$'
-expect_nogrep "relative names: no path is wrong" $TMP/py 'WRONG PATH'
-if [ $kpaths = 1 ]; then
-	ok "relative names: exact absolute paths from the kernel (after cd, directory fd, openat2, failed and created)"
-else
-	echo "    waiting on branch paths: this engine has no fdpath()/cwd, so the exact absolute path of a relative name (after cd, with a directory fd, openat2) is not checked; it is read from /proc and is unknown ('?/name') once the process is gone"
-fi
+expect_nogrep "relative names: exact absolute paths after cd, with a directory fd, openat2, failed and created" $TMP/py 'WRONG PATH'
+expect_grep "the end: no path unknown" $TMP/err ' 0 paths that could not be read, 0 calls whose path event was lost$'
 
 # ---- exact counts ----
 run_ot $TMP/out $TMP/err -o result,path -c "$LOAD open $TMP/d/sub/f 2000"
