@@ -170,8 +170,9 @@ enum site_kind {
 	SITE_LOST,	/* kpid, start: an entry whose return never came */
 	SITE_MERGED,	/* the call, with its name */
 	SITE_NOENTRY,	/* a return whose entry was not seen */
-	SITE_FILE,	/* kpid, fdpath(ret): the merged call's file */
-	SITE_DIR,	/* kpid, cwd or fdpath(dfd): its name's directory */
+	SITE_FILE,	/* kpid, ppid, fdpath(ret): the merged call's file */
+	SITE_DIR,	/* kpid, ppid, cwd or fdpath(dfd): its name's
+			 * directory */
 };
 
 #define MAX_SITES 32
@@ -209,15 +210,15 @@ static void gen_paths(FILE *f, const struct sys *s, const char *t)
 {
 	/* Separate ifs, not else-if: each statement gets the BPF stack for
 	 * its own 256-byte path. */
-	fprintf(f, "%sif (data->ret >= 0)\n%s\tprint(kpid, fdpath(data->ret));"
+	fprintf(f, "%sif (data->ret >= 0)\n%s\tprint(kpid, ppid, fdpath(data->ret));"
 		"\n", t, t);
 	site_add(s, SITE_FILE);
 	if (s->dfd) {
 		fprintf(f, "%sif (data->ret < 0 && __d[kpid] != -100)\n%s\t"
-			"print(kpid, fdpath(__d[kpid]));\n", t, t);
+			"print(kpid, ppid, fdpath(__d[kpid]));\n", t, t);
 		site_add(s, SITE_DIR);
 	}
-	fprintf(f, "%sif (data->ret < 0%s)\n%s\tprint(kpid, cwd);\n", t,
+	fprintf(f, "%sif (data->ret < 0%s)\n%s\tprint(kpid, ppid, cwd);\n", t,
 		s->dfd ? " && __d[kpid] == -100" : "", t);
 	site_add(s, SITE_DIR);
 }
@@ -279,7 +280,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	}
 	fprintf(f, "\t\t/* its entry was not seen: it began before the "
 		"probes */\n\t\tprint(time, pid, kpid, uid, gid, comm, "
-		"data->ret);\n\t}\n}\n");
+		"data->ret, ppid);\n\t}\n}\n");
 	site_add(s, SITE_NOENTRY);
 }
 
@@ -310,33 +311,6 @@ static char *gen_program(void)
 }
 
 /* ---- the absolute path ---- */
-
-/* Stopgap until the engine has ppid (branch types): /proc, while the
- * process lives. */
-static int64_t read_ppid(int64_t pid)
-{
-	static int64_t last_pid = -1, last_ppid = -1;
-	char name[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	if (pid == last_pid)
-		return last_ppid;
-	snprintf(name, sizeof(name), "/proc/%" PRId64 "/stat", pid);
-	fd = open(name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* comm may hold spaces and ')' */
-	if (!p || sscanf(p, ") %*c %" SCNd64, &last_ppid) != 1)
-		return -1;
-	last_pid = pid;
-	return last_ppid;
-}
 
 /* ---- filters in user space (all of them for -r) ---- */
 
@@ -703,7 +677,6 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->has_ret = 1;
 	c->dfd = a[7].i;
 	c->name = copy_str(&a[8], name_buf, sizeof(name_buf), &c->name_len);
-	c->ppid = read_ppid(c->pid);
 }
 
 static void on_noentry(const struct ply_value *a, struct call *c)
@@ -717,7 +690,7 @@ static void on_noentry(const struct ply_value *a, struct call *c)
 	c->comm = copy_str(&a[5], comm_buf, sizeof(comm_buf), NULL);
 	c->ret = a[6].i;
 	c->has_ret = 1;
-	c->ppid = read_ppid(c->pid);
+	c->ppid = a[7].i;
 	nno_entry++;
 }
 
@@ -800,6 +773,8 @@ static void on_path(enum site_kind k, const struct ply_value *a)
 	if (i == nwaiting)
 		return;		/* its call was lost: counted there */
 	c = &waiting[i];
+	c->ppid = a[1].i;	/* the path event carries the parent too */
+	a++;
 	dl = strnlen(a[1].s, a[1].len);
 	if (k == SITE_FILE) {
 		if (dl)

@@ -99,6 +99,9 @@ want = [("open", "sub/f", "fd", "O_RDONLY", 0),
 	("openat2", "nope", "ENOENT", "O_RDONLY|O_CLOEXEC", 0),
 	("creat", "newf", "fd", "O_WRONLY|O_CREAT|O_TRUNC", 0o600)]
 print("OK" if mine == want else "MISMATCH %r" % want)
+# The parent, from the kernel, even though the process is long gone.
+if any(not isinstance(r["ppid"], int) or r["ppid"] <= 0 for r in rows):
+	print("NO PPID")
 # A path is right or unknown, never wrong.
 right = {"sub/f": d + "/sub/f", "sub/nope": d + "/sub/nope", "newf": d + "/newf",
 	 "f": d + "/sub/f", "nope": d + "/nope"}
@@ -107,6 +110,7 @@ for r in rows:
 		print("WRONG PATH", r["name"], r["path"])
 PY
 expect_grep "open, openat, openat with a dir fd, openat2, creat: one merged row each (name, result, flags, mode)" $TMP/py '^OK$'
+expect_nogrep "every row has the process's parent" $TMP/py 'NO PPID'
 expect_nogrep "relative names: exact absolute paths after cd, with a directory fd, openat2, failed and created" $TMP/py 'WRONG PATH'
 expect_grep "the end: no path unknown" $TMP/err ' 0 paths that could not be read, 0 calls whose path event was lost$'
 
