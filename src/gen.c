@@ -1,6 +1,7 @@
 /* gen: typed ast to ir, one probe at a time. */
 #include <string.h>
 
+#include "agg.h"
 #include "gen.h"
 #include "path.h"
 #include "prog.h"
@@ -1031,17 +1032,45 @@ static int gen_bucket(struct gen *g, int v, int sgn)
 	return idx;
 }
 
-/* @m[k] = quantize(x): one more in x's bucket of this CPU's histogram. A
- * new histogram starts as a copy of the zero map's value, since it is too
- * large for the stack. */
-static void gen_quantize(struct gen *g, struct node *n)
+/* lhist(x, min, max, step)'s bucket of x (see agg.h): 0 below min, the
+ * last at or above max, else 1 + (x - min) / step. x is consumed. */
+static int gen_lbucket(struct gen *g, const struct mapsym *m, int x, int sgn)
+{
+	size_t n = agg_lhist_nbuckets(m->lh_min, m->lh_max, m->lh_step);
+	int idx = ir_vreg(g->ir), lo = ir_vreg(g->ir), done = ir_label(g->ir);
+
+	/* min and max may not fit an instruction's 32-bit immediate */
+	ir_mov(g->ir, idx, ir_imm(0));
+	ir_mov(g->ir, lo, ir_imm((int64_t)(m->lh_min)));
+	ir_jmp(g->ir, sgn ? BPF_JSLT : BPF_JLT, ir_v(x), ir_v(lo), done);
+	ir_mov(g->ir, idx, ir_imm((int64_t)n - 1));
+	ir_mov(g->ir, lo, ir_imm((int64_t)(m->lh_max)));
+	ir_jmp(g->ir, sgn ? BPF_JSGE : BPF_JGE, ir_v(x), ir_v(lo), done);
+	ir_mov(g->ir, lo, ir_imm((int64_t)(m->lh_min)));
+	ir_alu(g->ir, BPF_SUB, x, ir_v(lo));
+	ir_mov(g->ir, lo, ir_imm((int64_t)(m->lh_step)));
+	ir_alu(g->ir, BPF_DIV, x, ir_v(lo));
+	ir_mov(g->ir, idx, ir_v(x));
+	ir_alu(g->ir, BPF_ADD, idx, ir_imm(1));
+	ir_place(g->ir, done);
+	return idx;
+}
+
+/* @m[k] = quantize(x) or lhist(x, ...): one more in x's bucket of this
+ * CPU's histogram. A new histogram starts as a copy of the zero map's
+ * value, since it may be too large for the stack. */
+static void gen_hist(struct gen *g, struct node *n)
 {
 	struct node *lhs = n->a, *arg = n->b->args;
 	const struct mapsym *m = lhs->map;
-	int key = gen_key(g, lhs), zkey, map, p, q, z, one;
-	int idx = gen_bucket(g, gen_copy(g, arg), is_signed(arg->type));
+	size_t nb = m->vtype->len;
+	int key = gen_key(g, lhs), zkey, map, p, q, z, one, idx;
 	int have = ir_label(g->ir), out = ir_label(g->ir);
 
+	if (m->agg == AGG_LHIST)
+		idx = gen_lbucket(g, m, gen_copy(g, arg), is_signed(arg->type));
+	else
+		idx = gen_bucket(g, gen_copy(g, arg), is_signed(arg->type));
 	map = map_reg(g, m->index);
 	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
 	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
@@ -1059,9 +1088,9 @@ static void gen_quantize(struct gen *g, struct node *n)
 	ir_ja(g->ir, out);
 
 	ir_place(g->ir, have);
-	/* idx is at most QUANTIZE_BUCKETS - 1 already; say so to the
-	 * verifier, which must see the access stay inside the value. */
-	ir_jmp(g->ir, BPF_JGT, ir_v(idx), ir_imm(QUANTIZE_BUCKETS - 1), out);
+	/* idx is at most nb - 1 already; say so to the verifier, which must
+	 * see the access stay inside the value. */
+	ir_jmp(g->ir, BPF_JGT, ir_v(idx), ir_imm((int64_t)nb - 1), out);
 	ir_alu(g->ir, BPF_LSH, idx, ir_imm(3));
 	ir_alu(g->ir, BPF_ADD, p, ir_v(idx));
 	one = ir_vreg(g->ir);
@@ -1070,25 +1099,52 @@ static void gen_quantize(struct gen *g, struct node *n)
 	ir_place(g->ir, out);
 }
 
-/* @m[k] = count() / sum(x): add to this CPU's slot, creating it if new. */
+/* What count(), sum(x), avg(x) and stats(x) add to their entry: one
+ * word, or avg's and stats' two (count, total; agg.h). */
+static int gen_addends(struct gen *g, struct node *n, const struct mapsym *m,
+		       int *w)
+{
+	if (m->agg == AGG_SUM) {
+		w[0] = gen_scalar(g, n->b->args);
+		return 1;
+	}
+	w[0] = ir_vreg(g->ir);
+	ir_mov(g->ir, w[0], ir_imm(1));
+	if (m->agg == AGG_COUNT)
+		return 1;
+	w[1] = gen_scalar(g, n->b->args);
+	return 2;
+}
+
+/* Add the nw words w to the value p points to, atomically. */
+static void gen_add_words(struct gen *g, int p, const int *w, int nw)
+{
+	int i;
+
+	for (i = 0; i < nw; i++)
+		ir_xadd(g->ir, 8, ir_v(p), 8 * i, w[i]);
+}
+
+/* @m[k] = count() / sum(x) / avg(x) / stats(x): add to this CPU's slot,
+ * creating it if new. */
 static void gen_aggregate(struct gen *g, struct node *n)
 {
-	struct node *lhs = n->a, *rhs = n->b;
+	struct node *lhs = n->a;
 	const struct mapsym *m = lhs->map;
-	int key = gen_key(g, lhs), val = ir_stack(g->ir, 8), map, p, inc, r;
+	int key = gen_key(g, lhs), val = ir_stack(g->ir, m->vtype->size);
 	int fresh = ir_label(g->ir), done = ir_label(g->ir);
+	int map, p, r, nw, w[2], i;
 
-	inc = m->agg == AGG_COUNT ? ir_vreg(g->ir) : gen_scalar(g, rhs->args);
-	if (m->agg == AGG_COUNT)
-		ir_mov(g->ir, inc, ir_imm(1));
+	nw = gen_addends(g, n, m, w);
 	map = map_reg(g, m->index);
 	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), fresh);
-	ir_xadd(g->ir, 8, ir_v(p), 0, inc);
+	gen_add_words(g, p, w, nw);
 	ir_ja(g->ir, done);
 
 	ir_place(g->ir, fresh);
-	ir_stx(g->ir, 8, ir_fp(), val, inc);
+	for (i = 0; i < nw; i++)
+		ir_stx(g->ir, 8, ir_fp(), val + 8 * i, w[i]);
 	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map), A_FP(key),
 		 A_FP(val), A_I(BPF_NOEXIST));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), done);
@@ -1096,10 +1152,52 @@ static void gen_aggregate(struct gen *g, struct node *n)
 	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
 	fresh = ir_label(g->ir);
 	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), fresh);
-	ir_xadd(g->ir, 8, ir_v(p), 0, inc);
+	gen_add_words(g, p, w, nw);
 	ir_ja(g->ir, done);
 	ir_place(g->ir, fresh);
 	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_place(g->ir, done);
+}
+
+/* @m[k] = min(x) / max(x): this CPU's slot keeps the better encoding
+ * (agg.h), 0 being none yet. Tracing programs don't nest on one CPU (the
+ * kernel skips, and counts, a probe that fires while another runs), so
+ * the compare and the store of a per-CPU slot are not interleaved. */
+static void gen_minmax(struct gen *g, struct node *n)
+{
+	struct node *lhs = n->a;
+	const struct mapsym *m = lhs->map;
+	int key = gen_key(g, lhs), val = ir_stack(g->ir, 8), map, p, r, e, cur;
+	int done = ir_label(g->ir), have = ir_label(g->ir);
+
+	e = gen_copy(g, n->b->args);
+	if (m->vtype->is_signed) {
+		cur = ir_vreg(g->ir);
+		ir_mov(g->ir, cur, ir_imm(INT64_MIN));
+		ir_alu(g->ir, BPF_XOR, e, ir_v(cur));
+	}
+	if (m->agg == AGG_MIN)
+		ir_alu(g->ir, BPF_XOR, e, ir_imm(-1));
+	map = map_reg(g, m->index);
+	p = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
+
+	ir_stx(g->ir, 8, ir_fp(), val, e);
+	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map), A_FP(key),
+		 A_FP(val), A_I(BPF_NOEXIST));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), done);
+	/* Someone created it between our lookup and update */
+	r = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+	ir_mov(g->ir, p, ir_v(r));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
+	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_ja(g->ir, done);
+
+	ir_place(g->ir, have);
+	cur = ir_vreg(g->ir);
+	ir_ldx(g->ir, 8, cur, ir_v(p), 0);
+	ir_jmp(g->ir, BPF_JLE, ir_v(e), ir_v(cur), done);
+	ir_stx(g->ir, 8, ir_v(p), 0, e);
 	ir_place(g->ir, done);
 }
 
@@ -1109,8 +1207,12 @@ static void gen_assign(struct gen *g, struct node *n)
 	int key, val, r, ok = ir_label(g->ir);
 	size_t vsize = ALIGN_UP(m->vtype->size, 8);
 
-	if (m->agg == AGG_QUANTIZE) {
-		gen_quantize(g, n);
+	if (m->agg == AGG_QUANTIZE || m->agg == AGG_LHIST) {
+		gen_hist(g, n);
+		return;
+	}
+	if (m->agg == AGG_MIN || m->agg == AGG_MAX) {
+		gen_minmax(g, n);
 		return;
 	}
 	if (m->is_agg) {

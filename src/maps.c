@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agg.h"
 #include "prog.h"
 #include "rt.h"
 
@@ -336,81 +337,6 @@ int maps_create(struct runtime *rt)
 
 /* ---- maps, read back ---- */
 
-static int type_summable(const struct type *t)
-{
-	size_t i;
-
-	switch (t->kind) {
-	case T_INT:
-		return 1;
-	case T_ARRAY:
-		return t->elem && type_summable(t->elem);
-	case T_STRUCT:
-		for (i = 0; i < t->nfields; i++)
-			if (!type_summable(t->fields[i].type))
-				return 0;
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static uint64_t int_load(const char *p, size_t size)
-{
-	uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64;
-
-	switch (size) {
-	case 1: memcpy(&u8, p, 1); return u8;
-	case 2: memcpy(&u16, p, 2); return u16;
-	case 4: memcpy(&u32, p, 4); return u32;
-	case 8: memcpy(&u64, p, 8); return u64;
-	}
-	unreachable();
-}
-
-static void int_store(char *p, size_t size, uint64_t v)
-{
-	uint8_t u8 = v; uint16_t u16 = v; uint32_t u32 = v;
-
-	switch (size) {
-	case 1: memcpy(p, &u8, 1); return;
-	case 2: memcpy(p, &u16, 2); return;
-	case 4: memcpy(p, &u32, 4); return;
-	case 8: memcpy(p, &v, 8); return;
-	}
-	unreachable();
-}
-
-/* Sum every integer of a per-CPU value; wrapping sums are right for signed
- * values too. */
-static void value_sum(const struct type *t, const char *raw, size_t stride,
-		      int ncpus, size_t off, char *dst)
-{
-	uint64_t sum = 0;
-	size_t i;
-	int cpu;
-
-	switch (t->kind) {
-	case T_INT:
-		for (cpu = 0; cpu < ncpus; cpu++)
-			sum += int_load(raw + cpu * stride + off, t->size);
-		int_store(dst + off, t->size, sum);
-		break;
-	case T_ARRAY:
-		for (i = 0; i < t->len; i++)
-			value_sum(t->elem, raw, stride, ncpus,
-				  off + i * t->elem->size, dst);
-		break;
-	case T_STRUCT:
-		for (i = 0; i < t->nfields; i++)
-			value_sum(t->fields[i].type, raw, stride, ncpus,
-				  off + t->fields[i].offset, dst);
-		break;
-	default:
-		unreachable();
-	}
-}
-
 struct map_buf {
 	char *keys, *vals;
 	size_t n, cap, ksize, vsize;
@@ -437,18 +363,18 @@ static int map_buf_push(struct map_buf *b, const void *key)
 	return 0;
 }
 
-/* A value as read (per CPU for an aggregation) into one value. */
+/* A value as read (per CPU for an aggregation) into one value, as its
+ * aggregation combines them. */
 static void value_combine(const struct runtime *rt, const struct mapsym *m,
 			  const char *raw, char *dst)
 {
 	size_t vsize = m->vtype->size;
+	const struct agg_def *d = agg_def(m->agg);
 
-	if (!m->is_agg)
-		memcpy(dst, raw, vsize);
-	else if (type_summable(m->vtype))
-		value_sum(m->vtype, raw, ALIGN_UP(vsize, 8), rt->ncpus, 0, dst);
+	if (m->is_agg && d)
+		d->combine(m, raw, ALIGN_UP(vsize, 8), rt->ncpus, dst);
 	else
-		memcpy(dst, raw, vsize);	/* CPU 0's */
+		memcpy(dst, raw, vsize);
 }
 
 static char *raw_alloc(const struct runtime *rt, const struct mapsym *m)
@@ -484,6 +410,8 @@ int runtime__map_lookup(struct runtime *rt, size_t i, const void *key,
 int runtime__map_update(struct runtime *rt, size_t i, const void *key,
 			const void *val)
 {
+	const struct agg_def *d;
+	const struct mapsym *m;
 	uint32_t zero = 0;
 	char *raw;
 	int err;
@@ -493,7 +421,12 @@ int runtime__map_update(struct runtime *rt, size_t i, const void *key,
 	raw = raw_alloc(rt, rt->spec.maps[i]);
 	if (!raw)
 		return -ENOMEM;
-	memcpy(raw, val, rt->spec.maps[i]->vtype->size);
+	m = rt->spec.maps[i];
+	d = agg_def(m->agg);
+	if (m->is_agg && d && d->split)
+		d->split(m, val, raw);
+	else
+		memcpy(raw, val, m->vtype->size);
 	err = bpf_map_update_elem(rt->map_fds[i], key ? key : &zero, raw,
 				  BPF_ANY);
 	free(raw);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
 #include "out.h"
 
 struct out *out__new(const struct out_ops *ops, FILE *f, FILE *err)
@@ -108,8 +109,8 @@ static int map_entry_cmp(const void *a, const void *b)
 	const struct mapsym *m = x->m;
 	int c = 0;
 
-	if (m->is_agg && m->agg != AGG_QUANTIZE)
-		c = value_cmp(m->vtype, x->v, y->v);
+	if (m->is_agg)
+		c = agg_cmp(m, x->v, y->v);
 	if (!c)
 		c = value_cmp(m->ktype, x->k, y->k);
 	return c;

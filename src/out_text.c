@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
 #include "out.h"
 #include "printf.h"
 
@@ -101,13 +102,56 @@ static void map_key_print(FILE *out, struct fmt_ctx *c, const struct type *kt,
 	fputs(" }", out);
 }
 
+/* An aggregation's value, printed from its shape (agg.h); a plain map's
+ * by its type. */
+static void agg_print(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
+		      const char *v)
+{
+	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
+	const struct type *t;
+	uint64_t x, count;
+	int64_t total, avg;
+
+	switch (d ? d->shape : AGG_SHAPE_NUMBER) {
+	case AGG_SHAPE_NUMBER:
+		if (!d) {
+			value_print(out, c, m->vtype, v);
+			return;
+		}
+		t = agg_number(m, v, &x);
+		value_print(out, c, t, &x);
+		return;
+	case AGG_SHAPE_STATS:
+		agg_stats_read(m, v, &count, &total, &avg, &t);
+		fprintf(out, "count %" PRIu64 ", avg ", count);
+		value_print(out, c, t, &avg);
+		fputs(", total ", out);
+		value_print(out, c, t, &total);
+		return;
+	case AGG_SHAPE_HIST:
+		hist_print(out, m->vtype, v);
+		return;
+	case AGG_SHAPE_LHIST:
+		lhist_print(out, m, v);
+		return;
+	}
+	unreachable();
+}
+
+static int is_hist(const struct mapsym *m)
+{
+	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
+
+	return d && (d->shape == AGG_SHAPE_HIST || d->shape == AGG_SHAPE_LHIST);
+}
+
 static void map_entry_print(FILE *out, struct fmt_ctx *c,
 			    const struct mapsym *m, const size_t *widths,
 			    const char *k, const char *v)
 {
 	map_key_print(out, c, m->ktype, widths, k);
 	fputs(": ", out);
-	value_print(out, c, m->vtype, v);
+	agg_print(out, c, m, v);
 	fputc('\n', out);
 }
 
@@ -119,29 +163,22 @@ static void map_hist_print(FILE *out, struct fmt_ctx *c,
 {
 	map_key_print(out, c, m->ktype, widths, k);
 	fputc(':', out);
-	hist_print(out, m->vtype, v);
+	agg_print(out, c, m, v);
 	fputs("\n\n", out);
 }
 
 void out_text_map(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
 		  const void *keys, const void *vals, size_t n)
 {
-	int hist = m->agg == AGG_QUANTIZE;
+	int hist = is_hist(m);
 	size_t *widths, i;
 
-	if (!m->ktype && hist) {
-		fprintf(out, "%s:", m->name);
-		if (n)
-			hist_print(out, m->vtype, vals);
-		fputs("\n\n", out);
-		return;
-	}
 	if (!m->ktype) {
 		fprintf(out, "%s:", m->name);
-		if (n) {
+		if (n && !hist)
 			fputc(' ', out);
-			value_print(out, c, m->vtype, vals);
-		}
+		if (n)
+			agg_print(out, c, m, vals);
 		fputs("\n\n", out);
 		return;
 	}

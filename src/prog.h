@@ -19,6 +19,11 @@ enum agg_kind {
 	AGG_COUNT,
 	AGG_SUM,
 	AGG_QUANTIZE,
+	AGG_MIN,
+	AGG_MAX,
+	AGG_AVG,
+	AGG_STATS,
+	AGG_LHIST,
 };
 
 struct mapsym {
@@ -44,6 +49,8 @@ struct mapsym {
 	 * data->ret), or "" where uses differ or it is anything else;
 	 * NULL until a use with keys is seen */
 	const char **knames;
+	/* lhist(expr, min, max, step): every call on the map has the same */
+	int64_t lh_min, lh_max, lh_step;
 	struct mapsym *next;
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
 #include "btf.h"
 #include "ir.h"
 #include "path.h"
@@ -29,9 +30,15 @@ static const struct builtin builtins[] = {
 	{ "stack", BI_STACK, 0 },
 	{ "curtask", BI_CURTASK, 0 },
 	{ "ppid", BI_PPID, 0 },
-	{ "count", BI_COUNT, 1 },
-	{ "sum", BI_SUM, 1 },
-	{ "quantize", BI_QUANTIZE, 1 },
+	/* the aggregating functions, one row each in agg.c's table too */
+	{ "count", BI_AGG, 1 },
+	{ "sum", BI_AGG, 1 },
+	{ "min", BI_AGG, 1 },
+	{ "max", BI_AGG, 1 },
+	{ "avg", BI_AGG, 1 },
+	{ "stats", BI_AGG, 1 },
+	{ "quantize", BI_AGG, 1 },
+	{ "lhist", BI_AGG, 1 },
 	{ "str", BI_STR, 1 },
 	{ "dyn", BI_DYN, 1 },
 	{ "mem", BI_MEM, 1 },
@@ -702,11 +709,6 @@ static const struct {
 	{ "func", " (in ply the probed address is caller, printed as "
 	  "symbol+offset)" },
 	{ "hist", " (bpftrace's hist() is quantize() in ply)" },
-	{ "lhist", " (ply aggregates with count(), sum() and quantize())" },
-	{ "avg", " (ply aggregates with count(), sum() and quantize())" },
-	{ "min", " (ply aggregates with count(), sum() and quantize())" },
-	{ "max", " (ply aggregates with count(), sum() and quantize())" },
-	{ "stats", " (ply aggregates with count(), sum() and quantize())" },
 };
 
 /* Why a variable or function name is unknown: a bpftrace habit, a
@@ -864,9 +866,7 @@ static struct type *check_call(struct sema *s, struct node *n)
 	case BI_PATH:
 	case BI_FDPATH:
 		return check_path(s, n);
-	case BI_COUNT:
-	case BI_SUM:
-	case BI_QUANTIZE:
+	case BI_AGG:
 		error(s, n->loc, "%s() can only be assigned to an aggregation "
 		      "such as @%s[key]", n->name, n->name);
 		return NULL;
@@ -1488,32 +1488,101 @@ static void check_event(struct sema *s, struct node *n)
 	}
 }
 
+/* lhist's min, max and step: integer constants, -N included. */
+static int lhist_const(const struct node *n, int64_t *v)
+{
+	int big;
+
+	return const_int(n, v, &big) && !big;
+}
+
+#define LHIST_MAX_BUCKETS 1024
+
+/* lhist(expr, min, max, step): the same constants in every call on m. */
+static int check_lhist(struct sema *s, struct node *rhs, struct mapsym *m,
+		       int first)
+{
+	struct node *a = rhs->args->next;
+	int64_t min, max, step;
+
+	if (!lhist_const(a, &min) || !lhist_const(a->next, &max) ||
+	    !lhist_const(a->next->next, &step)) {
+		error(s, rhs->loc, "lhist(expr, min, max, step) takes integer "
+		      "constants for min, max and step");
+		return 0;
+	}
+	if (max <= min || step <= 0 || (uint64_t)max - (uint64_t)min >
+	    (uint64_t)step * LHIST_MAX_BUCKETS) {
+		error(s, rhs->loc, "lhist(): min must be below max, step above "
+		      "0, and (max - min) / step at most %d buckets",
+		      LHIST_MAX_BUCKETS);
+		return 0;
+	}
+	if (first) {
+		m->lh_min = min, m->lh_max = max, m->lh_step = step;
+	} else if (m->lh_min != min || m->lh_max != max || m->lh_step != step) {
+		error(s, rhs->loc, "%s is an lhist(expr, %lld, %lld, %lld) "
+		      "elsewhere; every lhist() of a map has the same bounds",
+		      m->name, (long long)m->lh_min, (long long)m->lh_max,
+		      (long long)m->lh_step);
+		return 0;
+	}
+	return 1;
+}
+
+/* What an aggregation keeps per CPU (agg.h), from its argument's type t
+ * (an s64 or u64 with t's format). */
+static struct type *agg_vtype(struct sema *s, const struct mapsym *m,
+			      struct type *t)
+{
+	struct type *f[2];
+	size_t n;
+
+	switch (m->agg) {
+	case AGG_COUNT:
+		return &type_u64;
+	case AGG_AVG:
+	case AGG_STATS:
+		f[0] = &type_u64;
+		f[1] = t;
+		return type_tuple(s->arena, "stats", f, 2);
+	case AGG_QUANTIZE:
+	case AGG_LHIST:
+		n = m->agg == AGG_QUANTIZE ? QUANTIZE_BUCKETS :
+			agg_lhist_nbuckets(m->lh_min, m->lh_max, m->lh_step);
+		return type_with_fmt(s->arena, type_array(s->arena,
+				     type_with_fmt(s->arena, &type_u64, t->fmt),
+				     n), t->fmt);
+	default:
+		return t;
+	}
+}
+
 static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 {
 	struct node *rhs = n->b;
 	const struct builtin *bi = rhs->kind == N_CALL ?
 		builtin_find(rhs->name, 1) : NULL;
-	enum agg_kind agg;
+	const struct agg_def *d = bi && bi->id == BI_AGG ?
+		agg_find(rhs->name) : NULL;
+	int first;
 	struct type *t;
 
-	if (rhs->kind == N_CALL && !builtin_find(rhs->name, 1)) {
+	if (rhs->kind == N_CALL && !bi) {
 		const char *hint = s->final ? name_hint(s, rhs->name, 1) : "";
 
 		error(s, rhs->loc, "unknown function '%s'%s", rhs->name, *hint ?
-		      hint : " (an aggregation takes count(), sum(expr) or "
-		      "quantize(expr))");
+		      hint : s->final ? arena_printf(s->arena, " (an "
+		      "aggregation takes %s)", agg_list()) : "");
 		return;
 	}
-	if (!bi || (bi->id != BI_COUNT && bi->id != BI_SUM &&
-		    bi->id != BI_QUANTIZE)) {
-		error(s, rhs->loc, "aggregation %s can only be assigned count(), "
-		      "sum(expr) or quantize(expr)", m->name);
+	if (!d) {
+		error(s, rhs->loc, "aggregation %s can only be assigned %s",
+		      m->name, agg_list());
 		return;
 	}
 	rhs->sym = bi;
-	agg = bi->id == BI_COUNT ? AGG_COUNT :
-		bi->id == BI_SUM ? AGG_SUM : AGG_QUANTIZE;
-	if (m->agg && m->agg != agg) {
+	if (m->agg && m->agg != d->kind) {
 		if (s->final) {
 			diag_error(s->diag, rhs->loc, "%s is aggregated with %s() "
 				   "here and with another function elsewhere",
@@ -1522,19 +1591,24 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 		}
 		return;
 	}
+	first = !m->agg || (m->aloc.line == rhs->loc.line && m->aloc.col == rhs->loc.col);
 	if (!m->agg) {
-		m->agg = agg;
+		m->agg = d->kind;
 		m->aloc = rhs->loc;
 	}
-	if (agg == AGG_COUNT) {
-		if (rhs->args)
-			error(s, rhs->args->loc, "count() takes no arguments");
-		t = &type_u64;
-	} else {
-		if (nargs(rhs->args) != 1) {
-			error(s, rhs->loc, "%s() takes one argument", rhs->name);
+	if (nargs(rhs->args) != d->nargs) {
+		if (d->nargs)
+			error(s, rhs->loc, "%s() takes %d argument%s: %s(%s)",
+			      rhs->name, d->nargs, d->nargs == 1 ? "" : "s",
+			      d->fn, d->args);
+		else
+			error(s, rhs->args->loc, "%s() takes no arguments",
+			      rhs->name);
+		if (d->nargs)
 			return;
-		}
+	}
+	t = &type_u64;
+	if (d->nargs) {
 		t = check_expr(s, rhs->args);
 		if (!t)
 			return;
@@ -1546,23 +1620,21 @@ static void check_agg_assign(struct sema *s, struct node *n, struct mapsym *m)
 		t = type_with_fmt(s->arena, type_int(8, t->kind == T_INT &&
 				  (t->is_signed || t->size < 8)),
 				  t->fmt == TF_HEX ? TF_NONE : t->fmt);
-		if (agg == AGG_QUANTIZE)
-			t = type_with_fmt(s->arena, type_array(s->arena,
-					  type_with_fmt(s->arena, &type_u64, t->fmt),
-					  QUANTIZE_BUCKETS), t->fmt);
 	}
+	if (d->kind == AGG_LHIST && !check_lhist(s, rhs, m, first))
+		return;
+	t = agg_vtype(s, m, t);
 	rhs->type = t;
 	learn_value(s, n->a, m, t);
 }
 
-/* count(), sum() or quantize(): only aggregations take them. */
+/* count(), sum(), quantize() ...: only aggregations take them. */
 static int is_agg_call(const struct node *n)
 {
 	const struct builtin *bi = n->kind == N_CALL ?
 		builtin_find(n->name, 1) : NULL;
 
-	return bi && (bi->id == BI_COUNT || bi->id == BI_SUM ||
-		      bi->id == BI_QUANTIZE);
+	return bi && bi->id == BI_AGG;
 }
 
 static void check_assign(struct sema *s, struct node *n)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agg.h"
 #include "json.h"
 #include "ksym.h"
 #include "value.h"
@@ -586,4 +587,70 @@ char *value_str(struct fmt_ctx *c, const struct type *t, const void *p)
 	value_print(f, c, t, p);
 	fclose(f);
 	return s;
+}
+
+/* ---- linear histograms ---- */
+
+/* A bound of lhist bucket: a number, or a duration when durations were
+ * counted. */
+static void lbound(char *buf, size_t size, int64_t v, int is_time)
+{
+	struct type t = type_s64;
+	char *s;
+
+	if (!is_time) {
+		snprintf(buf, size, "%" PRId64, v);
+		return;
+	}
+	t.fmt = TF_TIME;
+	s = value_str(NULL, &t, &v);
+	snprintf(buf, size, "%s", s);
+	free(s);
+}
+
+void lhist_print(FILE *out, const struct mapsym *m, const void *buckets)
+{
+	const struct type *t = m->vtype;
+	size_t n = t->len, i, first = n, last = 0;
+	int is_time = t->fmt == TF_TIME || t->elem->fmt == TF_TIME;
+	int w = 1, cw, below, above;
+	uint64_t c, max = 0;
+	char lo[32], hi[32], open[40];
+	int64_t l, h;
+
+	for (i = 0; i < n; i++) {
+		memcpy(&c, (const char *)buckets + 8 * i, sizeof(c));
+		if (!c)
+			continue;
+		first = i < first ? i : first;
+		last = i;
+		max = c > max ? c : max;
+	}
+	if (!max)
+		return;
+	for (i = first; i <= last; i++) {
+		agg_lhist_bounds(m, i, &below, &above, &l, &h);
+		lbound(lo, sizeof(lo), l, is_time);
+		lbound(hi, sizeof(hi), h, is_time);
+		w = (int)strlen(lo) > w ? (int)strlen(lo) : w;
+		w = (int)strlen(hi) > w ? (int)strlen(hi) : w;
+	}
+	cw = snprintf(NULL, 0, "%" PRIu64, max);
+	cw = cw > 9 ? cw : 9;
+	for (i = first; i <= last; i++) {
+		memcpy(&c, (const char *)buckets + 8 * i, sizeof(c));
+		agg_lhist_bounds(m, i, &below, &above, &l, &h);
+		lbound(lo, sizeof(lo), l, is_time);
+		lbound(hi, sizeof(hi), h, is_time);
+		fputs("\n\t", out);
+		if (below || above) {
+			snprintf(open, sizeof(open), "%s %s", below ? "<" : ">=",
+				 below ? hi : lo);
+			fprintf(out, "%*s", 2 * w + 4, open);
+		} else
+			fprintf(out, "[%*s, %*s)", w, lo, w, hi);
+		fprintf(out, " %*" PRIu64 " ┤", cw, c);
+		hist_bar(out, c, max);
+		fputs("│", out);
+	}
 }

@@ -97,4 +97,8 @@ void hist_read(struct hist *h, const struct type *t, const void *buckets);
  * when every bucket is empty. */
 void hist_print(FILE *f, const struct type *t, const void *buckets);
 
+/* lhist()'s buckets of map m, from the first non-empty to the last, the
+ * same way: "< min", "[lo, hi)", ">= max". */
+void lhist_print(FILE *f, const struct mapsym *m, const void *buckets);
+
 #endif
