@@ -14,6 +14,7 @@ extern char **environ;
 
 static const char usage[] =
 "usage: ply [options] program-file | program-text\n"
+"       ply -l [-v] [GLOB]\n"
 "\n"
 "Compile a ply program to eBPF, attach it to the running kernel, and print\n"
 "what it gathers when it ends (Ctrl-C, exit() in the program, or the end of\n"
@@ -28,12 +29,18 @@ static const char usage[] =
 "  -d, --debug         debug output: the verifier's log when the kernel\n"
 "                      refuses a program\n"
 "  -e, --dry-run       compile only, attach nothing (with -S: show the code)\n"
+"  -f, --format=FMT    text (the default) or json: one JSON object per line\n"
+"                      for each event, map, report and exit()\n"
 "  -h, --help          this help\n"
 "  -k, --keep-going    keep going when events are lost (the loss is still\n"
 "                      reported)\n"
+"  -l, --list          list the probes that match GLOB (all without one),\n"
+"                      one per line as a program writes them; with -v, each\n"
+"                      one's arguments and their types\n"
 "  -M, --map-size=N    entries each map can hold (default 4096, at most\n"
 "                      67108864); updates that don't fit are counted and\n"
 "                      reported\n"
+"  -o, --output=FILE   write the output to FILE (created or truncated)\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
 "      --metrics=ADDR:PORT\n"
 "                      serve the maps as Prometheus metrics at\n"
@@ -46,11 +53,14 @@ static const char usage[] =
 "      --metrics-interval=N\n"
 "                      seconds between writes of --metrics-file\n"
 "                      (default 15)\n"
-"  -v, --version       print the version\n"
+"  -v, --version       print the version (with -l: --verbose)\n"
 "\n"
-"example:\n"
+"examples:\n"
 "  ply -c 'cat /etc/hostname' \\\n"
 "      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -f json -c 'dd if=/dev/zero of=/dev/null count=8' \\\n"
+"      'tracepoint:syscalls/sys_exit_read { @[comm] = stats(data->ret); }'\n"
+"  ply -l 'syscalls:sys_enter_open*'      ply -l -v sched:sched_process_fork\n"
 "\n"
 "$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
@@ -61,6 +71,10 @@ static const struct option longopts[] = {
 	{ "command", required_argument, NULL, 'c' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'e' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "verbose", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "keep-going", no_argument, NULL, 'k' },
 	{ "map-size", required_argument, NULL, 'M' },
@@ -182,6 +196,23 @@ static void signals_take(struct ply *p)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/* -l [GLOB]: 0 when some probe matched. */
+static int list_probes(const char *glob, int verbose, int nargs)
+{
+	struct ply_list_opts lo = { .sz = sizeof(lo), .glob = glob,
+				    .verbose = verbose };
+	int n;
+
+	if (nargs > 1) {
+		fputs("ply: error: -l takes one glob\n", stderr);
+		return 2;
+	}
+	n = ply__list(&lo);
+	if (n == 0)
+		fprintf(stderr, "ply: no probe matches '%s'\n", glob);
+	return n > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct ply_opts opts = {
@@ -189,15 +220,28 @@ int main(int argc, char **argv)
 	};
 	const char *name;
 	char *end;
-	int dry_run = 0, dump = 0, c, status;
+	int dry_run = 0, dump = 0, list = 0, v = 0, c, status;
 	struct ply *p;
 	char *text;
 
-	while ((c = getopt_long(argc, argv, "+c:dehkM:Sv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:def:hklM:o:SvV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opts.command = optarg; break;
 		case 'd': opts.debug = 1; break;
 		case 'e': dry_run = 1; break;
+		case 'f':
+			if (!strcmp(optarg, "json")) {
+				opts.format = PLY_OUTPUT_JSON;
+			} else if (!strcmp(optarg, "text")) {
+				opts.format = PLY_OUTPUT_TEXT;
+			} else {
+				fprintf(stderr, "ply: error: -f takes text or "
+					"json, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'l': list = 1; break;
+		case 'o': opts.output = optarg; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'k': opts.keep_going = 1; break;
 		case 'M':
@@ -220,9 +264,17 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
-		case 'v': printf("ply %s\n", ply_version()); return 0;
+		case 'v': v = 1; break;
+		case 'V': v = 2; break;
 		default: fputs(usage, stderr); return 1;
 		}
+	}
+	if (list)
+		return list_probes(optind < argc ? argv[optind] : NULL, v,
+				   argc - optind);
+	if (v == 1) {
+		printf("ply %s\n", ply_version());
+		return 0;
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?

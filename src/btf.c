@@ -464,3 +464,52 @@ int kbtf_rawtp(struct kbtf *k, const char *event, struct field **args,
 		return -ENOENT;
 	return params_of(k, b, t->type, 1, args, n);
 }
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void rawtp_names_of(struct kbtf *k, const struct btf *b, int from,
+			   const char ***v, size_t *n, size_t *cap)
+{
+	int id, last = (int)btf__type_cnt(b) - 1;
+	const struct btf_type *t;
+	const char *name;
+
+	for (id = from; id <= last; id++) {
+		t = btf__type_by_id(b, id);
+		if (!t || !btf_is_typedef(t))
+			continue;
+		name = btf__name_by_offset(b, t->name_off);
+		if (!name || strncmp(name, "btf_trace_", 10))
+			continue;
+		if (*n == *cap) {
+			const char **nv = arena_alloc(k->arena, (*cap = *cap ?
+					   2 * *cap : 256) * sizeof(*nv));
+
+			if (*n)
+				memcpy(nv, *v, *n * sizeof(*nv));
+			*v = nv;
+		}
+		(*v)[(*n)++] = name + 10;
+	}
+}
+
+const char **kbtf_rawtp_names(struct kbtf *k, size_t *n)
+{
+	const char **v = NULL;
+	size_t cap = 0, i;
+
+	*n = 0;
+	if (kbtf_load(k, NULL))
+		return NULL;
+	rawtp_names_of(k, k->vmlinux, 1, &v, n, &cap);
+	mods_load(k);
+	for (i = 0; i < k->nmods; i++)
+		rawtp_names_of(k, k->mods[i], btf__type_cnt(k->vmlinux), &v, n,
+			       &cap);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_name);
+	return v;
+}

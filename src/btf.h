@@ -59,4 +59,8 @@ int kbtf_func_id(struct kbtf *k, const char *func);
 int kbtf_rawtp(struct kbtf *k, const char *event, struct field **args,
 	       size_t *n);
 
+/* Every raw tracepoint the kernel has (its btf_trace_NAME typedefs, in
+ * vmlinux and the modules), sorted; NULL with *n 0 without BTF. */
+const char **kbtf_rawtp_names(struct kbtf *k, size_t *n);
+
 #endif

@@ -159,6 +159,7 @@ void out_report(struct out *o, const struct out_report *r)
 {
 	out_flush(o);
 	o->ops->report(o, r);
+	write_check(o);	/* a writer may report on f */
 }
 
 void out_msg(struct out *o, const char *fmt, ...)
@@ -171,6 +172,7 @@ void out_msg(struct out *o, const char *fmt, ...)
 	va_end(ap);
 	out_flush(o);
 	o->ops->message(o, buf);
+	write_check(o);
 }
 
 void out_exit(struct out *o, int64_t code)

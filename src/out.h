@@ -80,6 +80,7 @@ struct out {
 };
 
 extern const struct out_ops out_text;
+extern const struct out_ops out_json;
 
 /* ops NULL: text. NULL when out of memory. */
 struct out *out__new(const struct out_ops *ops, FILE *f, FILE *err);
@@ -114,6 +115,11 @@ void out_map_sort(const struct mapsym *m, void *keys, void *vals, size_t n);
 void out_text_event(FILE *f, struct fmt_ctx *c, const struct evsite *site,
 		    const void *rec);
 void out_text_map(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
+		  const void *keys, const void *vals, size_t n);
+/* The JSON writer's line of one event and of a whole (sorted) map. */
+void out_json_event(FILE *f, struct fmt_ctx *c, const struct evsite *site,
+		    const void *rec);
+void out_json_map(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
 		  const void *keys, const void *vals, size_t n);
 
 #endif

@@ -37,6 +37,7 @@ struct ply {
 	struct rt_spec spec;
 	struct runtime *rt;
 	struct metrics *metrics;	/* opts.metrics, opts.metrics_file */
+	FILE *out_file;		/* opts.output, ours */
 	const char *command;
 	int failed;
 
@@ -103,6 +104,11 @@ static int opts_check(struct ply *p)
 		if (!strchr(*pa, '=') || **pa == '=')
 			diag_plain(&p->diag, "option params: '%s' is not "
 				   "NAME=value", *pa);
+	if (o->format != PLY_OUTPUT_TEXT && o->format != PLY_OUTPUT_JSON)
+		diag_plain(&p->diag, "option format: %d is not a format",
+			   (int)o->format);
+	if (o->output && !*o->output)
+		diag_plain(&p->diag, "option output: the file name is empty");
 	if (o->nmaps && !o->maps)
 		diag_plain(&p->diag, "option maps: %zu maps but no array",
 			   o->nmaps);
@@ -334,8 +340,23 @@ static void map_describe(struct ply *p, const struct mapsym *m,
 	struct ply_field *f = arena_alloc(p->arena, (n + 1) * sizeof(*f));
 	struct field v = { .type = m->vtype };
 
+	static const enum ply_agg aggs[] = {
+		[AGG_NONE] = PLY_AGG_NONE, [AGG_COUNT] = PLY_AGG_COUNT,
+		[AGG_SUM] = PLY_AGG_SUM, [AGG_QUANTIZE] = PLY_AGG_QUANTIZE,
+		[AGG_MIN] = PLY_AGG_MIN, [AGG_MAX] = PLY_AGG_MAX,
+		[AGG_AVG] = PLY_AGG_AVG, [AGG_STATS] = PLY_AGG_STATS,
+		[AGG_LHIST] = PLY_AGG_LHIST,
+	};
+
 	mi->name = m->name;
 	mi->is_agg = m->is_agg;
+	mi->agg = aggs[m->agg];
+	if (m->agg == AGG_LHIST) {
+		mi->lhist.min = m->lh_min;
+		mi->lhist.max = m->lh_max;
+		mi->lhist.step = m->lh_step;
+		mi->lhist.nbuckets = m->vtype->len;
+	}
 	mi->hidden = !strncmp(m->name, "__", 2);
 	for (i = 0; i < n; i++)
 		f[i] = field_of(arena_printf(p->arena, "key%zu", i),
@@ -344,6 +365,8 @@ static void map_describe(struct ply *p, const struct mapsym *m,
 	mi->keys = f;
 	mi->key_size = m->ktype ? m->ktype->size : sizeof(uint32_t);
 	mi->value = field_of("value", &v);
+	if (m->agg == AGG_LHIST)
+		mi->value.kind = PLY_HIST;
 	mi->value_size = m->vtype->size;
 	mi->max_entries = m->max_entries ? m->max_entries :
 			  p->opts.map_size ? p->opts.map_size : 4096;
@@ -461,6 +484,8 @@ void ply__free(struct ply *p)
 		return;
 	metrics__free(p->metrics);
 	runtime__free(p->rt);
+	if (p->out_file)
+		fclose(p->out_file);
 	progs_free(p);
 	arena__free(p->arena);
 	if (p->stop_fd >= 0)
@@ -597,8 +622,8 @@ int ply__map_print(struct ply *p, const char *name, FILE *out)
 	if (err)
 		return err;
 	out_map_sort(p->spec.maps[i], keys, vals, n);
-	out_text_map(out, &runtime__out(p->rt)->fmt, p->spec.maps[i], keys,
-		     vals, n);
+	(p->opts.format == PLY_OUTPUT_JSON ? out_json_map : out_text_map)
+		(out, &runtime__out(p->rt)->fmt, p->spec.maps[i], keys, vals, n);
 	free(keys);
 	free(vals);
 	return 0;
@@ -611,7 +636,10 @@ void ply_event__fprint(const struct ply_event *ev, FILE *out)
 	switch (e->site->kind) {
 	case EV_PRINTF:
 	case EV_PRINT:
-		out_text_event(out, e->fmt, e->site, ev->raw);
+		if (ev->ply->opts.format == PLY_OUTPUT_JSON)
+			out_json_event(out, e->fmt, e->site, ev->raw);
+		else
+			out_text_event(out, e->fmt, e->site, ev->raw);
 		return;
 	case EV_PRINTMAP:
 		ply__map_print(ev->ply, ev->map, out);
@@ -670,6 +698,7 @@ int ply__load(struct ply *p)
 {
 	struct rt_opts ro = {
 		.out = p->opts.out, .err = p->opts.err, .debug = p->opts.debug,
+		.format = p->opts.format == PLY_OUTPUT_JSON ? &out_json : NULL,
 		.keep_going = p->opts.keep_going, .no_maps = p->opts.no_maps,
 		.stop_req = &p->stop_req, .stop_fd = p->stop_fd,
 	};
@@ -684,6 +713,16 @@ int ply__load(struct ply *p)
 	ret = ply__generate(p);
 	if (ret)
 		return ret;
+	if (p->opts.output) {
+		p->out_file = fopen(p->opts.output, "we");
+		if (!p->out_file) {
+			ret = -errno;
+			fprintf(err_of(p), "ply: error: cannot write %s: %s\n",
+				p->opts.output, strerror(-ret));
+			return ret;
+		}
+		ro.out = p->out_file;
+	}
 	p->rt = runtime__new(&p->spec, &ro);
 	if (!p->rt)
 		return -errno;
@@ -1057,4 +1096,37 @@ void ply_json_str(FILE *f, const void *s, size_t len)
 void ply_str_escape(FILE *f, const char *s, size_t len)
 {
 	str_escape(f, s, len);
+}
+
+/* ---- -l ---- */
+
+int ply__list(const struct ply_list_opts *opts)
+{
+	struct list_req r = { 0 };
+	struct arena *a;
+	int n;
+
+	if (!opts || opts->sz < sizeof(size_t))
+		return -EINVAL;
+	if (opts->sz > sizeof(*opts)) {
+		const char *extra = (const char *)opts;
+		size_t i;
+
+		for (i = sizeof(*opts); i < opts->sz; i++)
+			if (extra[i])
+				return -E2BIG;
+	}
+	a = arena__new();
+	if (!a)
+		return -ENOMEM;
+	r.glob = opts->glob && *opts->glob ? opts->glob : NULL;
+	r.verbose = opts->sz > offsetof(struct ply_list_opts, verbose) ?
+		opts->verbose : 0;
+	r.out = opts->sz > offsetof(struct ply_list_opts, out) && opts->out ?
+		opts->out : stdout;
+	r.arena = a;
+	n = provider_list(&r);
+	fflush(r.out);
+	arena__free(a);
+	return n;
 }

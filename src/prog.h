@@ -143,6 +143,7 @@ enum prog_const {
 
 struct arena;
 struct attach;
+struct list_req;
 struct diag;
 struct probe;
 struct probe_prog;
@@ -196,6 +197,12 @@ struct provider {
 	int (*attach)(struct attach *at, const struct probe_prog *p);
 	/* Undo what attach did beyond the runtime's services. Optional. */
 	void (*detach)(struct attach *at, const struct probe_prog *p);
+
+	/* -l: each probe of this provider the kernel offers that matches
+	 * (list_probe, provider.h), with its arguments when verbose. The
+	 * number listed. Optional: a provider without has nothing to list
+	 * beyond its name. */
+	int (*list)(struct list_req *r);
 };
 
 /* One probe's program, as the compiler hands it to the runtime. */

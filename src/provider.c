@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fnmatch.h>
+
+#include "btf.h"
 #include "provider.h"
 
 /* x86_64's struct pt_regs, in the kernel's order and names. */
@@ -190,4 +193,84 @@ const char *provider_var_hint(const char *name)
 		    (h = providers[i]->var_hint(name)))
 			return h;
 	return "";
+}
+
+/* ---- -l ---- */
+
+static void list_norm(char *s)
+{
+	for (; *s; s++)
+		if (*s == '/')
+			*s = ':';
+}
+
+int list_match(const struct list_req *r, const char *probe)
+{
+	char g[512], p[512];
+	const char *rest;
+
+	if (!r->glob)
+		return 1;
+	snprintf(g, sizeof(g), "%s", r->glob);
+	snprintf(p, sizeof(p), "%s", probe);
+	list_norm(g);
+	list_norm(p);
+	if (!fnmatch(g, p, 0))
+		return 1;
+	rest = strchr(p, ':');
+	return rest && !fnmatch(g, rest + 1, 0);
+}
+
+int list_probe(struct list_req *r, const char *probe)
+{
+	if (!list_match(r, probe))
+		return 0;
+	fprintf(r->out, "%s\n", probe);
+	return 1;
+}
+
+/* Raw tracepoints are listed from the kernel's BTF here until their
+ * provider (rawtracepoint:EVENT) is in the list: then its list. */
+static int rawtp_list(struct list_req *r)
+{
+	struct kbtf *k = kbtf__new(r->arena, NULL);
+	const char **names;
+	struct field *args;
+	size_t n, i, j, na;
+	int count = 0;
+
+	if (!k)
+		return 0;
+	names = kbtf_rawtp_names(k, &n);
+	for (i = 0; i < n; i++) {
+		char probe[300];
+
+		snprintf(probe, sizeof(probe), "rawtracepoint:%s", names[i]);
+		if (!list_probe(r, probe))
+			continue;
+		count++;
+		if (!r->verbose || kbtf_rawtp(k, names[i], &args, &na))
+			continue;
+		for (j = 0; j < na; j++)
+			fprintf(r->out, "\t%s %s;\n", args[j].type->name ?
+				args[j].type->name : "?", args[j].name);
+	}
+	kbtf__free(k);
+	return count;
+}
+
+int provider_list(struct list_req *r)
+{
+	int n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(providers); i++) {
+		if (providers[i]->list)
+			n += providers[i]->list(r);
+		else
+			n += list_probe(r, providers[i]->name);
+	}
+	if (!provider_find("rawtracepoint"))
+		n += rawtp_list(r);
+	return n;
 }

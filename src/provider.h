@@ -46,6 +46,23 @@ struct type *args_type(struct arena *a, const char *name,
 struct type *args_var(struct type *t, const char *name, int *ctx_off);
 extern const char *const args_vars[];	/* args, arg0-arg11 */
 
+/* -l: what is asked, and where the list goes. */
+struct list_req {
+	const char *glob;	/* NULL: everything */
+	int verbose;
+	FILE *out;
+	struct arena *arena;	/* for the providers' scratch */
+};
+
+/* Whether probe (as written: "tracepoint:sched/sched_switch") matches the
+ * request's glob; ':' and '/' match each other, and a glob without a
+ * provider's name is tried against the probe without it. */
+int list_match(const struct list_req *r, const char *probe);
+/* Print probe if it matches: 1 if it did. */
+int list_probe(struct list_req *r, const char *probe);
+/* Every provider's probes that match; the count. */
+int provider_list(struct list_req *r);
+
 /* Attach data made by hand rather than by resolve, for the runtime's
  * tests: a tracepoint "group/event"; kprobe targets (the program is
  * attached to every one); a perf event of the CPU clock every period

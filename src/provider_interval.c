@@ -85,10 +85,17 @@ static int interval_attach(struct attach *at, const struct probe_prog *p)
 	return attach_timer(at, fd);
 }
 
+/* -l: the form, as there is one probe for every period. */
+static int interval_list(struct list_req *r)
+{
+	return list_probe(r, "interval:N[m|s|ms|us|ns]");
+}
+
 const struct provider provider_interval = {
 	.name = "interval",
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
 	.resolve = interval_resolve,
 	.var = interval_var,
 	.attach = interval_attach,
+	.list = interval_list,
 };

@@ -458,6 +458,36 @@ static int kp_attach(struct attach *at, const struct probe_prog *p)
 	return nfail == n ? first_err : 0;
 }
 
+/* -l: every function ftrace can trace, where the kernel has kprobes
+ * (kretprobe: takes the same ones). */
+static int list_fns(struct list_req *r, const char *prov)
+{
+	char probe[300], **names;
+	size_t n, i;
+	int count = 0;
+
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK))
+		return 0;
+	names = traceable_names(&n, r->arena);
+	for (i = 0; i < n; i++) {
+		snprintf(probe, sizeof(probe), "%s:%s", prov, names[i]);
+		count += list_probe(r, probe);
+	}
+	return count;
+}
+
+static int kp_list(struct list_req *r)
+{
+	return list_fns(r, "kprobe");
+}
+
+/* The same functions again only when asked for by name. */
+static int kretp_list(struct list_req *r)
+{
+	return r->glob && !strncmp(r->glob, "kretprobe:", 10) ?
+		list_fns(r, "kretprobe") : 0;
+}
+
 const struct provider provider_kprobe = {
 	.name = "kprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
@@ -467,6 +497,7 @@ const struct provider provider_kprobe = {
 	.vars = regs_vars_args,
 	.var_hint = kp_var_hint,
 	.attach = kp_attach,
+	.list = kp_list,
 };
 
 const struct provider provider_kretprobe = {
@@ -478,4 +509,5 @@ const struct provider provider_kretprobe = {
 	.vars = regs_vars_ret,
 	.var_hint = kretp_var_hint,
 	.attach = kp_attach,
+	.list = kretp_list,
 };

@@ -172,6 +172,11 @@ static int profile_attach(struct attach *at, const struct probe_prog *p)
 	return err;
 }
 
+static int profile_list(struct list_req *r)
+{
+	return list_probe(r, "profile:[CPU:]Nhz");
+}
+
 const struct provider provider_profile = {
 	.name = "profile",
 	.prog_type = BPF_PROG_TYPE_PERF_EVENT,
@@ -181,4 +186,5 @@ const struct provider provider_profile = {
 	.vars = regs_vars,
 	.var_hint = regs_hint,
 	.attach = profile_attach,
+	.list = profile_list,
 };

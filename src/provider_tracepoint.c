@@ -439,6 +439,79 @@ static const char *tp_var_hint(const char *name)
 				       NULL;
 }
 
+/* -v: a tracepoint's fields as its format file declares them, but the
+ * common_ ones, which programs can't read. */
+static void tp_list_fields(struct list_req *r, const char *dir)
+{
+	char path[1100], line[1024], *decl, *end;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/format", dir);
+	fp = fopen(path, "r");
+	if (!fp)
+		return;
+	while (fgets(line, sizeof(line), fp)) {
+		decl = strstr(line, "field:");
+		end = decl ? strchr(decl, ';') : NULL;
+		if (!end)
+			continue;
+		decl += 6;
+		*end = '\0';
+		if (!strstr(decl, " common_"))
+			fprintf(r->out, "\t%s;\n", decl);
+	}
+	fclose(fp);
+}
+
+static int cmp_dirent(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int not_dot(const struct dirent *d)
+{
+	return d->d_name[0] != '.';
+}
+
+/* -l: every event of every group under tracefs' events. */
+static int tp_list(struct list_req *r)
+{
+	struct dirent **groups = NULL, **events = NULL;
+	char dir[1024], probe[600];
+	int ng, ne, i, j, count = 0, err;
+	const char *root = sysroot_tracefs(&err);
+
+	if (!root)
+		return 0;
+	snprintf(dir, sizeof(dir), "%s/events", root);
+	ng = scandir(dir, &groups, not_dot, cmp_dirent);
+	for (i = 0; i < ng; i++) {
+		snprintf(dir, sizeof(dir), "%s/events/%s", root,
+			 groups[i]->d_name);
+		ne = scandir(dir, &events, not_dot, cmp_dirent);
+		for (j = 0; j < ne; j++) {
+			snprintf(probe, sizeof(probe), "tracepoint:%s/%s",
+				 groups[i]->d_name, events[j]->d_name);
+			snprintf(dir, sizeof(dir), "%s/events/%s/%s", root,
+				 groups[i]->d_name, events[j]->d_name);
+			if (events[j]->d_type != DT_DIR ||
+			    !list_match(r, probe))
+				goto next;
+			fprintf(r->out, "%s\n", probe);
+			count++;
+			if (r->verbose)
+				tp_list_fields(r, dir);
+next:
+			free(events[j]);
+		}
+		free(events);
+		events = NULL;
+		free(groups[i]);
+	}
+	free(groups);
+	return count;
+}
+
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
@@ -449,4 +522,5 @@ const struct provider provider_tracepoint = {
 	.vars = tp_vars,
 	.var_hint = tp_var_hint,
 	.attach = tp_attach,
+	.list = tp_list,
 };

@@ -36,8 +36,10 @@ enum ply_value_kind {
 	PLY_UINT,	/* .u (and .i) */
 	PLY_STR,	/* .s, .len (without the NUL) */
 	PLY_BYTES,	/* .s, .len: an array or struct, raw */
-	PLY_HIST,	/* .s, .len: quantize()'s PLY_HIST_BUCKETS u64
-			 * counters, read with ply_hist_count() */
+	PLY_HIST,	/* .s, .len: a histogram's u64 counters, read
+			 * with ply_hist_count(): quantize()'s
+			 * PLY_HIST_BUCKETS, or lhist()'s (see
+			 * ply_map_info.lhist) */
 };
 
 /* How ply prints a value by default (print(), maps, %v). */
@@ -68,7 +70,7 @@ static inline uint64_t ply_hist_count(const struct ply_value *v, size_t k)
 {
 	uint64_t c = 0;
 
-	if (v->kind == PLY_HIST && k < PLY_HIST_BUCKETS)
+	if (v->kind == PLY_HIST && k < v->len / 8)
 		memcpy(&c, v->s + 8 * k, sizeof(c));
 	return c;
 }
@@ -174,6 +176,14 @@ struct ply_map_decl {
 	uint32_t max_entries;		/* 0: opts.map_size */
 };
 
+/* How ply writes events, maps and reports (ply_opts.format). */
+enum ply_output_format {
+	PLY_OUTPUT_TEXT,	/* lines for people; reports on err */
+	PLY_OUTPUT_JSON,	/* one JSON object per line, reports and
+				 * messages included, all on out: see
+				 * ply(1), OUTPUT */
+};
+
 struct ply_opts {
 	size_t sz;		/* sizeof(struct ply_opts) */
 	const char *name;	/* program file name for messages, or NULL:
@@ -214,6 +224,12 @@ struct ply_opts {
 					 * metrics_interval seconds and once
 					 * more at ply__finish */
 	unsigned metrics_interval;	/* seconds: 0 means 15 */
+
+	enum ply_output_format format;	/* -f */
+	/* -o: a file to write the output to instead of out, created (or
+	 * truncated, mode 0644 before the umask) by ply__load and closed by
+	 * ply__free. NULL: out. */
+	const char *output;
 };
 
 #define PLY_STRSIZE_MAX		256
@@ -266,9 +282,40 @@ void ply__stop(struct ply *p);
 
 const struct ply_site *ply__sites(const struct ply *p, size_t *n);
 
+/* What an aggregation keeps, and how its value reads (combined over the
+ * CPUs by ply):
+ *   COUNT, SUM, MIN, MAX	an integer
+ *   AVG, STATS		PLY_BYTES of struct ply_agg_stats; AVG prints as
+ *			total / count
+ *   QUANTIZE, LHIST	PLY_HIST: counters (lhist: see ply_map_info) */
+enum ply_agg {
+	PLY_AGG_NONE,		/* a plain map */
+	PLY_AGG_COUNT,
+	PLY_AGG_SUM,
+	PLY_AGG_MIN,
+	PLY_AGG_MAX,
+	PLY_AGG_AVG,
+	PLY_AGG_STATS,
+	PLY_AGG_QUANTIZE,
+	PLY_AGG_LHIST,
+};
+
+struct ply_agg_stats {
+	uint64_t count;
+	int64_t total;		/* of the values (unsigned ones too) */
+};
+
 struct ply_map_info {
 	const char *name;
-	int is_agg;		/* '@': per CPU, read summed */
+	int is_agg;		/* '@': per CPU, read combined */
+	enum ply_agg agg;	/* what it aggregates with */
+	/* PLY_AGG_LHIST: counter 0 counts values below min, counter i
+	 * (1 to nbuckets - 2) those in [min + (i-1)*step, min + i*step),
+	 * the last those at or above max */
+	struct {
+		int64_t min, max, step;
+		size_t nbuckets;
+	} lhist;
 	int hidden;		/* "__": not printed at the end */
 	size_t nkeys;		/* 0: a keyless aggregation */
 	const struct ply_field *keys;	/* offsets into the key */
@@ -312,7 +359,7 @@ typedef void (*ply_map_fn)(const struct ply_value *keys, size_t nkeys,
 			   const struct ply_value *value, void *ctx);
 int ply__map_foreach(struct ply *p, const char *name, ply_map_fn fn,
 		     void *ctx);
-/* Print a map the way ply does at the end. */
+/* Print a map the way ply does at the end (as opts.format says). */
 int ply__map_print(struct ply *p, const char *name, FILE *out);
 
 /* ---- what went wrong, as numbers ---- */
@@ -356,8 +403,30 @@ int ply__stats(struct ply *p, struct ply_stats *st);
  * OpenMetrics 1.0, else the text format 0.0.4). From ply__load on. */
 int ply__metrics_write(struct ply *p, FILE *out, int openmetrics);
 
-/* Print one event the way ply would (print(@map): the map). */
+/* Print one event the way ply would (print(@map): the map), as
+ * opts.format says. */
 void ply_event__fprint(const struct ply_event *ev, FILE *out);
+
+/* ---- probes the running kernel offers (-l) ---- */
+
+struct ply_list_opts {
+	size_t sz;		/* sizeof(struct ply_list_opts) */
+	const char *glob;	/* "syscalls:sys_enter_open*", matched
+				 * against the probe as written (a ':' or a
+				 * '/' after the provider matches either);
+				 * a glob without a provider's name matches
+				 * every provider's probes. NULL: all */
+	int verbose;		/* each probe's arguments, with their types */
+	FILE *out;		/* NULL: stdout */
+	FILE *err;		/* NULL: stderr */
+};
+
+/* List every probe that matches, one per line as a program would write
+ * it ("tracepoint:sched/sched_switch"), each provider in turn (the forms
+ * of interval, profile, BEGIN and END too); with verbose, each one's
+ * arguments under it, "\tTYPE NAME;" as in C. Returns how many probes
+ * were listed (0: none matched), or a negative errno. */
+int ply__list(const struct ply_list_opts *opts);
 
 const char *ply_version(void);
 
