@@ -14,6 +14,12 @@
  *                         at DIR NAME (openat on an fd of DIR);
  *                         at2 DIR NAME (openat2 likewise, O_RDONLY|O_CLOEXEC);
  *                         creat PATH (mode 0600); then unlink PATH
+ *   plyload sizes L1 L2.. one process per list, pinned to CPU i, each
+ *                         read()ing /dev/zero once for each size of its
+ *                         comma-separated list ("1,2,300"), one after
+ *                         the other, under their parent's name with
+ *                         an 'r' added (so the loader's reads before
+ *                         them are not theirs)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -162,12 +169,62 @@ static int opens(int argc, char **argv)
 	return 0;
 }
 
+static int sizes_one(const char *list)
+{
+	static char buf[1 << 16];
+	int fd = open("/dev/zero", O_RDONLY);
+	char *end;
+	long n;
+
+	char name[17] = "";
+
+	prctl(PR_GET_NAME, name);
+	name[14] = '\0';
+	strcat(name, "r");
+	prctl(PR_SET_NAME, name);
+	if (fd < 0)
+		return 1;
+	while (*list) {
+		n = strtol(list, &end, 10);
+		if (end == list || n < 0 || n > (long)sizeof(buf))
+			return 1;
+		if (read(fd, buf, n) != n)
+			return 1;
+		list = *end == ',' ? end + 1 : end;
+	}
+	close(fd);
+	return 0;
+}
+
+/* One after the other, so each list's reads are all on its CPU. */
+static int sizes_load(int nlists, char **lists)
+{
+	int i, status, ret = 0;
+	pid_t pid;
+
+	for (i = 0; i < nlists; i++) {
+		pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			pin(i);
+			_exit(sizes_one(lists[i]));
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			ret = 1;
+	}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "fork"))
 		return fork_load(atol(argv[2]), argv[3]);
 	if (argc >= 2 && !strcmp(argv[1], "opens"))
 		return opens(argc - 2, argv + 2);
+	if (argc >= 3 && !strcmp(argv[1], "sizes"))
+		return sizes_load(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return read_load(atol(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "getppid"))
@@ -175,6 +232,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "open"))
 		return open_load(argv[2], atol(argv[3]));
 	fprintf(stderr, "usage: plyload getppid N PROCS | open PATH N | read N | "
-		"fork N FILE | opens OP ARG...\n");
+		"fork N FILE | opens OP ARG... | sizes LIST...\n");
 	return 2;
 }
