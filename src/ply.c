@@ -600,6 +600,16 @@ static struct ply_value value_of(const struct type *t, const void *raw)
 	return v;
 }
 
+/* A map's value: an lhist's counters are a histogram too. */
+static struct ply_value map_value_of(const struct mapsym *m, const void *raw)
+{
+	struct ply_value v = value_of(m->vtype, raw);
+
+	if (m->agg == AGG_LHIST)
+		v.kind = PLY_HIST;
+	return v;
+}
+
 static int map_index(const struct ply *p, const char *name)
 {
 	size_t i;
@@ -954,7 +964,7 @@ int ply__map_lookup(struct ply *p, const char *name,
 		return i;
 	err = runtime__map_lookup(p->rt, i, key, val);
 	if (!err)
-		*value = value_of(p->spec.maps[i]->vtype, val);
+		*value = map_value_of(p->spec.maps[i], val);
 	return err;
 }
 
@@ -1025,7 +1035,7 @@ int ply__map_foreach(struct ply *p, const char *name, ply_map_fn fn,
 		for (j = 0; j < nk && j < ARRAY_SIZE(keys); j++)
 			keys[j] = value_of(m->ktype->fields[j].type,
 					   k + m->ktype->fields[j].offset);
-		val = value_of(m->vtype, (const char *)vbuf + i * m->vtype->size);
+		val = map_value_of(m, (const char *)vbuf + i * m->vtype->size);
 		fn(nk ? keys : NULL, nk, &val, ctx);
 	}
 	free(kbuf);

@@ -651,6 +651,110 @@ static void test_command(void)
 	cap_free(&c);
 }
 
+/* ---- part 4: aggregations, JSON, -o, -l ---- */
+
+static void test_aggs_json(void)
+{
+	char param[64], path[] = "/tmp/ply-test-api-XXXXXX", buf[4096] = "";
+	const char *params[] = { param, NULL };
+	const struct ply_map_info *mi;
+	struct ply_value k, v;
+	struct ply *p;
+	struct cap c;
+	FILE *f;
+	int fd;
+
+	fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	close(fd);
+	snprintf(param, sizeof(param), "ME=%d", (int)getpid());
+	cap_open(&c);
+	c.opts.params = params;
+	c.opts.format = PLY_OUTPUT_JSON;
+	c.opts.output = path;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "/pid == $ME/ { @mn = min(-3); @mx = max(5); "
+		      "@a = avg(4); @s[1] = stats(10); "
+		      "@l = lhist(7, 0, 10, 5); }") == 0);
+	if (!p)
+		return;
+	mi = ply__map_info(p, "@mn");
+	CHECK(mi && mi->agg == PLY_AGG_MIN && mi->value.kind == PLY_INT);
+	mi = ply__map_info(p, "@s");
+	CHECK(mi && mi->agg == PLY_AGG_STATS && mi->value.kind == PLY_BYTES &&
+	      mi->value_size == sizeof(struct ply_agg_stats));
+	mi = ply__map_info(p, "@l");
+	CHECK(mi && mi->agg == PLY_AGG_LHIST && mi->value.kind == PLY_HIST &&
+	      mi->lhist.min == 0 && mi->lhist.max == 10 &&
+	      mi->lhist.step == 5 && mi->lhist.nbuckets == 4);
+	CHECK(up(p) == 0);
+	getppids(3);
+	ply__stop(p);
+	CHECK(ply__loop(p) == 0);
+	k = ply_int(0);
+	CHECK(ply__map_lookup(p, "@mn", NULL, 0, &v) == 0 && v.i == -3);
+	CHECK(ply__map_lookup(p, "@l", NULL, 0, &v) == 0 &&
+	      ply_hist_count(&v, 2) == 3 && ply_hist_count(&v, 1) == 0);
+	CHECK(ply__map_lookup(p, "@s", &k, 0, &v) == -EINVAL);
+	k = ply_int(1);
+	CHECK(ply__map_lookup(p, "@s", &k, 1, &v) == 0 && v.len == 16 &&
+	      ((const struct ply_agg_stats *)v.s)->count == 3 &&
+	      ((const struct ply_agg_stats *)v.s)->total == 30);
+	/* a min set from C reads back as itself */
+	v = ply_int(-100);
+	CHECK(ply__map_update(p, "@mn", NULL, 0, &v) == 0);
+	CHECK(ply__map_lookup(p, "@mn", NULL, 0, &v) == 0 && v.i == -100);
+	CHECK(ply__finish(p) == 0);
+	ply__free(p);
+	cap_close(&c);
+	CHECK_STR(c.out, "");	/* all went to the file */
+	f = fopen(path, "r");
+	if (f) {
+		CHECK(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+		fclose(f);
+	}
+	unlink(path);
+	CHECK(strstr(buf, "{\"type\":\"map\",\"name\":\"@mn\",\"kind\":"
+		     "\"min\",\"value\":-100}\n") != NULL);
+	CHECK(strstr(buf, "\"name\":\"@a\",\"kind\":\"avg\",\"value\":4}") != NULL);
+	CHECK(strstr(buf, "{\"type\":\"map\",\"name\":\"@l\",\"kind\":"
+		     "\"lhist\",\"value\":{\"buckets\":[{\"lo\":5,\"hi\":10,"
+		     "\"count\":3}]}}\n") != NULL);
+	CHECK(strstr(buf, "\"entries\":[{\"key\":[1],\"value\":{\"count\":3,"
+		     "\"avg\":10,\"total\":30}}]") != NULL);
+	cap_free(&c);
+
+	cap_open(&c);
+	c.opts.format = 7;
+	CHECK(compile(&p, &c, "BEGIN { exit(0); }") == -EINVAL);
+	cap_close(&c);
+	CHECK(strstr(c.err, "option format: 7 is not a format") != NULL);
+	cap_free(&c);
+}
+
+static void test_list(void)
+{
+	struct cap c;
+	struct ply_list_opts lo = { .sz = sizeof(lo),
+				    .glob = "syscalls:sys_enter_getpp*",
+				    .verbose = 1 };
+
+	cap_open(&c);
+	lo.out = c.opts.out;
+	CHECK(ply__list(&lo) == 1);
+	lo.glob = "no_such_thing";
+	CHECK(ply__list(&lo) == 0);
+	lo.glob = "BEGIN";
+	lo.verbose = 0;
+	CHECK(ply__list(&lo) == 1);
+	cap_close(&c);
+	CHECK_STR(c.out, "tracepoint:syscalls/sys_enter_getppid\n"
+		  "\tint __syscall_nr;\nBEGIN\n");
+	cap_free(&c);
+}
+
 int main(int argc, char **argv)
 {
 	ssize_t n;
@@ -675,5 +779,7 @@ int main(int argc, char **argv)
 	test_own_loop();
 	test_stop_from_signal();
 	test_command();
+	test_aggs_json();
+	test_list();
 	return test_report("api");
 }
