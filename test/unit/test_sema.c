@@ -524,6 +524,22 @@ static void test_aggregations(void)
 	CHECK_STR(desc(&r, map(&r, "@h")->vtype), "s64 walltime");
 	done(&r);
 
+	/* min and max keep their argument's type; avg and stats a count
+	 * and a total of it; lhist one counter per bucket and two more */
+	run(&r, OPENAT " { @a = min(data->flags); @b = max(time); "
+	    "@c = avg(data->dfd); @d = stats(time); "
+	    "@e = lhist(data->flags, -10, 100, 10); }");
+	REQUIRE_OK(&r);
+	CHECK(map(&r, "@a")->agg == AGG_MIN && map(&r, "@b")->agg == AGG_MAX);
+	CHECK_STR(desc(&r, map(&r, "@a")->vtype), "s64");
+	CHECK_STR(desc(&r, map(&r, "@b")->vtype), "s64 time");
+	CHECK_STR(desc(&r, map(&r, "@c")->vtype), "{u64@0, s64@8}/16");
+	CHECK_STR(desc(&r, map(&r, "@d")->vtype), "{u64@0, s64 time@8}/16");
+	m = map(&r, "@e");
+	CHECK(m->agg == AGG_LHIST && m->lh_min == -10 && m->lh_max == 100 &&
+	      m->lh_step == 10 && m->vtype->len == 13);
+	done(&r);
+
 	/* one aggregation summed in two probes */
 	run(&r, "BEGIN { @s[1] = sum(pid); } END { @s[2] = sum(time); }");
 	REQUIRE_OK(&r);
@@ -669,7 +685,7 @@ static void test_err_suggestions(void)
 		   "r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, "
 		   "flags, sp, ss\n");
 	CHECK_ERRS(OPENAT " { print(tid, nsecs, args->filename, kstack, "
-		   "ustack, cpid); @a = hist(1); @b = avg(1); }", 8,
+		   "ustack, cpid); @a = hist(1); }", 7,
 		   "1:46: error: unknown variable 'tid' (bpftrace's tid is kpid "
 		   "in ply; pid is the process's)\n"
 		   "1:51: error: unknown variable 'nsecs' (bpftrace's nsecs is "
@@ -685,9 +701,7 @@ static void test_err_suggestions(void)
 		   "1:90: error: unknown variable 'cpid' (bpftrace's cpid is "
 		   "$target in ply)\n"
 		   "1:102: error: unknown function 'hist' (bpftrace's hist() is "
-		   "quantize() in ply)\n"
-		   "1:116: error: unknown function 'avg' (ply aggregates with "
-		   "count(), sum() and quantize())\n");
+		   "quantize() in ply)\n");
 }
 
 static void test_err_members(void)
@@ -816,20 +830,38 @@ static void test_err_maps(void)
 		   "1:26: error: map q is never assigned a value\n");
 }
 
+#define AGGS "count(), sum(expr), min(expr), max(expr), avg(expr), " \
+	"stats(expr), quantize(expr), or lhist(expr, min, max, step)"
+
 static void test_err_aggregations(void)
 {
 	CHECK_ERRS("BEGIN { @a = 1; @b = foo(); @c = count(1); @d = sum(); "
 		   "@e = sum(1, 2); @f = sum(comm); @g = str(1); }", 7,
-		   "1:14: error: aggregation @a can only be assigned count(), "
-		   "sum(expr) or quantize(expr)\n"
+		   "1:14: error: aggregation @a can only be assigned " AGGS "\n"
 		   "1:22: error: unknown function 'foo' (an aggregation takes "
-		   "count(), sum(expr) or quantize(expr))\n"
+		   AGGS ")\n"
 		   "1:40: error: count() takes no arguments\n"
-		   "1:49: error: sum() takes one argument\n"
-		   "1:61: error: sum() takes one argument\n"
+		   "1:49: error: sum() takes 1 argument: sum(expr)\n"
+		   "1:61: error: sum() takes 1 argument: sum(expr)\n"
 		   "1:81: error: sum() needs a number, not char[16]\n"
-		   "1:93: error: aggregation @g can only be assigned count(), "
-		   "sum(expr) or quantize(expr)\n");
+		   "1:93: error: aggregation @g can only be assigned " AGGS "\n");
+	CHECK_ERRS("BEGIN { @a = lhist(1, 0, 10); @b = lhist(1, pid, 10, 1); "
+		   "@c = lhist(1, 10, 0, 1); @d = lhist(1, 0, 10, 0); "
+		   "@e = lhist(1, 0, 100000, 1); @f = min(comm); }\n"
+		   "END { @g = lhist(2, 0, 10, 1); @g = lhist(3, 0, 10, 2); }", 7,
+		   "1:14: error: lhist() takes 4 arguments: lhist(expr, min, "
+		   "max, step)\n"
+		   "1:36: error: lhist(expr, min, max, step) takes integer "
+		   "constants for min, max and step\n"
+		   "1:63: error: lhist(): min must be below max, step above 0, "
+		   "and (max - min) / step at most 1024 buckets\n"
+		   "1:88: error: lhist(): min must be below max, step above 0, "
+		   "and (max - min) / step at most 1024 buckets\n"
+		   "1:113: error: lhist(): min must be below max, step above 0, "
+		   "and (max - min) / step at most 1024 buckets\n"
+		   "1:146: error: min() needs a number, not char[16]\n"
+		   "2:37: error: @g is an lhist(expr, 0, 10, 1) elsewhere; every "
+		   "lhist() of a map has the same bounds\n");
 	CHECK_ERRS("BEGIN { @a = count(); }\nEND { @a = sum(1); @a = count(); }", 1,
 		   "2:12: error: @a is aggregated with sum() here and with "
 		   "another function elsewhere\n"
