@@ -224,7 +224,7 @@ int main(int argc, char **argv)
 	struct ply *p;
 	char *text;
 
-	while ((c = getopt_long(argc, argv, "+c:def:hklM:o:SvV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:def:hklM:o:Sv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opts.command = optarg; break;
 		case 'd': opts.debug = 1; break;
