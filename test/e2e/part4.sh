@@ -5,6 +5,10 @@
 # run's own, so nobody else's reads are counted.
 . "$(dirname "$0")/lib.sh"
 
+# The JSON checks parse with python3; where there is none (the VM's
+# initramfs) they are said skipped, never passed.
+have_py() { command -v python3 >/dev/null || { echo "  skip $1 (no python3)"; return 1; }; }
+
 W=$TMP/js$$
 cp "$PLYLOAD" "$W"
 C=$(basename "$W")
@@ -33,7 +37,7 @@ expect_nogrep "lhist: nothing below 0" $TMP/out '< 0'
 # The same as JSON, every line parsed.
 run_ply $TMP/out $TMP/err -f json -c "$W sizes $L0 $L1" "$PROG"
 expect_rc "json aggregations: exit 0" 0
-got=$(python3 - "$TMP/out" <<'PY'
+have_py "json: min max avg stats lhist" && { got=$(python3 - "$TMP/out" <<'PY'
 import json, sys
 m = {}
 for line in open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
@@ -48,7 +52,7 @@ print(m["@min"]["kind"], m["@min"]["value"], m["@max"]["value"],
 PY
 )
 expect_eq "json: min max avg stats lhist" "$got" \
-	"min 1 4096 589 8 589 4714 -4096 [(0, 100, 5), (100, 200, 1), (500, 600, 1), (1000, None, 1)]"
+	"min 1 4096 589 8 589 4714 -4096 [(0, 100, 5), (100, 200, 1), (500, 600, 1), (1000, None, 1)]"; }
 
 # Hostile file names: a newline, quotes, a backslash, an escape sequence,
 # bytes that are not UTF-8. Every line parses, and the bytes come back.
@@ -59,7 +63,9 @@ run_ply $TMP/out $TMP/err -f json -c "$W open '$H' 3" \
 	   print(str(data->filename), pid);
 	   @[str(data->filename)] = count(); @q = quantize(3); }"
 expect_rc "hostile names: exit 0" 0
-got=$(HOSTILE="$H" python3 - "$TMP/out" <<'PY'
+expect_grep "hostile names: the bytes that are not UTF-8 as \\udcXX" $TMP/out '\\udcff\\udcfe\\udcc3'
+expect_nogrep "hostile names: no raw newline or ESC in a line" $TMP/out $'\033'
+have_py "hostile names" && { got=$(HOSTILE="$H" python3 - "$TMP/out" <<'PY'
 import json, os, sys
 want = os.environb[b"HOSTILE"]
 n = {"printf": 0, "print": 0, "map": 0}
@@ -84,13 +90,12 @@ for raw in open(sys.argv[1], "rb"):
 print(n["printf"], n["print"], n["map"])
 PY
 )
-expect_eq "hostile names: 3 printf, 3 print, the map key, all recovered" "$got" "3 3 1"
+expect_eq "hostile names: 3 printf, 3 print, the map key, all recovered" "$got" "3 3 1"; }
 
 # exit() is an object too.
 run_ply $TMP/out $TMP/err -f json 'BEGIN { exit(3); }'
 expect_rc "json exit: status 3" 3
-expect_eq "json exit object" "$(python3 -c 'import json,sys; print([json.loads(l) for l in open(sys.argv[1])])' $TMP/out)" \
-	"[{'type': 'exit', 'code': 3}]"
+expect_eq "json exit object" "$(cat $TMP/out)" '{"type":"exit","code":3}'
 
 # -o FILE: the output goes there, in today's text format.
 run_ply $TMP/out $TMP/err -o $TMP/file -c "$W sizes $L0" "$PROG"
