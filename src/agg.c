@@ -164,7 +164,7 @@ size_t agg_lhist_nbuckets(int64_t min, int64_t max, int64_t step)
 {
 	uint64_t span = (uint64_t)max - (uint64_t)min;
 
-	return 2 + (span + (uint64_t)step - 1) / (uint64_t)step;
+	return 2 + span / (uint64_t)step + (span % (uint64_t)step != 0);
 }
 
 void agg_lhist_bounds(const struct mapsym *m, size_t i, int *below,
@@ -174,14 +174,14 @@ void agg_lhist_bounds(const struct mapsym *m, size_t i, int *below,
 
 	*below = i == 0;
 	*above = i == n - 1;
-	*lo = *below ? m->lh_min : m->lh_min + (int64_t)(i - 1) * m->lh_step;
-	*hi = *above ? m->lh_max : *lo + m->lh_step;
-	if (*hi > m->lh_max)
-		*hi = m->lh_max;
-	if (*below)
-		*hi = m->lh_min;
-	if (*above)
-		*lo = m->lh_max;
+	if (*below || *above) {
+		*lo = *hi = *below ? m->lh_min : m->lh_max;
+		return;
+	}
+	/* in u64, where min + k * step wraps as the kernel's sum does */
+	*lo = (int64_t)((uint64_t)m->lh_min + (i - 1) * (uint64_t)m->lh_step);
+	*hi = i == n - 2 ? m->lh_max :
+		(int64_t)((uint64_t)*lo + (uint64_t)m->lh_step);
 }
 
 int agg_cmp(const struct mapsym *m, const void *a, const void *b)

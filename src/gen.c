@@ -1067,8 +1067,10 @@ static void gen_hist(struct gen *g, struct node *n)
 	int key = gen_key(g, lhs), zkey, map, p, q, z, one, idx;
 	int have = ir_label(g->ir), out = ir_label(g->ir);
 
+	/* an unsigned value is compared signed too when min is below 0 */
 	if (m->agg == AGG_LHIST)
-		idx = gen_lbucket(g, m, gen_copy(g, arg), is_signed(arg->type));
+		idx = gen_lbucket(g, m, gen_copy(g, arg),
+				  is_signed(arg->type) || m->lh_min < 0);
 	else
 		idx = gen_bucket(g, gen_copy(g, arg), is_signed(arg->type));
 	map = map_reg(g, m->index);

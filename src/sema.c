@@ -1511,8 +1511,8 @@ static int check_lhist(struct sema *s, struct node *rhs, struct mapsym *m,
 		      "constants for min, max and step");
 		return 0;
 	}
-	if (max <= min || step <= 0 || (uint64_t)max - (uint64_t)min >
-	    (uint64_t)step * LHIST_MAX_BUCKETS) {
+	if (max <= min || step <= 0 ||
+	    agg_lhist_nbuckets(min, max, step) - 2 > LHIST_MAX_BUCKETS) {
 		error(s, rhs->loc, "lhist(): min must be below max, step above "
 		      "0, and (max - min) / step at most %d buckets",
 		      LHIST_MAX_BUCKETS);
