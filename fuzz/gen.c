@@ -351,6 +351,7 @@ static void decode_seeds(void)
 		"tracepoint:sched/sched_switch { print(data->prev_comm, data->next_comm, data->prev_state); @[data->prev_comm] = sum(data->prev_pid); m[data->next_comm] = data->prev_comm; printf(\"%s %v\\n\", data->prev_comm, data->next_comm); }",
 		"tracepoint:sched/sched_process_exec { printf(\"%s %d\\n\", dyn(data->filename), data->pid); @[dyn(data->filename)] = count(); }",
 		"interval:1s { print(@a); print(@b); @a = count(); @b[time] = quantize(walltime); x[-1] = -1; y[1] = time - walltime; print(y[1], x[-1] < 0 ? 1 : 2); }",
+		"BEGIN { @mn[comm] = min(-3); @mx = max(time); @a[pid] = avg(-7); @st[cpu] = stats(time); @l[comm] = lhist(pid, -100, 1000, 50); @l2 = lhist(time, 0, 10, 1); print(@mn); print(@st); print(@l); }",
 		"END { @u[uid, gid, cpu, comm, pid, kpid] = sum(-5); printf(\"%-20s|%20s|%.3s\\n\", comm, comm, comm); print(@u); exit(-1); }",
 	};
 	size_t i;

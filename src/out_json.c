@@ -69,24 +69,26 @@ static void json_int(FILE *f, struct fmt_ctx *c, const struct type *t,
 		fprintf(f, "%" PRIu64, v);
 }
 
-/* A log2 or linear histogram: the buckets from the first non-empty one
- * to the last, each [lo, hi) with null for an open end. */
+/* A histogram: the buckets from the first non-empty one to the last,
+ * each [lo, hi) with null for an open end. lhist's: */
 static void json_bucket(FILE *f, int first, int has_lo, int64_t lo,
-			int has_hi, int64_t hi, int sgn, uint64_t count)
+			int has_hi, int64_t hi, uint64_t count)
 {
 	fputs(first ? "{\"lo\":" : ",{\"lo\":", f);
 	if (!has_lo)
 		fputs("null", f);
 	else
-		fprintf(f, sgn ? "%" PRId64 : "%" PRIu64, lo);
+		fprintf(f, "%" PRId64, lo);
 	fputs(",\"hi\":", f);
 	if (!has_hi)
 		fputs("null", f);
 	else
-		fprintf(f, sgn ? "%" PRId64 : "%" PRIu64, hi);
+		fprintf(f, "%" PRId64, hi);
 	fprintf(f, ",\"count\":%" PRIu64 "}", count);
 }
 
+/* quantize: bucket 0 is [null, 0), 1 is [0, 1), k >= 2 [2^(k-2), 2^(k-1));
+ * the last one's end, 2^64, is beyond u64 but not beyond JSON. */
 static void json_hist(FILE *f, const struct type *t, const void *p)
 {
 	struct hist h;
@@ -95,15 +97,16 @@ static void json_hist(FILE *f, const struct type *t, const void *p)
 	hist_read(&h, t, p);
 	fputs("{\"buckets\":[", f);
 	for (i = h.first; i <= h.last && i < QUANTIZE_BUCKETS; i++) {
-		if (i == QUANTIZE_BUCKETS - 1)	/* [2^63, 2^64) */
-			fprintf(f, "%s{\"lo\":%" PRIu64 ",\"hi\":"
-				"18446744073709551616,\"count\":%" PRIu64 "}",
-				i == h.first ? "" : ",", h.b[i].lo,
-				h.b[i].count);
+		fputs(i == h.first ? "{\"lo\":" : ",{\"lo\":", f);
+		if (i == 0)
+			fputs("null,\"hi\":0", f);
+		else if (i == QUANTIZE_BUCKETS - 1)
+			fprintf(f, "%" PRIu64 ",\"hi\":18446744073709551616",
+				h.b[i].lo);
 		else
-			json_bucket(f, i == h.first, i > 0, (int64_t)h.b[i].lo,
-				    1, i ? (int64_t)h.b[i].hi + 1 : 0, i == 0,
-				    h.b[i].count);
+			fprintf(f, "%" PRIu64 ",\"hi\":%" PRIu64, h.b[i].lo,
+				h.b[i].hi + 1);
+		fprintf(f, ",\"count\":%" PRIu64 "}", h.b[i].count);
 	}
 	fputs("]}", f);
 }
@@ -126,7 +129,7 @@ static void json_lhist(FILE *f, const struct mapsym *m, const void *p)
 	for (i = first; i <= last && i < n; i++) {
 		memcpy(&c, (const char *)p + 8 * i, sizeof(c));
 		agg_lhist_bounds(m, i, &below, &above, &lo, &hi);
-		json_bucket(f, i == first, !below, lo, !above, hi, 1, c);
+		json_bucket(f, i == first, !below, lo, !above, hi, c);
 	}
 	fputs("]}", f);
 }

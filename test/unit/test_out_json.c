@@ -224,8 +224,12 @@ static void test_maps_hist(void)
 	b[0] = 1;	/* < 0 */
 	b[1] = 2;	/* 0 */
 	b[4] = 3;	/* [4, 8) */
+	b[QUANTIZE_BUCKETS - 2] = 5;	/* [2^62, 2^63): its end is past
+					 * INT64_MAX (found by fuzzing) */
 	b[QUANTIZE_BUCKETS - 1] = 4;	/* [2^63, 2^64) */
 	CHECK(!strncmp(map_json(&q, NULL, b, 1), qwant, strlen(qwant)));
+	CHECK(strstr(map_json(&q, NULL, b, 1), ",{\"lo\":4611686018427387904,"
+		     "\"hi\":9223372036854775808,\"count\":5},"));
 	CHECK(strstr(map_json(&q, NULL, b, 1), ",{\"lo\":9223372036854775808,"
 		     "\"hi\":18446744073709551616,\"count\":4}]}}\n"));
 	CHECK_STR(map_json(&l, key, lb, 1),
