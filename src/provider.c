@@ -230,7 +230,7 @@ int list_probe(struct list_req *r, const char *probe)
 }
 
 /* Raw tracepoints are listed from the kernel's BTF here until their
- * provider (rawtracepoint:EVENT) is in the list: then its list. */
+ * provider (rawtracepoint:EVENT) has a list of its own: this moves there. */
 static int rawtp_list(struct list_req *r)
 {
 	struct kbtf *k = kbtf__new(r->arena, NULL);
@@ -264,13 +264,15 @@ int provider_list(struct list_req *r)
 	int n = 0;
 	size_t i;
 
+	const struct provider *rawtp = provider_find("rawtracepoint");
+
 	for (i = 0; i < ARRAY_SIZE(providers); i++) {
 		if (providers[i]->list)
 			n += providers[i]->list(r);
-		else
+		else if (providers[i] != rawtp)
 			n += list_probe(r, providers[i]->name);
 	}
-	if (!provider_find("rawtracepoint"))
+	if (!rawtp || !rawtp->list)
 		n += rawtp_list(r);
 	return n;
 }
