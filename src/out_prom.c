@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
 #include "json.h"
 #include "out_prom.h"
 
@@ -23,7 +24,10 @@ static const struct prom_kind {
 	{ AGG_COUNT,	PT_COUNTER,	"count()" },
 	{ AGG_SUM,	PT_COUNTER,	"sum()" },
 	{ AGG_QUANTIZE,	PT_HISTOGRAM,	"quantize(), log2 buckets" },
-	/* to come: min(), max(), avg() gauges; lhist() a histogram */
+	{ AGG_MIN,	PT_GAUGE,	"min()" },
+	{ AGG_MAX,	PT_GAUGE,	"max()" },
+	{ AGG_AVG,	PT_GAUGE,	"avg()" },
+	/* to come: stats() (three samples), lhist() a histogram */
 };
 
 static const struct prom_kind *prom_kind(const struct mapsym *m)
@@ -63,7 +67,9 @@ int prom_exported(const struct mapsym *m)
 		return 0;
 	if (k->type == PT_HISTOGRAM)
 		return type_is_hist(m->vtype);
-	return value_is_number(m->vtype);
+	return m->is_agg ? agg_def(m->agg) &&
+		agg_def(m->agg)->shape == AGG_SHAPE_NUMBER :
+		value_is_number(m->vtype);
 }
 
 size_t prom_name(char *buf, size_t size, const struct mapsym *m)
@@ -393,6 +399,22 @@ static void hist_range(const struct mapsym *m, const char *vals, size_t n,
 	}
 }
 
+/* A number: a plain map's value, or an aggregation's as agg.h reads it
+ * (avg's total / count). */
+static void gauge_value(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
+			const void *v)
+{
+	const struct type *t;
+	uint64_t x;
+
+	if (!m->is_agg) {
+		sample_value(f, c, m->vtype, v);
+		return;
+	}
+	t = agg_number(m, v, &x);
+	sample_value(f, c, t, &x);
+}
+
 /* ---- families ---- */
 
 void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
@@ -420,7 +442,7 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		fprintf(f, "%s%s", base, type_suffixes[kind->type][0]);
 		labels_print(f, c, m, keys + i * ks, NULL);
 		fputc(' ', f);
-		sample_value(f, c, m->vtype, vals + i * m->vtype->size);
+		gauge_value(f, c, m, vals + i * m->vtype->size);
 		fputc('\n', f);
 	}
 }
