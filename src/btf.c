@@ -513,3 +513,33 @@ const char **kbtf_rawtp_names(struct kbtf *k, size_t *n)
 		qsort(v, *n, sizeof(*v), cmp_name);
 	return v;
 }
+
+const char **kbtf_func_names(struct kbtf *k, size_t *n)
+{
+	int id, last;
+	const struct btf_type *t;
+	const char **v = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (kbtf_load(k, NULL))
+		return NULL;
+	last = (int)btf__type_cnt(k->vmlinux) - 1;
+	for (id = 1; id <= last; id++) {
+		t = btf__type_by_id(k->vmlinux, id);
+		if (!t || !btf_is_func(t))
+			continue;
+		if (*n == cap) {
+			const char **nv = arena_alloc(k->arena, (cap = cap ?
+					   2 * cap : 4096) * sizeof(*nv));
+
+			if (*n)
+				memcpy(nv, v, *n * sizeof(*nv));
+			v = nv;
+		}
+		v[(*n)++] = btf__name_by_offset(k->vmlinux, t->name_off);
+	}
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_name);
+	return v;
+}

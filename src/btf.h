@@ -62,5 +62,7 @@ int kbtf_rawtp(struct kbtf *k, const char *event, struct field **args,
 /* Every raw tracepoint the kernel has (its btf_trace_NAME typedefs, in
  * vmlinux and the modules), sorted; NULL with *n 0 without BTF. */
 const char **kbtf_rawtp_names(struct kbtf *k, size_t *n);
+/* Every function of vmlinux's BTF (not the modules'), sorted. */
+const char **kbtf_func_names(struct kbtf *k, size_t *n);
 
 #endif

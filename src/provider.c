@@ -5,7 +5,6 @@
 
 #include <fnmatch.h>
 
-#include "btf.h"
 #include "provider.h"
 
 /* x86_64's struct pt_regs, in the kernel's order and names. */
@@ -229,50 +228,16 @@ int list_probe(struct list_req *r, const char *probe)
 	return 1;
 }
 
-/* Raw tracepoints are listed from the kernel's BTF here until their
- * provider (rawtracepoint:EVENT) has a list of its own: this moves there. */
-static int rawtp_list(struct list_req *r)
-{
-	struct kbtf *k = kbtf__new(r->arena, NULL);
-	const char **names;
-	struct field *args;
-	size_t n, i, j, na;
-	int count = 0;
-
-	if (!k)
-		return 0;
-	names = kbtf_rawtp_names(k, &n);
-	for (i = 0; i < n; i++) {
-		char probe[300];
-
-		snprintf(probe, sizeof(probe), "rawtracepoint:%s", names[i]);
-		if (!list_probe(r, probe))
-			continue;
-		count++;
-		if (!r->verbose || kbtf_rawtp(k, names[i], &args, &na))
-			continue;
-		for (j = 0; j < na; j++)
-			fprintf(r->out, "\t%s %s;\n", args[j].type->name ?
-				args[j].type->name : "?", args[j].name);
-	}
-	kbtf__free(k);
-	return count;
-}
-
 int provider_list(struct list_req *r)
 {
 	int n = 0;
 	size_t i;
 
-	const struct provider *rawtp = provider_find("rawtracepoint");
-
 	for (i = 0; i < ARRAY_SIZE(providers); i++) {
 		if (providers[i]->list)
 			n += providers[i]->list(r);
-		else if (providers[i] != rawtp)
+		else
 			n += list_probe(r, providers[i]->name);
 	}
-	if (!rawtp || !rawtp->list)
-		n += rawtp_list(r);
 	return n;
 }

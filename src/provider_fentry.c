@@ -5,6 +5,8 @@
  * return value, retval. Loaded for the function's BTF id and attached
  * through an fd, so the trampoline goes with ply. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/libbpf.h>
@@ -12,6 +14,7 @@
 #include "attach.h"
 #include "btf.h"
 #include "provider.h"
+#include "sysroot.h"
 
 struct fent {
 	const char *func;
@@ -129,6 +132,86 @@ static int fent_attach(struct attach *at, const struct probe_prog *p)
 	return err;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ftrace's traceable functions, sorted (fentry attaches only to those). */
+static char **traceable(struct arena *a, size_t *n)
+{
+	VEC(char *) v = { 0 };
+	char path[512], line[512], name[256];
+	const char *root;
+	FILE *fp;
+	int err;
+
+	*n = 0;
+	root = sysroot_tracefs(&err);
+	if (!root)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/available_filter_functions", root);
+	fp = fopen(path, "r");
+	if (!fp)
+		return NULL;
+	while (fgets(line, sizeof(line), fp))
+		if (sscanf(line, "%255s", name) == 1)
+			vec_push(a, &v, arena_strdup(a, name));
+	fclose(fp);
+	if (v.n)
+		qsort(v.v, v.n, sizeof(*v.v), cmp_name);
+	*n = v.n;
+	return v.v;
+}
+
+/* -l: the kernel's own functions that its BTF describes and ftrace can
+ * trace, where the kernel has fentry; -v: their typed arguments. */
+static int list_funcs(struct list_req *r, const char *prov)
+{
+	struct kbtf *k;
+	const char **names;
+	char **ok, probe[300];
+	struct field *args;
+	struct type *ret;
+	size_t n, nok, i, j, na;
+	int count = 0;
+
+	if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING, NULL) != 1)
+		return 0;
+	k = kbtf__new(r->arena, NULL);
+	if (!k)
+		return 0;
+	names = kbtf_func_names(k, &n);
+	ok = traceable(r->arena, &nok);
+	for (i = 0; i < n; i++) {
+		if (!bsearch(&names[i], ok, nok, sizeof(*ok), cmp_name))
+			continue;
+		snprintf(probe, sizeof(probe), "%s:%s", prov, names[i]);
+		if (!list_probe(r, probe))
+			continue;
+		count++;
+		if (!r->verbose || kbtf_func(k, names[i], &args, &na, &ret))
+			continue;
+		for (j = 0; j < na; j++)
+			fprintf(r->out, "\t%s %s;\n", args[j].type->name ?
+				args[j].type->name : "?", args[j].name);
+	}
+	kbtf__free(k);
+	return count;
+}
+
+static int fent_list(struct list_req *r)
+{
+	return list_funcs(r, "fentry");
+}
+
+/* The same functions again only when asked for by name. */
+static int fexit_list(struct list_req *r)
+{
+	return r->glob && !strncmp(r->glob, "fexit:", 6) ?
+		list_funcs(r, "fexit") : 0;
+}
+
 static const char *const fexit_vars[] = {
 	"args", "retval", "arg0", "arg1", "arg2", "arg3", "arg4", "arg5",
 	"arg6", "arg7", "arg8", "arg9", "arg10", "arg11", NULL,
@@ -143,6 +226,7 @@ const struct provider provider_fentry = {
 	.vars = args_vars,
 	.load_attrs = fent_attrs,
 	.attach = fent_attach,
+	.list = fent_list,
 };
 
 const struct provider provider_fexit = {
@@ -155,4 +239,5 @@ const struct provider provider_fexit = {
 	.var_hint = fexit_var_hint,
 	.load_attrs = fent_attrs,
 	.attach = fent_attach,
+	.list = fexit_list,
 };

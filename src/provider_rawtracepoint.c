@@ -5,6 +5,7 @@
  * sched_process_fork), or arg0..argN. Attached through an fd
  * (BPF_RAW_TRACEPOINT_OPEN), so it ends with ply. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "attach.h"
@@ -77,6 +78,35 @@ static int rawtp_attach(struct attach *at, const struct probe_prog *p)
 	return err;
 }
 
+/* -l: every btf_trace_EVENT of the kernel's BTF; -v: its arguments. */
+static int rawtp_list(struct list_req *r)
+{
+	struct kbtf *k = kbtf__new(r->arena, NULL);
+	const char **names;
+	struct field *args;
+	size_t n, i, j, na;
+	int count = 0;
+
+	if (!k)
+		return 0;
+	names = kbtf_rawtp_names(k, &n);
+	for (i = 0; i < n; i++) {
+		char probe[300];
+
+		snprintf(probe, sizeof(probe), "rawtracepoint:%s", names[i]);
+		if (!list_probe(r, probe))
+			continue;
+		count++;
+		if (!r->verbose || kbtf_rawtp(k, names[i], &args, &na))
+			continue;
+		for (j = 0; j < na; j++)
+			fprintf(r->out, "\t%s %s;\n", args[j].type->name ?
+				args[j].type->name : "?", args[j].name);
+	}
+	kbtf__free(k);
+	return count;
+}
+
 const struct provider provider_rawtracepoint = {
 	.name = "rawtracepoint",
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
@@ -85,4 +115,5 @@ const struct provider provider_rawtracepoint = {
 	.var = rawtp_var,
 	.vars = args_vars,
 	.attach = rawtp_attach,
+	.list = rawtp_list,
 };

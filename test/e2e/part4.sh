@@ -128,6 +128,12 @@ if [ -e /sys/bus/event_source/devices/kprobe/type ]; then
 else
 	expect_nogrep "-l: no kprobes on a kernel without" $TMP/out '^kprobe:'
 fi
+run_ply $TMP/out $TMP/err -l -v 'fentry:vfs_read'
+if [ -s $TMP/out ]; then
+	expect_grep "-l -v: fentry, with typed arguments" $TMP/out '^	struct file \* file;$'
+else
+	echo "  skip -l fentry (this kernel has no fentry)"
+fi
 run_ply $TMP/out $TMP/err -l 'no_such_probe*'
 expect_rc "-l: nothing matches: exit 1" 1
 

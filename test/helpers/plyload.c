@@ -173,10 +173,8 @@ static int sizes_one(const char *list)
 {
 	static char buf[1 << 16];
 	int fd = open("/dev/zero", O_RDONLY);
-	char *end;
+	char *end, name[17] = "";
 	long n;
-
-	char name[17] = "";
 
 	prctl(PR_GET_NAME, name);
 	name[14] = '\0';
