@@ -461,7 +461,7 @@ static int kp_attach(struct attach *at, const struct probe_prog *p)
 const struct provider provider_kprobe = {
 	.name = "kprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = kp_resolve,
 	.var = kp_var,
 	.vars = regs_vars_args,
@@ -472,7 +472,7 @@ const struct provider provider_kprobe = {
 const struct provider provider_kretprobe = {
 	.name = "kretprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = kp_resolve,
 	.var = kp_var,
 	.vars = regs_vars_ret,
