@@ -28,12 +28,21 @@ static const char usage[] =
 "  -d, --debug         debug output: the verifier's log when the kernel\n"
 "                      refuses a program\n"
 "  -e, --dry-run       compile only, attach nothing (with -S: show the code)\n"
+"  -F, --follow        with -p, -n or -c: and every process they start, now\n"
+"                      and later, at any depth (with -c: stop when the whole\n"
+"                      tree has exited)\n"
 "  -h, --help          this help\n"
 "  -k, --keep-going    keep going when events are lost (the loss is still\n"
 "                      reported)\n"
-"  -M, --map-size=N    entries each map can hold (default 4096, at most\n"
-"                      67108864); updates that don't fit are counted and\n"
-"                      reported\n"
+"  -M, --map-size=N    entries each map (and the scope) can hold (default\n"
+"                      4096, at most 67108864); updates that don't fit are\n"
+"                      counted and reported\n"
+"  -n, --name=NAME     only processes named NAME (their comm), running now\n"
+"                      or when they exec; repeatable\n"
+"  -p, --pid=PID[,PID] only these processes (and their threads); stop when\n"
+"                      the last has exited; repeatable\n"
+"      --cgroup=DIR    only the tasks of this cgroup v2 directory and of\n"
+"                      those below it\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
 "      --metrics=ADDR:PORT\n"
 "                      serve the maps as Prometheus metrics at\n"
@@ -48,9 +57,16 @@ static const char usage[] =
 "                      (default 15)\n"
 "  -v, --version       print the version\n"
 "\n"
-"example:\n"
+"-p, -n and --cgroup go one at a time; -p not with -c. The scope is checked\n"
+"in the kernel by every tracepoint, kprobe and profile probe; BEGIN, END\n"
+"and interval always run.\n"
+"\n"
+"examples:\n"
 "  ply -c 'cat /etc/hostname' \\\n"
 "      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -p 1234 -F 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -F -c 'make -j2' 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -n postfix -F 'tracepoint:syscalls/sys_enter_connect { @[comm] = count(); }'\n"
 "\n"
 "$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
@@ -58,12 +74,16 @@ static const char usage[] =
 enum { OPT_METRICS = 256, OPT_METRICS_FILE, OPT_METRICS_INTERVAL };
 
 static const struct option longopts[] = {
+	{ "cgroup", required_argument, NULL, 'C' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'e' },
+	{ "follow", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "keep-going", no_argument, NULL, 'k' },
 	{ "map-size", required_argument, NULL, 'M' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "pid", required_argument, NULL, 'p' },
 	{ "dump", no_argument, NULL, 'S' },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
@@ -161,6 +181,70 @@ static int compile(struct ply **p, const char *arg, const char *text,
 	return err;
 }
 
+/* -p, -n, --cgroup and -F as given. */
+struct scope_args {
+	pid_t *pids;
+	size_t npids;
+	const char **names;
+	size_t nnames;
+};
+
+/* -p 12,34: appended to the pids; 0 or a message. */
+static int pids_add(struct scope_args *sa, const char *arg)
+{
+	const char *s = arg;
+	char *end;
+	long v;
+
+	do {
+		pid_t *np = realloc(sa->pids, (sa->npids + 1) * sizeof(*np));
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (!np || errno || end == s || v <= 0 || v > 0x7fffffff ||
+		    (*end && *end != ',')) {
+			if (np)
+				sa->pids = np;
+			fprintf(stderr, "ply: error: -p takes process ids, "
+				"separated by commas: '%s'\n", arg);
+			return -1;
+		}
+		sa->pids = np;
+		sa->pids[sa->npids++] = v;
+		s = end + 1;
+	} while (*end);
+	return 0;
+}
+
+static int names_add(struct scope_args *sa, const char *arg)
+{
+	const char **nn = realloc(sa->names, (sa->nnames + 1) * sizeof(*nn));
+
+	if (!nn || !*arg) {
+		if (nn)
+			sa->names = nn;
+		fprintf(stderr, "ply: error: -n takes a process name\n");
+		return -1;
+	}
+	sa->names = nn;
+	sa->names[sa->nnames++] = arg;
+	return 0;
+}
+
+/* Options that can't go together: a usage error, said in one line. */
+static const char *scope_conflict(const struct ply_opts *o)
+{
+	if (o->npids && o->command)
+		return "-p and -c both say which processes to follow; give one";
+	if (!!o->npids + !!o->nnames + !!o->cgroup > 1)
+		return "-p, -n and --cgroup go one at a time";
+	if (o->follow && o->cgroup)
+		return "-F with --cgroup: the cgroup holds what its tasks start already";
+	if (o->follow && !o->npids && !o->nnames && !o->command)
+		return "-F follows the processes of -p, -n or -c; none is given";
+	return NULL;
+}
+
 static struct ply *running;
 
 static void on_stop_signal(int sig)
@@ -182,48 +266,20 @@ static void signals_take(struct ply *p)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-int main(int argc, char **argv)
+static void scope_free(struct scope_args *sa)
 {
-	struct ply_opts opts = {
-		.sz = sizeof(opts), .params = (const char *const *)environ,
-	};
+	free(sa->pids);
+	free(sa->names);
+}
+
+static int run(struct ply_opts *opts, int argc, char **argv, int dry_run,
+	       int dump)
+{
 	const char *name;
-	char *end;
-	int dry_run = 0, dump = 0, c, status;
 	struct ply *p;
 	char *text;
+	int status;
 
-	while ((c = getopt_long(argc, argv, "+c:dehkM:Sv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': opts.command = optarg; break;
-		case 'd': opts.debug = 1; break;
-		case 'e': dry_run = 1; break;
-		case 'h': fputs(usage, stdout); return 0;
-		case 'k': opts.keep_going = 1; break;
-		case 'M':
-			opts.map_size = strtoul(optarg, &end, 0);
-			if (*end || !opts.map_size || opts.map_size > 1u << 26) {
-				fprintf(stderr, "ply: error: -M takes a number "
-					"of entries from 1 to %u\n", 1u << 26);
-				return 1;
-			}
-			break;
-		case 'S': dump = 1; break;
-		case OPT_METRICS: opts.metrics = optarg; break;
-		case OPT_METRICS_FILE: opts.metrics_file = optarg; break;
-		case OPT_METRICS_INTERVAL:
-			opts.metrics_interval = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || !opts.metrics_interval ||
-			    opts.metrics_interval > 86400) {
-				fprintf(stderr, "ply: error: --metrics-interval "
-					"takes seconds from 1 to 86400\n");
-				return 1;
-			}
-			break;
-		case 'v': printf("ply %s\n", ply_version()); return 0;
-		default: fputs(usage, stderr); return 1;
-		}
-	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?
 			"no program given" : "more than one program given", usage);
@@ -232,8 +288,8 @@ int main(int argc, char **argv)
 	text = program_text(argv[optind], &name);
 	if (!text)
 		return 1;
-	opts.name = name;
-	if (compile(&p, argv[optind], text, &opts)) {
+	opts->name = name;
+	if (compile(&p, argv[optind], text, opts)) {
 		free(text);
 		return 1;
 	}
@@ -252,4 +308,76 @@ int main(int argc, char **argv)
 	running = NULL;
 	ply__free(p);
 	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct ply_opts opts = {
+		.sz = sizeof(opts), .params = (const char *const *)environ,
+	};
+	struct scope_args sa = { 0 };
+	const char *why;
+	char *end;
+	int dry_run = 0, dump = 0, c, status = 1;
+
+	while ((c = getopt_long(argc, argv, "+c:deFhkM:n:p:Sv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': opts.command = optarg; break;
+		case 'C': opts.cgroup = optarg; break;
+		case 'd': opts.debug = 1; break;
+		case 'e': dry_run = 1; break;
+		case 'F': opts.follow = 1; break;
+		case 'n':
+			if (names_add(&sa, optarg))
+				goto usage_error;
+			break;
+		case 'p':
+			if (pids_add(&sa, optarg))
+				goto usage_error;
+			break;
+		case 'h': fputs(usage, stdout); status = 0; goto out;
+		case 'k': opts.keep_going = 1; break;
+		case 'M':
+			opts.map_size = strtoul(optarg, &end, 0);
+			if (*end || !opts.map_size || opts.map_size > 1u << 26) {
+				fprintf(stderr, "ply: error: -M takes a number "
+					"of entries from 1 to %u\n", 1u << 26);
+				goto out;
+			}
+			break;
+		case 'S': dump = 1; break;
+		case OPT_METRICS: opts.metrics = optarg; break;
+		case OPT_METRICS_FILE: opts.metrics_file = optarg; break;
+		case OPT_METRICS_INTERVAL:
+			opts.metrics_interval = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || !opts.metrics_interval ||
+			    opts.metrics_interval > 86400) {
+				fprintf(stderr, "ply: error: --metrics-interval "
+					"takes seconds from 1 to 86400\n");
+				goto out;
+			}
+			break;
+		case 'v':
+			printf("ply %s\n", ply_version());
+			status = 0;
+			goto out;
+		default: fputs(usage, stderr); goto out;
+		}
+	}
+	opts.pids = sa.pids;
+	opts.npids = sa.npids;
+	opts.names = sa.names;
+	opts.nnames = sa.nnames;
+	why = scope_conflict(&opts);
+	if (why) {
+		fprintf(stderr, "ply: error: %s\n", why);
+		goto usage_error;
+	}
+	status = run(&opts, argc, argv, dry_run, dump);
+out:
+	scope_free(&sa);
+	return status;
+usage_error:
+	status = 2;
+	goto out;
 }

@@ -35,6 +35,7 @@ struct ply {
 	struct ir *irs;		/* one per probe */
 	struct probe_prog *progs;
 	struct rt_spec spec;
+	struct rt_scope scope;
 	struct runtime *rt;
 	struct metrics *metrics;	/* opts.metrics, opts.metrics_file */
 	const char *command;
@@ -79,6 +80,39 @@ static FILE *err_of(const struct ply *p)
 _Static_assert(PLY_STRSIZE_MAX == STR_MAX, "ply.h's PLY_STRSIZE_MAX is "
 	       "sema's STR_MAX");
 
+/* The scope options: which go together, and what each holds. */
+static void scope_check(struct ply *p)
+{
+	const struct ply_opts *o = &p->opts;
+	size_t i;
+
+	if ((o->npids && !o->pids) || (o->nnames && !o->names))
+		diag_plain(&p->diag, "option %s: a count but no array",
+			   o->npids && !o->pids ? "pids" : "names");
+	for (i = 0; o->pids && i < o->npids; i++)
+		if (o->pids[i] <= 0)
+			diag_plain(&p->diag, "option pids: %d is not a process "
+				   "id", (int)o->pids[i]);
+	for (i = 0; o->names && i < o->nnames; i++)
+		if (!o->names[i] || !*o->names[i])
+			diag_plain(&p->diag, "option names: name %zu is empty",
+				   i);
+	if (o->cgroup && !*o->cgroup)
+		diag_plain(&p->diag, "option cgroup: the directory is empty");
+	if (!!o->npids + !!o->nnames + !!o->cgroup > 1)
+		diag_plain(&p->diag, "options pids, names and cgroup: give one "
+			   "of them");
+	if (o->npids && o->command)
+		diag_plain(&p->diag, "options pids and command: give one of "
+			   "them");
+	if (o->follow && o->cgroup)
+		diag_plain(&p->diag, "option follow: a cgroup holds the "
+			   "processes its own start already");
+	else if (o->follow && !o->npids && !o->nnames && !o->command)
+		diag_plain(&p->diag, "option follow: follows the processes of "
+			   "pids, names or command, and none is given");
+}
+
 /* The options as given, range-checked; every problem is reported. */
 static int opts_check(struct ply *p)
 {
@@ -106,6 +140,7 @@ static int opts_check(struct ply *p)
 	if (o->nmaps && !o->maps)
 		diag_plain(&p->diag, "option maps: %zu maps but no array",
 			   o->nmaps);
+	scope_check(p);
 	return p->diag.nerrors - errs;
 }
 
@@ -365,6 +400,28 @@ static void describe(struct ply *p)
 
 /* ---- compile ---- */
 
+/* The runtime's scope from the options; the -c command is in it only
+ * with follow. */
+static void scope_spec(struct ply *p)
+{
+	const struct ply_opts *o = &p->opts;
+	struct rt_scope *s = &p->scope;
+
+	s->pids = o->pids;
+	s->npids = o->pids ? o->npids : 0;
+	s->names = o->names;
+	s->nnames = o->names ? o->nnames : 0;
+	s->cgroup = o->cgroup;
+	s->follow = o->follow;
+	s->command = o->follow && o->command;
+	if (s->cgroup)
+		p->sema.scope = SCOPE_CGROUP;
+	else if (s->npids || s->nnames || s->command)
+		p->sema.scope = SCOPE_PIDS;
+	if (p->sema.scope != SCOPE_NONE)
+		p->spec.scope = s;
+}
+
 /* The caller's opts, of any size: fields this library does not know must
  * be zero. */
 static int opts_copy(struct ply *p, const struct ply_opts *opts)
@@ -413,6 +470,7 @@ int ply__compile(struct ply **out, const char *text,
 	p->sema.diag = &p->diag;
 	p->sema.strsize = p->opts.strsize;
 	p->sema.has_target = p->opts.command != NULL;
+	scope_spec(p);
 	p->sema.params = p->opts.params;
 	p->command = p->opts.command;
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -1046,6 +1104,7 @@ int ply__stats(struct ply *p, struct ply_stats *st)
 	st->maps = p->map_stats;
 	st->nprobes = np;
 	st->probes = p->probe_stats;
+	st->scope_full = rs.scope_full;
 	return 0;
 }
 
