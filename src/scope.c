@@ -360,10 +360,13 @@ static int cgroup_open(struct runtime *rt, struct scope *s)
 	}
 	s->map_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "ply_scope",
 				   sizeof(uint32_t), sizeof(uint32_t), 1, NULL);
-	if (s->map_fd < 0)
-		return s->map_fd;
-	return bpf_map_update_elem(s->map_fd, &zero, &s->cg_fd, BPF_ANY) ?
-	       -errno : 0;
+	if (s->map_fd < 0 ||
+	    bpf_map_update_elem(s->map_fd, &zero, &s->cg_fd, BPF_ANY)) {
+		fprintf(rt->err, "ply: --cgroup %s: failed to make its map: "
+			"%s\n", dir, strerror(errno));
+		return -errno;
+	}
+	return 0;
 }
 
 static int maps_make(struct runtime *rt, struct scope *s)
@@ -430,7 +433,7 @@ int scope_load(struct runtime *rt)
 	s = rt->scope;
 	err = maps_make(rt, s);
 	if (err) {
-		if (s->cg_fd < 0 || s->map_fd >= 0)
+		if (s->kind != SCOPE_CGROUP)	/* that one says why itself */
 			fprintf(rt->err, "ply: failed to create the scope's "
 				"maps: %s\n", strerror(-err));
 		return err;
@@ -504,7 +507,7 @@ static int scope_add(struct scope *s, uint32_t tgid)
 /* A field of /proc/PID/status ("Tgid:"), or -1. */
 static long status_field(const char *pid, const char *field)
 {
-	char path[64], line[256];
+	char path[300], line[256];
 	size_t n = strlen(field);
 	long v = -1;
 	FILE *f;
@@ -524,7 +527,7 @@ static long status_field(const char *pid, const char *field)
  * comm too if asked; -1 if gone. */
 static long stat_ppid(const char *pid, char comm[COMM_LEN])
 {
-	char path[64], buf[512], *lp, *rp;
+	char path[300], buf[512], *lp, *rp;
 	long ppid = -1;
 	ssize_t r;
 	int fd;
