@@ -144,9 +144,12 @@ static void lookup_goto(struct trk *t, int fd, int off, int label)
 	jmp(t, BPF_JNE, BPF_REG_0, 0, label);
 }
 
-/* Is the current comm a -n name: goto label. */
+/* Is the current comm a -n name: goto label. The key is zeroed first:
+ * some kernels (6.1) copy the comm without padding it. */
 static void comm_goto(struct trk *t, const struct scope *s, int label)
 {
+	emit(t, ST(BPF_DW, BPF_REG_10, -24, 0));
+	emit(t, ST(BPF_DW, BPF_REG_10, -16, 0));
 	emit(t, MOV_REG(BPF_REG_1, BPF_REG_10));
 	emit(t, ALU_IMM(BPF_ADD, BPF_REG_1, -24));
 	emit(t, MOV_IMM(BPF_REG_2, COMM_LEN));

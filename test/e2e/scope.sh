@@ -98,9 +98,14 @@ kill -INT $ply; wait $ply
 expect_grep "-n: the named program's calls only" $TMP/out '^@n: 13$'
 
 # ---- the scope map full: reported, never silent ----
-mkdir -p $TMP/t5; touch $TMP/t5/go
-run_ply $TMP/out $TMP/err -M 2 -F -c "$SC tree $TMP/t5 $PLYLOAD" \
-	'tracepoint:syscalls/sys_enter_getppid { @n = count(); }'
+# Four processes of the tree are alive when ply starts, for two places.
+new_tree $TMP/t5
+"$PLY" -M 2 -p $TREE -F "$ready"'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
+ply=$!
+wait_ready $TMP/out
+touch $TMP/t5/go
+wait $TREE
+wait $ply
 expect_grep "-M 2: a full scope is reported" $TMP/err \
 	'^ply: the scope is full: [0-9]+ processes not traced \(max_entries 2, see -M\)$'
 
