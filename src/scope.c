@@ -507,23 +507,27 @@ static int scope_add(struct scope *s, uint32_t tgid)
 	return -1;
 }
 
-/* A field of /proc/PID/status ("Tgid:"), or -1. */
-static long status_field(const char *pid, const char *field)
+/* The process of a live task (its Tgid in /proc/PID/status), or -1 if
+ * there is none, or only a zombie that will never exit again. */
+static long live_tgid(const char *pid)
 {
 	char path[300], line[256];
-	size_t n = strlen(field);
 	long v = -1;
+	int zombie = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%s/status", pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	while (v < 0 && fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n))
-			v = atol(line + n);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			zombie = strchr(line, 'Z') != NULL;
+		if (!strncmp(line, "Tgid:", 5))
+			v = atol(line + 5);
+	}
 	fclose(f);
-	return v;
+	return zombie ? -1 : v;
 }
 
 /* The parent from /proc/PID/stat ("pid (comm) state ppid ..."), the
@@ -605,7 +609,7 @@ static int roots_add(struct runtime *rt, struct scope *s)
 
 	for (i = 0; i < s->spec->npids; i++) {
 		snprintf(buf, sizeof(buf), "%d", (int)s->spec->pids[i]);
-		tgid = s->spec->pids[i] > 0 ? status_field(buf, "Tgid:") : -1;
+		tgid = s->spec->pids[i] > 0 ? live_tgid(buf) : -1;
 		if (tgid <= 0) {
 			fprintf(rt->err, "ply: -p %s: no such process\n", buf);
 			return -ESRCH;

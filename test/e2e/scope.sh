@@ -87,6 +87,18 @@ kill -INT $ply; wait $ply
 expect_eq "-n -F: a tree started after ply, exactly" \
 	"$(counts $TMP/out)" "$(truth $TMP/t4)"
 
+# ---- -n NAME: processes running with that name before ply too; forks
+# keep the name, and an exec'd process stays until it exits ----
+new_tree $TMP/t6
+"$PLY" -n "sc$$" "$ready$per_pid" >$TMP/out 2>$TMP/err &
+ply=$!
+wait_ready $TMP/out
+touch $TMP/t6/go
+wait $TREE
+kill -INT $ply; wait $ply
+expect_eq "-n: a tree named so since before ply, exactly" \
+	"$(counts $TMP/out)" "$(truth $TMP/t6)"
+
 # ---- -n NAME: that program only, not another making the same calls ----
 "$PLY" -n "sn$$" "$ready"'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 ply=$!
@@ -96,6 +108,25 @@ wait_ready $TMP/out
 "$SN" getppid 3 2		# two children, named as their parent
 kill -INT $ply; wait $ply
 expect_grep "-n: the named program's calls only" $TMP/out '^@n: 13$'
+
+# ---- a profile sample of a process outside the scope is skipped ----
+run_ply $TMP/out $TMP/err -F -c "$UN getppid 3000000 0" 'profile:997hz { @[comm] = count(); }'
+expect_grep "profile -F -c: the command is sampled" $TMP/out "^\{ un$$ *\}: [0-9]+$"
+# (the command's process is "ply" until it execs)
+if [ "$(grep '^{ ' $TMP/out | grep -vcE "^\{ (un$$|ply) *\}")" = 0 ]; then
+	ok "profile -F -c: no other process sampled"
+else
+	nok "profile -F -c: no other process sampled" "$(cat $TMP/out)"
+fi
+
+# ---- kprobes check it too (where the kernel has them: the VM) ----
+if grep -q ' __x64_sys_getppid$' /proc/kallsyms 2>/dev/null &&
+   run_ply $TMP/out $TMP/err -F -c "$UN getppid 17 0" 'kprobe:__x64_sys_getppid { @n = count(); }' &&
+   ! grep -qi 'kprobe.*\(not\|unknown\|no such\)' $TMP/err; then
+	expect_grep "kprobe -F -c: the tree's calls only" $TMP/out '^@n: 17$'
+else
+	echo "  skip kprobe: this kernel has no kprobes"
+fi
 
 # ---- the scope map full: reported, never silent ----
 # Four processes of the tree are alive when ply starts, for two places.
