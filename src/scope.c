@@ -458,9 +458,12 @@ int scope_load(struct runtime *rt)
 	if (s->rb_fd < 0)
 		return 0;
 	s->rb = ring_buffer__new(s->rb_fd, rb_noop, NULL, NULL);
-	if (!s->rb)
-		return -errno;
-	return epoll_add(rt, ring_buffer__epoll_fd(s->rb), TAG_SCOPE);
+	err = s->rb ? epoll_add(rt, ring_buffer__epoll_fd(s->rb), TAG_SCOPE) :
+		      -errno;
+	if (err)
+		fprintf(rt->err, "ply: failed to watch the scope's exits: %s\n",
+			strerror(-err));
+	return err;
 }
 
 /* ---- attaching and seeding ---- */
