@@ -65,8 +65,10 @@ static const char usage[] =
 "  ply -c 'cat /etc/hostname' \\\n"
 "      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
 "  ply -p 1234 -F 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
-"  ply -F -c 'make -j2' 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
-"  ply -n postfix -F 'tracepoint:syscalls/sys_enter_connect { @[comm] = count(); }'\n"
+"  ply -F -c 'make -j2' \\\n"
+"      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -n postfix -F \\\n"
+"      'tracepoint:syscalls/sys_enter_connect { @[comm] = count(); }'\n"
 "\n"
 "$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
