@@ -504,10 +504,7 @@ static int scope_add(struct scope *s, uint32_t tgid)
 
 	if (!bpf_map_update_elem(s->map_fd, &tgid, &one, BPF_NOEXIST))
 		return 1;
-	if (errno == EEXIST)
-		return 0;
-	s->seed_full++;
-	return -1;
+	return errno == EEXIST ? 0 : -1;
 }
 
 /* The process of a live task (its Tgid in /proc/PID/status), or -1 if
@@ -575,12 +572,13 @@ static int name_match(const struct scope *s, const char *comm)
 }
 
 /* One pass over /proc: processes named as -n says, and with -F those
- * whose parent is in the scope. How many joined. */
-static int proc_pass(struct scope *s)
+ * whose parent is in the scope. How many joined; *full: how many had no
+ * room. */
+static int proc_pass(struct scope *s, uint64_t *full)
 {
 	char comm[COMM_LEN];
 	struct dirent *d;
-	int added = 0;
+	int added = 0, r;
 	long ppid;
 	DIR *dir;
 
@@ -596,9 +594,12 @@ static int proc_pass(struct scope *s)
 		ppid = stat_ppid(d->d_name, comm);
 		if (ppid < 0 || in_scope(s, pid))
 			continue;
-		if ((s->spec->follow && ppid > 0 && in_scope(s, ppid)) ||
-		    name_match(s, comm))
-			added += scope_add(s, pid) > 0;
+		if ((!s->spec->follow || ppid <= 0 || !in_scope(s, ppid)) &&
+		    !name_match(s, comm))
+			continue;
+		r = scope_add(s, pid);
+		added += r > 0;
+		*full += r < 0;
 	}
 	closedir(dir);
 	return added;
@@ -617,10 +618,10 @@ static int roots_add(struct runtime *rt, struct scope *s)
 			fprintf(rt->err, "ply: -p %s: no such process\n", buf);
 			return -ESRCH;
 		}
-		scope_add(s, tgid);
+		s->seed_full += scope_add(s, tgid) < 0;
 	}
 	if (s->spec->command && rt->child > 0)
-		scope_add(s, rt->child);
+		s->seed_full += scope_add(s, rt->child) < 0;
 	return 0;
 }
 
@@ -630,6 +631,7 @@ static int roots_add(struct runtime *rt, struct scope *s)
 int scope_attach(struct runtime *rt)
 {
 	struct scope *s = rt->scope;
+	uint64_t full;
 	int i, err;
 
 	if (!s || s->kind == SCOPE_CGROUP)
@@ -648,9 +650,14 @@ int scope_attach(struct runtime *rt)
 	err = roots_add(rt, s);
 	if (err)
 		return err;
-	if (s->spec->follow || s->names_fd >= 0)
-		while (proc_pass(s))
-			;
+	/* until a pass finds no one new; what did not fit is counted once,
+	 * from the last pass */
+	if (s->spec->follow || s->names_fd >= 0) {
+		do
+			full = 0;
+		while (proc_pass(s, &full));
+		s->seed_full += full;
+	}
 	scope_event(rt);
 	return 0;
 }

@@ -14,8 +14,17 @@ cp "$SCTREE" "$SC"; cp "$PLYLOAD" "$SN"; cp "$PLYLOAD" "$UN"
 per_pid='tracepoint:syscalls/sys_enter_getppid { @[pid] = count(); }'
 ready='BEGIN { printf("ready\n"); } '
 
+# expect_same NAME GOT WANT: expect_eq, with ply's messages if not.
+expect_same() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:  $2" "want: $3" "ply said: $(head -c 1000 $TMP/err)"; fi; }
 wait_file() { local i; for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
-wait_ready() { local i; for i in $(seq 200); do grep -q '^ready$' "$1" 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+# wait_ready OUT: ply's BEGIN said ready (every probe attached); a
+# machine busy with other tests may take its time.
+wait_ready() {
+	local i
+	for i in $(seq 1200); do grep -q '^ready$' "$1" 2>/dev/null && return 0; sleep 0.05; done
+	nok "ply got ready within 60 s" "$(head -c 1000 $TMP/err)"
+	return 1
+}
 # The tree's ground truth and ply's count, "pid calls" sorted.
 truth() { sort -n "$1/truth" | awk '$2 > 0'; }
 counts() { sed -n 's/^{ *\([0-9]*\) *}: \([0-9]*\)$/\1 \2/p' "$1" | sort -n; }
@@ -47,7 +56,7 @@ wait $ply; rc=$?
 expect_rc "-p -F: exit 0" 0
 expect_eq "-p -F: 8 processes with calls (a thread's are its process's)" \
 	"$(truth $TMP/t1 | wc -l)" 8
-expect_eq "-p -F: every process of the tree, exactly its calls" \
+expect_same "-p -F: every process of the tree, exactly its calls" \
 	"$(counts $TMP/out)" "$(truth $TMP/t1)"
 expect_eq "-p -F: the total" "$(counts $TMP/out | total)" 155
 
@@ -62,7 +71,7 @@ for i in $(seq 100); do kill -0 $ply 2>/dev/null || break; sleep 0.05; done
 kill -0 $ply 2>/dev/null && { kill -INT $ply; nok "-p: ply stops with its process"; } ||
 	ok "-p: ply stops with its process"
 wait $ply
-expect_eq "-p: only the process's own calls" "$(counts $TMP/out)" "$TREE 11"
+expect_same "-p: only the process's own calls" "$(counts $TMP/out)" "$TREE 11"
 
 # A thread's id stands for its process; a pid that is not there is an error.
 run_ply $TMP/out $TMP/err -p 2147483 "$per_pid"
@@ -73,7 +82,7 @@ expect_grep "-p a missing process: said" $TMP/err '^ply: -p 2147483: no such pro
 mkdir -p $TMP/t3; touch $TMP/t3/go
 run_ply $TMP/out $TMP/err -F -c "$SC tree $TMP/t3 $PLYLOAD" "$per_pid"
 expect_rc "-c -F: exit 0" 0
-expect_eq "-c -F: every process of the command's tree, exactly" \
+expect_same "-c -F: every process of the command's tree, exactly" \
 	"$(counts $TMP/out)" "$(truth $TMP/t3)"
 
 # ---- -n NAME -F: a program started after ply, and its tree ----
@@ -84,7 +93,7 @@ wait_ready $TMP/out
 "$SC" tree $TMP/t4 "$PLYLOAD"
 "$UN" getppid 300 0
 kill -INT $ply; wait $ply
-expect_eq "-n -F: a tree started after ply, exactly" \
+expect_same "-n -F: a tree started after ply, exactly" \
 	"$(counts $TMP/out)" "$(truth $TMP/t4)"
 
 # ---- -n NAME: processes running with that name before ply too; forks
@@ -96,7 +105,7 @@ wait_ready $TMP/out
 touch $TMP/t6/go
 wait $TREE
 kill -INT $ply; wait $ply
-expect_eq "-n: a tree named so since before ply, exactly" \
+expect_same "-n: a tree named so since before ply, exactly" \
 	"$(counts $TMP/out)" "$(truth $TMP/t6)"
 
 # ---- -n NAME: that program only, not another making the same calls ----
