@@ -106,8 +106,8 @@ static void scope_check(struct ply *p)
 		diag_plain(&p->diag, "options pids and command: give one of "
 			   "them");
 	if (o->follow && o->cgroup)
-		diag_plain(&p->diag, "option follow: a cgroup holds the "
-			   "processes its own start already");
+		diag_plain(&p->diag, "option follow: a cgroup already holds "
+			   "what its tasks start");
 	else if (o->follow && !o->npids && !o->nnames && !o->command)
 		diag_plain(&p->diag, "option follow: follows the processes of "
 			   "pids, names or command, and none is given");
@@ -400,18 +400,27 @@ static void describe(struct ply *p)
 
 /* ---- compile ---- */
 
-/* The runtime's scope from the options; the -c command is in it only
- * with follow. */
+/* The runtime's scope from the options, copied: the caller's arrays need
+ * not outlive the call. The -c command is in it only with follow. */
 static void scope_spec(struct ply *p)
 {
 	const struct ply_opts *o = &p->opts;
 	struct rt_scope *s = &p->scope;
+	const char **names;
+	pid_t *pids;
+	size_t i;
 
-	s->pids = o->pids;
 	s->npids = o->pids ? o->npids : 0;
-	s->names = o->names;
+	s->pids = pids = arena_alloc(p->arena, (s->npids + 1) * sizeof(*pids));
+	for (i = 0; i < s->npids; i++)
+		pids[i] = o->pids[i];
 	s->nnames = o->names ? o->nnames : 0;
-	s->cgroup = o->cgroup;
+	s->names = names = arena_alloc(p->arena,
+				       (s->nnames + 1) * sizeof(*names));
+	for (i = 0; i < s->nnames; i++)
+		names[i] = o->names[i] ? arena_strdup(p->arena, o->names[i]) :
+					 "";
+	s->cgroup = o->cgroup ? arena_strdup(p->arena, o->cgroup) : NULL;
 	s->follow = o->follow;
 	s->command = o->follow && o->command;
 	if (s->cgroup)
@@ -470,7 +479,6 @@ int ply__compile(struct ply **out, const char *text,
 	p->sema.diag = &p->diag;
 	p->sema.strsize = p->opts.strsize;
 	p->sema.has_target = p->opts.command != NULL;
-	scope_spec(p);
 	p->sema.params = p->opts.params;
 	p->command = p->opts.command;
 	p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -479,6 +487,7 @@ int ply__compile(struct ply **out, const char *text,
 		ply__free(p);
 		return err;
 	}
+	scope_spec(p);
 	if (opts_check(p) || decls_make(p) ||
 	    parse_program(&p->src, p->arena, &p->diag, &p->prog) ||
 	    sema_program(&p->sema, p->prog)) {

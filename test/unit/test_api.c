@@ -197,7 +197,7 @@ static void test_options(void)
 		refused(&o, prog, "option follow: follows the processes of "
 			"pids, names or command, and none is given");
 		o.cgroup = "/sys/fs/cgroup";
-		refused(&o, prog, "option follow: a cgroup holds");
+		refused(&o, prog, "option follow: a cgroup already holds");
 	}
 	memset(&o, 0, sizeof(o));
 	o.maps = &d;
