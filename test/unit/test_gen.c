@@ -572,23 +572,23 @@ static void test_scope(void)
 	run_opts(&r, OPENAT " { @ = count(); } BEGIN { @ = count(); }", 0,
 		 SCOPE_PIDS);
 	CHECK(r.ok);
-	CHECK_CODE(&r, 0, "mov:ctx get_current_pid_tgid alu:>> stx32 map:-5 "
+	CHECK_CODE(&r, 0, "mov:ctx get_current_pid_tgid alu:>> stx32 map:-6 "
 		   "map_lookup_elem if== map:0 map_lookup_elem");
 	in = call_of(&r, 0, BPF_FUNC_get_current_pid_tgid, 0);
 	CHECK(in == &r.ir[0].insns[1]);
-	CHECK_NOT_CODE(&r, 1, "map:-5");
+	CHECK_NOT_CODE(&r, 1, "map:-6");
 	done(&r);
 
 	run_opts(&r, OPENAT " { @ = count(); }", 0, SCOPE_CGROUP);
 	CHECK(r.ok);
-	CHECK_CODE(&r, 0, "mov:ctx map:-5 current_task_under_cgroup if!= "
+	CHECK_CODE(&r, 0, "mov:ctx map:-6 current_task_under_cgroup if!= "
 		   "map:0 map_lookup_elem");
 	in = call_of(&r, 0, BPF_FUNC_current_task_under_cgroup, 0);
 	CHECK(in && in->args[1].kind == O_IMM && in->args[1].v == 0);
 	done(&r);
 
 	run(&r, OPENAT " { @ = count(); }");
-	CHECK_NOT_CODE(&r, 0, "map:-5");
+	CHECK_NOT_CODE(&r, 0, "map:-6");
 	done(&r);
 }
 
