@@ -80,7 +80,7 @@ static int rawtp_attach(struct attach *at, const struct probe_prog *p)
 const struct provider provider_rawtracepoint = {
 	.name = "rawtracepoint",
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = rawtp_resolve,
 	.var = rawtp_var,
 	.vars = args_vars,

@@ -128,6 +128,10 @@ else
 	nok "profile -F -c: no other process sampled" "$(cat $TMP/out)"
 fi
 
+# ---- raw tracepoints check it too: the tree's two forks, no one else's ----
+run_ply $TMP/out $TMP/err -F -c "$UN getppid 3 2" 'rawtracepoint:sched_process_fork { @n = count(); }'
+expect_grep "rawtracepoint -F -c: the tree's forks only" $TMP/out '^@n: 2$'
+
 # ---- kprobes check it too (where the kernel has them: the VM) ----
 if grep -q ' __x64_sys_getppid$' /proc/kallsyms 2>/dev/null &&
    run_ply $TMP/out $TMP/err -F -c "$UN getppid 17 0" 'kprobe:__x64_sys_getppid { @n = count(); }' &&
