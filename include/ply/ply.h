@@ -215,8 +215,8 @@ struct ply_opts {
 					 * more at ply__finish */
 	unsigned metrics_interval;	/* seconds: 0 means 15 */
 
-	/* The scope: which processes the probes of tracepoints, kprobes and
-	 * profile run for, decided in the kernel (BEGIN, END and interval
+	/* The scope: which processes the probes of tracepoints, raw
+	 * tracepoints, kprobes, fentry and profile run for, decided in the kernel (BEGIN, END and interval
 	 * always run). At most one of pids, names and cgroup; pids not with
 	 * command. */
 	const pid_t *pids;	/* these processes (a thread's id stands for
