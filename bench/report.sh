@@ -103,6 +103,10 @@ report_targets() {
 			"$(fmt ns1 "${MED[$k|ply|ns_per_run]:-}")" "reference $(fmt ns1 "${MED[$k|ref|ns_per_run]:-}")" \
 			"$(ratio "$k|ply|ns_per_run" "$k|ref|ns_per_run")" "≤ 1.1" 1.1
 	done
+	v=$(scope_added inside)
+	target "scope check, a process in the scope: ns added per event" "$(fmt ns1 "$v")" "–" "$v" "≤ 50 ns" 50
+	v=$(scope_added outside)
+	target "scope check, a process outside it: ns added per event" "$(fmt ns1 "$v")" "–" "$v" "≤ 50 ns" 50
 	v=$(added ply-stream)
 	target "streaming every event: ns added per call" "$(fmt ns "$v")" \
 		"reference $(fmt ns "$(added ref-stream)")" "$v" "≤ 2000 ns" 2000
@@ -202,6 +206,34 @@ report_kcost() {
 			have "$k|$t|ns_per_run" || continue
 			echo "| $p | $(tool_name "$t") | $(med_cell "$k|$t|ns_per_run" ns1) | $(fmt x "$(ratio "$k|$t|ns_per_run" "$k|ply|ns_per_run")") | $(fmt x "$(ratio "$k|$t|ns_per_run" "$k|ref|ns_per_run")") | $(fmt int "${MED[$k|$t|counted]:-}") | $(fmt ns1 "$(have "$k|$t|loop_ns" && awk -v v="${MED[$k|$t|loop_ns]}" -v n="$CALLS" 'BEGIN { print v / n }')") |"
 		done
+	done
+	echo
+}
+
+# The scope's check: what it adds per event in the kernel.
+scope_added() { # CFG: inside minus unscoped; outside minus an empty program
+	local base=unscoped
+	[ "$1" = outside ] && base=empty
+	have "scope|$1|ns_per_run" && have "scope|$base|ns_per_run" || { echo ""; return; }
+	awk -v a="${MED[scope|$1|ns_per_run]}" -v b="${MED[scope|$base|ns_per_run]}" 'BEGIN { printf "%.2f", a - b }'
+}
+
+report_scope() {
+	local c
+	echo "## 8. The scope's check"
+	echo
+	echo "\`kernel.bpf_stats_enabled=1\`; ns per run of ply's count by comm on"
+	echo "\`syscalls/sys_enter_getppid\` over ${CALLS_H} getppid() from one process: unscoped,"
+	echo "in the scope (\`-F -c\`: the tgid found in the scope map, then the count) and"
+	echo "outside it (\`-n\` of a name no process has: the lookup misses, the program returns),"
+	echo "and an empty program \`{ }\` (the floor of any run, the kernel's timing included)."
+	echo "*Added*: in the scope, minus unscoped; outside, minus the empty program."
+	echo
+	echo "| scope | ns per event | added by the scope |"
+	echo "|---|---|---|"
+	for c in unscoped inside outside empty; do
+		have "scope|$c|ns_per_run" || continue
+		echo "| $c | $(med_cell "scope|$c|ns_per_run" ns1) | $(case $c in inside|outside) fmt ns1 "$(scope_added $c)" ;; *) echo – ;; esac) |"
 	done
 	echo
 }
@@ -354,6 +386,7 @@ report_write() {
 		echo "None has landed in ply yet: nothing to set beside its peers."
 		echo
 		report_metrics
+		report_scope
 		echo "Why ply misses what it misses, measured: \`bench/results/analysis.md\`."
 	} >"$md"
 	report_json "$json"

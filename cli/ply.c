@@ -31,16 +31,25 @@ static const char usage[] =
 "  -e, --dry-run       compile only, attach nothing (with -S: show the code)\n"
 "  -f, --format=FMT    text (the default) or json: one JSON object per line\n"
 "                      for each event, map, report and exit()\n"
+"  -F, --follow        with -p, -n or -c: and every process they start, now\n"
+"                      and later, at any depth (with -c: stop when the whole\n"
+"                      tree has exited)\n"
 "  -h, --help          this help\n"
 "  -k, --keep-going    keep going when events are lost (the loss is still\n"
 "                      reported)\n"
 "  -l, --list          list the probes that match GLOB (all without one),\n"
 "                      one per line as a program writes them; with -v, each\n"
 "                      one's arguments and their types\n"
-"  -M, --map-size=N    entries each map can hold (default 4096, at most\n"
-"                      67108864); updates that don't fit are counted and\n"
-"                      reported\n"
+"  -M, --map-size=N    entries each map (and the scope) can hold (default\n"
+"                      4096, at most 67108864); updates that don't fit are\n"
+"                      counted and reported\n"
 "  -o, --output=FILE   write the output to FILE (created or truncated)\n"
+"  -n, --name=NAME     only processes named NAME (their comm), running now\n"
+"                      or when they exec; repeatable\n"
+"  -p, --pid=PID[,PID] only these processes (and their threads); stop when\n"
+"                      the last has exited; repeatable\n"
+"      --cgroup=DIR    only the tasks of this cgroup v2 directory and of\n"
+"                      those below it\n"
 "  -S, --dump          print the syntax tree, the IR and the BPF listing\n"
 "      --metrics=ADDR:PORT\n"
 "                      serve the maps as Prometheus metrics at\n"
@@ -55,12 +64,21 @@ static const char usage[] =
 "                      (default 15)\n"
 "  -v, --version       print the version (with -l: --verbose)\n"
 "\n"
+"-p, -n and --cgroup go one at a time; -p not with -c. The scope is checked\n"
+"in the kernel by every tracepoint, rawtracepoint, kprobe, fentry and\n"
+"profile probe; BEGIN, END and interval always run.\n"
+"\n"
 "examples:\n"
 "  ply -c 'cat /etc/hostname' \\\n"
 "      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
 "  ply -f json -c 'dd if=/dev/zero of=/dev/null count=8' \\\n"
 "      'tracepoint:syscalls/sys_exit_read { @[comm] = stats(data->ret); }'\n"
 "  ply -l 'syscalls:sys_enter_open*'      ply -l -v sched:sched_process_fork\n"
+"  ply -p 1234 -F 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -F -c 'make -j2' \\\n"
+"      'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'\n"
+"  ply -n postfix -F \\\n"
+"      'tracepoint:syscalls/sys_enter_connect { @[comm] = count(); }'\n"
 "\n"
 "$NAME in a program is the environment variable NAME.\n"
 "See ply(1) for the language.\n";
@@ -68,6 +86,7 @@ static const char usage[] =
 enum { OPT_METRICS = 256, OPT_METRICS_FILE, OPT_METRICS_INTERVAL };
 
 static const struct option longopts[] = {
+	{ "cgroup", required_argument, NULL, 'C' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "debug", no_argument, NULL, 'd' },
 	{ "dry-run", no_argument, NULL, 'e' },
@@ -75,9 +94,12 @@ static const struct option longopts[] = {
 	{ "list", no_argument, NULL, 'l' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "verbose", no_argument, NULL, 'V' },
+	{ "follow", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "keep-going", no_argument, NULL, 'k' },
 	{ "map-size", required_argument, NULL, 'M' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "pid", required_argument, NULL, 'p' },
 	{ "dump", no_argument, NULL, 'S' },
 	{ "metrics", required_argument, NULL, OPT_METRICS },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
@@ -175,6 +197,70 @@ static int compile(struct ply **p, const char *arg, const char *text,
 	return err;
 }
 
+/* -p, -n, --cgroup and -F as given. */
+struct scope_args {
+	pid_t *pids;
+	size_t npids;
+	const char **names;
+	size_t nnames;
+};
+
+/* -p 12,34: appended to the pids; 0 or a message. */
+static int pids_add(struct scope_args *sa, const char *arg)
+{
+	const char *s = arg;
+	char *end;
+	long v;
+
+	do {
+		pid_t *np = realloc(sa->pids, (sa->npids + 1) * sizeof(*np));
+
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (!np || errno || end == s || v <= 0 || v > 0x7fffffff ||
+		    (*end && *end != ',')) {
+			if (np)
+				sa->pids = np;
+			fprintf(stderr, "ply: error: -p takes process ids, "
+				"separated by commas: '%s'\n", arg);
+			return -1;
+		}
+		sa->pids = np;
+		sa->pids[sa->npids++] = v;
+		s = end + 1;
+	} while (*end);
+	return 0;
+}
+
+static int names_add(struct scope_args *sa, const char *arg)
+{
+	const char **nn = realloc(sa->names, (sa->nnames + 1) * sizeof(*nn));
+
+	if (!nn || !*arg) {
+		if (nn)
+			sa->names = nn;
+		fprintf(stderr, "ply: error: -n takes a process name\n");
+		return -1;
+	}
+	sa->names = nn;
+	sa->names[sa->nnames++] = arg;
+	return 0;
+}
+
+/* Options that can't go together: a usage error, said in one line. */
+static const char *scope_conflict(const struct ply_opts *o)
+{
+	if (o->npids && o->command)
+		return "-p and -c both say which processes to follow; give one";
+	if (!!o->npids + !!o->nnames + !!o->cgroup > 1)
+		return "-p, -n and --cgroup go one at a time";
+	if (o->follow && o->cgroup)
+		return "-F with --cgroup: the cgroup holds what its tasks start already";
+	if (o->follow && !o->npids && !o->nnames && !o->command)
+		return "-F follows the processes of -p, -n or -c; none is given";
+	return NULL;
+}
+
 static struct ply *running;
 
 static void on_stop_signal(int sig)
@@ -194,6 +280,50 @@ static void signals_take(struct ply *p)
 	running = p;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+}
+
+static void scope_free(struct scope_args *sa)
+{
+	free(sa->pids);
+	free(sa->names);
+}
+
+static int run(struct ply_opts *opts, int argc, char **argv, int dry_run,
+	       int dump)
+{
+	const char *name;
+	struct ply *p;
+	char *text;
+	int status;
+
+	if (optind != argc - 1) {
+		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?
+			"no program given" : "more than one program given", usage);
+		return 1;
+	}
+	text = program_text(argv[optind], &name);
+	if (!text)
+		return 1;
+	opts->name = name;
+	if (compile(&p, argv[optind], text, opts)) {
+		free(text);
+		return 1;
+	}
+	free(text);
+	if (dump && ply__dump(p, stdout)) {
+		ply__free(p);
+		return 1;
+	}
+	if (dry_run) {
+		status = ply__generate(p) ? 1 : 0;
+		ply__free(p);
+		return status;
+	}
+	signals_take(p);
+	status = ply__run(p);
+	running = NULL;
+	ply__free(p);
+	return status;
 }
 
 /* -l [GLOB]: 0 when some probe matched. */
@@ -218,15 +348,15 @@ int main(int argc, char **argv)
 	struct ply_opts opts = {
 		.sz = sizeof(opts), .params = (const char *const *)environ,
 	};
-	const char *name;
+	struct scope_args sa = { 0 };
+	const char *why;
 	char *end;
-	int dry_run = 0, dump = 0, list = 0, v = 0, c, status;
-	struct ply *p;
-	char *text;
+	int dry_run = 0, dump = 0, list = 0, v = 0, c, status = 1;
 
-	while ((c = getopt_long(argc, argv, "+c:def:hklM:o:Sv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:def:FhklM:n:o:p:Sv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opts.command = optarg; break;
+		case 'C': opts.cgroup = optarg; break;
 		case 'd': opts.debug = 1; break;
 		case 'e': dry_run = 1; break;
 		case 'f':
@@ -237,19 +367,28 @@ int main(int argc, char **argv)
 			} else {
 				fprintf(stderr, "ply: error: -f takes text or "
 					"json, not '%s'\n", optarg);
-				return 2;
+				goto usage_error;
 			}
 			break;
+		case 'F': opts.follow = 1; break;
 		case 'l': list = 1; break;
 		case 'o': opts.output = optarg; break;
-		case 'h': fputs(usage, stdout); return 0;
+		case 'n':
+			if (names_add(&sa, optarg))
+				goto usage_error;
+			break;
+		case 'p':
+			if (pids_add(&sa, optarg))
+				goto usage_error;
+			break;
+		case 'h': fputs(usage, stdout); status = 0; goto out;
 		case 'k': opts.keep_going = 1; break;
 		case 'M':
 			opts.map_size = strtoul(optarg, &end, 0);
 			if (*end || !opts.map_size || opts.map_size > 1u << 26) {
 				fprintf(stderr, "ply: error: -M takes a number "
 					"of entries from 1 to %u\n", 1u << 26);
-				return 1;
+				goto out;
 			}
 			break;
 		case 'S': dump = 1; break;
@@ -261,47 +400,38 @@ int main(int argc, char **argv)
 			    opts.metrics_interval > 86400) {
 				fprintf(stderr, "ply: error: --metrics-interval "
 					"takes seconds from 1 to 86400\n");
-				return 1;
+				goto out;
 			}
 			break;
 		case 'v': v = 1; break;
 		case 'V': v = 2; break;
-		default: fputs(usage, stderr); return 1;
+		default: fputs(usage, stderr); goto out;
 		}
 	}
-	if (list)
-		return list_probes(optind < argc ? argv[optind] : NULL, v,
-				   argc - optind);
+	if (list) {
+		status = list_probes(optind < argc ? argv[optind] : NULL, v,
+				     argc - optind);
+		goto out;
+	}
 	if (v == 1) {
 		printf("ply %s\n", ply_version());
-		return 0;
+		status = 0;
+		goto out;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?
-			"no program given" : "more than one program given", usage);
-		return 1;
+	opts.pids = sa.pids;
+	opts.npids = sa.npids;
+	opts.names = sa.names;
+	opts.nnames = sa.nnames;
+	why = scope_conflict(&opts);
+	if (why) {
+		fprintf(stderr, "ply: error: %s\n", why);
+		goto usage_error;
 	}
-	text = program_text(argv[optind], &name);
-	if (!text)
-		return 1;
-	opts.name = name;
-	if (compile(&p, argv[optind], text, &opts)) {
-		free(text);
-		return 1;
-	}
-	free(text);
-	if (dump && ply__dump(p, stdout)) {
-		ply__free(p);
-		return 1;
-	}
-	if (dry_run) {
-		status = ply__generate(p) ? 1 : 0;
-		ply__free(p);
-		return status;
-	}
-	signals_take(p);
-	status = ply__run(p);
-	running = NULL;
-	ply__free(p);
+	status = run(&opts, argc, argv, dry_run, dump);
+out:
+	scope_free(&sa);
 	return status;
+usage_error:
+	status = 2;
+	goto out;
 }

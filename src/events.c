@@ -216,6 +216,8 @@ int runtime__stats(struct runtime *rt, struct rt_stats *st)
 	for (i = 0; i < rt->spec.nreads; i++)
 		st->read_failed[i] = stat_read(rt, STAT_MAP_FULL +
 					       rt->spec.nmaps + i);
+	st->scope_full = stat_read(rt, stat_scope_slot(&rt->spec)) +
+			 scope_full(rt);
 	return 0;
 }
 
@@ -267,6 +269,13 @@ void stats_report(struct runtime *rt)
 					 .count = dropped };
 		r.fn = rt->spec.reads[i]->fn;
 		r.loc = rt->spec.reads[i]->loc;
+		out_report(rt->out, &r);
+	}
+	dropped = stat_read(rt, stat_scope_slot(&rt->spec)) + scope_full(rt);
+	if (dropped) {
+		r = (struct out_report){ .kind = OUT_SCOPE_FULL,
+					 .count = dropped };
+		r.max_entries = default_entries(rt);
 		out_report(rt->out, &r);
 	}
 	if (rt->bad_events > 1) {

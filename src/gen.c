@@ -1300,6 +1300,28 @@ static void gen_stmt(struct gen *g, struct node *n)
 	}
 }
 
+/* Leave at once when the current task is out of the scope: the first
+ * thing a probe of a PROV_TASK provider does. */
+static void gen_scope(struct gen *g)
+{
+	int top = g->ir->stack, key, v;
+
+	if (g->s->scope == SCOPE_CGROUP) {
+		v = call(g, BPF_FUNC_current_task_under_cgroup, 2,
+			 A_V(map_fd_reg(g, MAP_IDX_SCOPE)), A_I(0));
+		ir_jmp(g->ir, BPF_JNE, ir_v(v), ir_imm(1), g->out);
+		return;
+	}
+	v = call(g, BPF_FUNC_get_current_pid_tgid, 0);
+	ir_alu(g->ir, BPF_RSH, v, ir_imm(32));
+	key = ir_stack(g->ir, 8);
+	ir_stx(g->ir, 4, ir_fp(), key, v);
+	v = call(g, BPF_FUNC_map_lookup_elem, 2,
+		 A_V(map_fd_reg(g, MAP_IDX_SCOPE)), A_FP(key));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(v), ir_imm(0), g->out);
+	g->ir->stack = top;	/* the key is dead: its memory is free */
+}
+
 int gen_probe(struct sema *s, struct probe *p, struct ir *ir)
 {
 	struct gen g = { .s = s, .ir = ir, .probe = p };
@@ -1308,6 +1330,8 @@ int gen_probe(struct sema *s, struct probe *p, struct ir *ir)
 	g.out = ir_label(ir);
 	ir_emit(ir, (struct ir_insn){ .op = IR_MOV, .d = ir_v(g.ctx),
 				      .a = { .kind = O_CTX } });
+	if (s->scope != SCOPE_NONE && (p->prov->flags & PROV_TASK))
+		gen_scope(&g);
 	if (p->pred) {
 		ir_jmp(ir, BPF_JEQ, ir_v(gen_scalar(&g, p->pred)), ir_imm(0),
 		       g.out);

@@ -205,6 +205,8 @@ const char *bpf_helper_name(int func)
 	case BPF_FUNC_get_stackid:		return "get_stackid";
 	case BPF_FUNC_perf_event_output:	return "perf_event_output";
 	case BPF_FUNC_get_current_task:		return "get_current_task";
+	case BPF_FUNC_current_task_under_cgroup:
+		return "current_task_under_cgroup";
 	}
 	return NULL;
 }

@@ -37,6 +37,8 @@ static int map_fd_of(const struct runtime *rt, int32_t idx)
 		return rt->stack_fd;
 	if (idx == MAP_IDX_PATHBUF)
 		return rt->pathbuf_fd;
+	if (idx == MAP_IDX_SCOPE)
+		return scope_fd(rt);
 	if (idx >= 0 && (size_t)idx < rt->spec.nmaps)
 		return rt->map_fds[idx];
 	idx = MAP_IDX_OUTER_OF(idx);
@@ -290,6 +292,8 @@ int runtime__load(struct runtime *rt)
 		return -EBUSY;
 	rt->prog_fds = fds_new(rt->spec.nprogs);
 	err = rt->prog_fds ? maps_create(rt) : -ENOMEM;
+	if (!err)
+		err = scope_load(rt);
 	for (i = 0; !err && i < rt->spec.nprogs; i++)
 		err = prog_load_one(rt, i);
 	if (err)

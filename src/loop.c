@@ -142,8 +142,12 @@ static int loop_event(struct runtime *rt, uint32_t tag)
 		break;
 	case TAG_CHILD:
 		child_msg_read(rt);
-		if (rt->child_done)
+		/* with -F, the command's tree may outlive it */
+		if (rt->child_done && !scope_has_command(rt))
 			rt->stop = 1;
+		break;
+	case TAG_SCOPE:
+		scope_event(rt);
 		break;
 	default:
 		err = timer_fire(rt, tag - TAG_TIMER);

@@ -302,8 +302,7 @@ int maps_create(struct runtime *rt)
 	}
 	rt->stats_fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "ply_stats",
 				      sizeof(uint32_t), sizeof(uint64_t),
-				      STAT_MAP_FULL + rt->spec.nmaps +
-				      rt->spec.nreads, NULL);
+				      stat_scope_slot(&rt->spec) + 1, NULL);
 	if (rt->stats_fd < 0) {
 		err = rt->stats_fd;
 		fprintf(rt->err, "ply: failed to create the stats map: %s\n",

@@ -26,6 +26,8 @@ enum out_report_kind {
 	OUT_SKIPPED,	/* probe: count interval ticks skipped */
 	OUT_READ_FAILED,	/* the fn() call at loc: count reads of an
 				 * address that could not be read */
+	OUT_SCOPE_FULL,	/* count processes the scope map (max_entries)
+			 * had no room for: not traced */
 	OUT_MALFORMED,	/* count malformed events ignored in all */
 	OUT_BAD_EVENT,	/* the first malformed event: site (known: it
 			 * exists, and the record is too short), size */

@@ -347,6 +347,11 @@ static void json_report(struct out *o, const struct out_report *r)
 		fprintf(f, ",\"dropped\":%" PRIu64 ",\"max_entries\":%" PRIu32
 			"}\n", r->count, r->max_entries);
 		return;
+	case OUT_SCOPE_FULL:
+		fprintf(f, "{\"type\":\"scope_full\",\"not_traced\":%" PRIu64
+			",\"max_entries\":%" PRIu32 "}\n", r->count,
+			r->max_entries);
+		return;
 	case OUT_MISSED:
 	case OUT_SKIPPED:
 		fprintf(f, "{\"type\":\"%s\",\"probe\":", r->kind == OUT_MISSED ?

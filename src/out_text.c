@@ -219,6 +219,11 @@ static void text_report(struct out *o, const struct out_report *r)
 			"(max_entries %" PRIu32 ")\n", r->map->name, r->count,
 			r->max_entries);
 		return;
+	case OUT_SCOPE_FULL:
+		fprintf(f, "ply: the scope is full: %" PRIu64 " processes "
+			"not traced (max_entries %" PRIu32 ", see -M)\n",
+			r->count, r->max_entries);
+		return;
 	case OUT_MISSED:
 		fprintf(f, "ply: probe '%s': %" PRIu64 " runs missed (the "
 			"kernel skips a probe that fires while another BPF "

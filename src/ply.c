@@ -35,6 +35,7 @@ struct ply {
 	struct ir *irs;		/* one per probe */
 	struct probe_prog *progs;
 	struct rt_spec spec;
+	struct rt_scope scope;
 	struct runtime *rt;
 	struct metrics *metrics;	/* opts.metrics, opts.metrics_file */
 	FILE *out_file;		/* opts.output, ours */
@@ -80,6 +81,39 @@ static FILE *err_of(const struct ply *p)
 _Static_assert(PLY_STRSIZE_MAX == STR_MAX, "ply.h's PLY_STRSIZE_MAX is "
 	       "sema's STR_MAX");
 
+/* The scope options: which go together, and what each holds. */
+static void scope_check(struct ply *p)
+{
+	const struct ply_opts *o = &p->opts;
+	size_t i;
+
+	if ((o->npids && !o->pids) || (o->nnames && !o->names))
+		diag_plain(&p->diag, "option %s: a count but no array",
+			   o->npids && !o->pids ? "pids" : "names");
+	for (i = 0; o->pids && i < o->npids; i++)
+		if (o->pids[i] <= 0)
+			diag_plain(&p->diag, "option pids: %d is not a process "
+				   "id", (int)o->pids[i]);
+	for (i = 0; o->names && i < o->nnames; i++)
+		if (!o->names[i] || !*o->names[i])
+			diag_plain(&p->diag, "option names: name %zu is empty",
+				   i);
+	if (o->cgroup && !*o->cgroup)
+		diag_plain(&p->diag, "option cgroup: the directory is empty");
+	if (!!o->npids + !!o->nnames + !!o->cgroup > 1)
+		diag_plain(&p->diag, "options pids, names and cgroup: give one "
+			   "of them");
+	if (o->npids && o->command)
+		diag_plain(&p->diag, "options pids and command: give one of "
+			   "them");
+	if (o->follow && o->cgroup)
+		diag_plain(&p->diag, "option follow: a cgroup already holds "
+			   "what its tasks start");
+	else if (o->follow && !o->npids && !o->nnames && !o->command)
+		diag_plain(&p->diag, "option follow: follows the processes of "
+			   "pids, names or command, and none is given");
+}
+
 /* The options as given, range-checked; every problem is reported. */
 static int opts_check(struct ply *p)
 {
@@ -112,6 +146,7 @@ static int opts_check(struct ply *p)
 	if (o->nmaps && !o->maps)
 		diag_plain(&p->diag, "option maps: %zu maps but no array",
 			   o->nmaps);
+	scope_check(p);
 	return p->diag.nerrors - errs;
 }
 
@@ -388,6 +423,37 @@ static void describe(struct ply *p)
 
 /* ---- compile ---- */
 
+/* The runtime's scope from the options, copied: the caller's arrays need
+ * not outlive the call. The -c command is in it only with follow. */
+static void scope_spec(struct ply *p)
+{
+	const struct ply_opts *o = &p->opts;
+	struct rt_scope *s = &p->scope;
+	const char **names;
+	pid_t *pids;
+	size_t i;
+
+	s->npids = o->pids ? o->npids : 0;
+	s->pids = pids = arena_alloc(p->arena, (s->npids + 1) * sizeof(*pids));
+	for (i = 0; i < s->npids; i++)
+		pids[i] = o->pids[i];
+	s->nnames = o->names ? o->nnames : 0;
+	s->names = names = arena_alloc(p->arena,
+				       (s->nnames + 1) * sizeof(*names));
+	for (i = 0; i < s->nnames; i++)
+		names[i] = o->names[i] ? arena_strdup(p->arena, o->names[i]) :
+					 "";
+	s->cgroup = o->cgroup ? arena_strdup(p->arena, o->cgroup) : NULL;
+	s->follow = o->follow;
+	s->command = o->follow && o->command;
+	if (s->cgroup)
+		p->sema.scope = SCOPE_CGROUP;
+	else if (s->npids || s->nnames || s->command)
+		p->sema.scope = SCOPE_PIDS;
+	if (p->sema.scope != SCOPE_NONE)
+		p->spec.scope = s;
+}
+
 /* The caller's opts, of any size: fields this library does not know must
  * be zero. */
 static int opts_copy(struct ply *p, const struct ply_opts *opts)
@@ -444,6 +510,7 @@ int ply__compile(struct ply **out, const char *text,
 		ply__free(p);
 		return err;
 	}
+	scope_spec(p);
 	if (opts_check(p) || decls_make(p) ||
 	    parse_program(&p->src, p->arena, &p->diag, &p->prog) ||
 	    sema_program(&p->sema, p->prog)) {
@@ -1095,6 +1162,7 @@ int ply__stats(struct ply *p, struct ply_stats *st)
 	st->maps = p->map_stats;
 	st->nprobes = np;
 	st->probes = p->probe_stats;
+	st->scope_full = rs.scope_full;
 	return 0;
 }
 

@@ -114,6 +114,9 @@ struct evsite {
 					 * write at a masked offset below
 					 * PATH_SIZE of a masked length stays
 					 * inside, as the verifier checks */
+#define MAP_IDX_SCOPE	(-6)	/* the scope (enum prog_scope): a HASH of
+				 * u32 tgid -> u32, the processes traced;
+				 * or a one-slot CGROUP_ARRAY */
 
 /* The one-slot map of maps through which programs reach map i when
  * mapsym.swap is set. */
@@ -130,6 +133,16 @@ enum prog_const {
 	PROG_CONST_RB_WAKEUP,	/* bytes waiting in the ring buffer before
 				 * an event wakes ply up */
 	PROG_CONST_NUM,
+};
+
+/* Which tasks the probes of a PROV_TASK provider run for: every probe
+ * checks first, in the kernel, that the current task is in the scope
+ * (MAP_IDX_SCOPE), and returns at once if not. The runtime's scope.c
+ * fills the map and keeps it up to date. */
+enum prog_scope {
+	SCOPE_NONE,	/* every task */
+	SCOPE_PIDS,	/* the current tgid is a key of the scope map */
+	SCOPE_CGROUP,	/* the current task is under the cgroup in slot 0 */
 };
 
 /* Counters in the stats map: key STAT_LOST counts events that did not fit
@@ -158,6 +171,8 @@ struct load_attrs {
 enum {
 	PROV_STACK = 1 << 0,	/* `stack`: it interrupts a kernel path (not
 				 * ply's own run of the program) */
+	PROV_TASK = 1 << 1,	/* it runs for the current task, so the scope
+				 * (-p, -n, --cgroup) applies to it */
 };
 
 /* A provider: one kind of probe, one file (provider_NAME.c) holding this

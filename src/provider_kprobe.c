@@ -491,7 +491,7 @@ static int kretp_list(struct list_req *r)
 const struct provider provider_kprobe = {
 	.name = "kprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = kp_resolve,
 	.var = kp_var,
 	.vars = regs_vars_args,
@@ -503,7 +503,7 @@ const struct provider provider_kprobe = {
 const struct provider provider_kretprobe = {
 	.name = "kretprobe",
 	.prog_type = BPF_PROG_TYPE_KPROBE,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = kp_resolve,
 	.var = kp_var,
 	.vars = regs_vars_ret,

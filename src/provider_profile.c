@@ -180,7 +180,7 @@ static int profile_list(struct list_req *r)
 const struct provider provider_profile = {
 	.name = "profile",
 	.prog_type = BPF_PROG_TYPE_PERF_EVENT,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = profile_resolve,
 	.var = profile_var,
 	.vars = regs_vars,

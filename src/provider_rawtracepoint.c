@@ -110,7 +110,7 @@ static int rawtp_list(struct list_req *r)
 const struct provider provider_rawtracepoint = {
 	.name = "rawtracepoint",
 	.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.resolve = rawtp_resolve,
 	.var = rawtp_var,
 	.vars = args_vars,

@@ -515,7 +515,7 @@ next:
 const struct provider provider_tracepoint = {
 	.name = "tracepoint",
 	.prog_type = BPF_PROG_TYPE_TRACEPOINT,
-	.flags = PROV_STACK,
+	.flags = PROV_STACK | PROV_TASK,
 	.ctx_min_off = 8,	/* the kernel puts a pt_regs pointer there */
 	.resolve = tp_resolve,
 	.var = tp_var,

@@ -14,7 +14,7 @@
 #define MAP_DEFAULT_ENTRIES	4096
 #define VLOG_SIZE		(4u << 20)
 
-enum { TAG_RB, TAG_STOP, TAG_CHILD, TAG_POLL, TAG_TIMER };	/* TAG_TIMER + timer */
+enum { TAG_RB, TAG_STOP, TAG_CHILD, TAG_POLL, TAG_SCOPE, TAG_TIMER };	/* TAG_TIMER + timer */
 #define TAG_WATCH	0x80000000u	/* TAG_WATCH + watch (runtime__watch) */
 
 struct rt_watch {
@@ -87,6 +87,7 @@ struct runtime {
 	int64_t exit_code;
 	uint64_t lost_reported;
 	uint64_t bad_events;
+	struct scope *scope;	/* scope.c's, when spec.scope */
 };
 
 /* What attach.h's services act on: program i of rt. */
@@ -131,6 +132,23 @@ int events_consume(struct runtime *rt);
 int events_drain(struct runtime *rt);
 int stats_report_lost(struct runtime *rt);
 void stats_report(struct runtime *rt);
+
+/* scope.c: the scope map and the programs that keep it (fork, exec,
+ * exit), made in runtime__load, attached and seeded first in
+ * runtime__attach. */
+int scope_load(struct runtime *rt);
+int scope_attach(struct runtime *rt);
+int scope_fd(const struct runtime *rt);	/* MAP_IDX_SCOPE, or -1 */
+void scope_event(struct runtime *rt);	/* TAG_SCOPE: maybe it is empty */
+int scope_has_command(const struct runtime *rt);	/* -c -F */
+uint64_t scope_full(struct runtime *rt);
+void scope_free(struct runtime *rt);
+
+/* The stats map's slot for the scope map's failed updates: the last. */
+static inline uint32_t stat_scope_slot(const struct rt_spec *s)
+{
+	return STAT_MAP_FULL + s->nmaps + s->nreads;
+}
 
 /* loop.c */
 int epoll_add(struct runtime *rt, int fd, uint32_t tag);

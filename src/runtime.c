@@ -202,6 +202,8 @@ int runtime__attach(struct runtime *rt)
 	size_t i;
 	int err = rt->prog_fds ? 0 : -EBADF;
 
+	if (!err)
+		err = scope_attach(rt);
 	if (!err && !rt->run_at) {
 		rt->run_at = calloc(rt->spec.nprogs + 1, sizeof(*rt->run_at));
 		err = rt->run_at ? 0 : -ENOMEM;
@@ -260,6 +262,7 @@ void runtime__free(struct runtime *rt)
 	if (!rt)
 		return;
 	probes_close(rt);
+	scope_free(rt);
 	child_kill(rt);
 	ring_buffer__free(rt->rb);
 	fds_close(rt->prog_fds, rt->spec.nprogs);

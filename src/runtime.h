@@ -27,6 +27,21 @@
 typedef void (*rt_event_fn)(const struct evsite *site, const void *rec,
 			    size_t size, void *ctx);
 
+/* The scope (prog.h's enum prog_scope): which processes the probes run
+ * for. The runtime makes the map the probes check and keeps it up to
+ * date from the kernel (scope.c). */
+struct rt_scope {
+	const pid_t *pids;	/* -p: these processes (a thread id stands
+				 * for its process) */
+	size_t npids;
+	const char *const *names;	/* -n: the processes of these comms,
+					 * running now or when they exec */
+	size_t nnames;
+	const char *cgroup;	/* --cgroup: a cgroup v2 directory */
+	int follow;		/* -F: and every descendant, now and later */
+	int command;		/* the -c command is in it (with follow) */
+};
+
 struct rt_spec {
 	struct probe_prog *progs;
 	size_t nprogs;
@@ -40,6 +55,7 @@ struct rt_spec {
 	uint32_t map_size;	/* max_entries of maps that don't set theirs;
 				 * 0: 4096 */
 	uint32_t stack_depth;	/* frames kept per stack; 0: no stack map */
+	const struct rt_scope *scope;	/* NULL: no scope */
 };
 
 struct rt_opts {
@@ -95,6 +111,7 @@ struct rt_stats {
 	uint64_t *prog_missed;	/* runs of program i the kernel skipped */
 	uint64_t *prog_skipped;	/* ticks of interval program i skipped */
 	uint64_t *read_failed;	/* failed reads of read site i */
+	uint64_t scope_full;	/* processes the scope map had no room for */
 };
 int runtime__stats(struct runtime *rt, struct rt_stats *st);
 /* Stop probes, run END, drain events, print maps, report losses. */

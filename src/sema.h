@@ -36,6 +36,7 @@ struct sema {
 	struct diag *diag;
 	size_t strsize;		/* default size of str() and dyn() */
 	int has_target;		/* $target will be known (ply runs -c) */
+	enum prog_scope scope;	/* checked first by PROV_TASK probes */
 	const char *const *params;	/* $NAME: "NAME=value", NULL-ended */
 	/* maps the front end declared, typed before inference: their
 	 * kloc/vloc have line 0 */

@@ -230,6 +230,24 @@ struct ply_opts {
 	 * truncated, mode 0644 before the umask) by ply__load and closed by
 	 * ply__free. NULL: out. */
 	const char *output;
+	/* The scope: which processes the probes of tracepoints, raw
+	 * tracepoints, kprobes, fentry and profile run for, decided in the kernel (BEGIN, END and interval
+	 * always run). At most one of pids, names and cgroup; pids not with
+	 * command. */
+	const pid_t *pids;	/* these processes (a thread's id stands for
+				 * its process); ply__loop stops when the
+				 * last has exited */
+	size_t npids;
+	const char *const *names;	/* the processes whose comm is one of
+					 * these (running, or when they
+					 * exec); compared up to 15 bytes */
+	size_t nnames;
+	const char *cgroup;	/* a cgroup v2 directory: its tasks and
+				 * those of the cgroups below it */
+	int follow;		/* with pids, names or command: and every
+				 * process they start, now and later, at any
+				 * depth; with command, ply__loop stops when
+				 * the whole tree has exited */
 };
 
 #define PLY_STRSIZE_MAX		256
@@ -393,6 +411,8 @@ struct ply_stats {
 	const struct ply_probe_stats *probes;	/* in program order */
 	size_t nreads;
 	const struct ply_read_stats *reads;	/* each str/mem/dyn call */
+	uint64_t scope_full;	/* processes not traced: the scope map
+				 * (map_size entries) had no room */
 };
 
 /* From ply__load on (-EBADF before); the arrays live in p until the next

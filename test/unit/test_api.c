@@ -18,6 +18,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <ply/ply.h>
 
 #include "test.h"
@@ -172,6 +174,34 @@ static void test_options(void)
 	d.value = (struct ply_type){ PLY_INT, 0 };
 	d.max_entries = PLY_MAP_SIZE_MAX + 1;
 	refused(&o, prog, "declared map m: max_entries 67108865 is out of range");
+	/* the scope: one at a time, pids not with command, follow of
+	 * something */
+	memset(&o, 0, sizeof(o));
+	{
+		pid_t pids[] = { 1, 0 };
+		const char *names[] = { "cron" };
+
+		o.pids = pids;
+		o.npids = 1;
+		o.names = names;
+		o.nnames = 1;
+		refused(&o, prog, "options pids, names and cgroup: give one");
+		o.nnames = 0;
+		o.command = "true";
+		refused(&o, prog, "options pids and command: give one");
+		o.command = NULL;
+		o.npids = 2;
+		refused(&o, prog, "option pids: 0 is not a process id");
+		o.npids = 0;
+		o.follow = 1;
+		refused(&o, prog, "option follow: follows the processes of "
+			"pids, names or command, and none is given");
+		o.cgroup = "/sys/fs/cgroup";
+		refused(&o, prog, "option follow: a cgroup already holds");
+	}
+	memset(&o, 0, sizeof(o));
+	o.maps = &d;
+	o.nmaps = 1;
 	/* the program's writes must agree with the declaration */
 	d.max_entries = 0;
 	refused(&o, "BEGIN { m[1] = \"str\"; }",
@@ -753,6 +783,45 @@ static void test_list(void)
 	CHECK_STR(c.out, "tracepoint:syscalls/sys_enter_getppid\n"
 		  "\tint __syscall_nr;\nBEGIN\n");
 	cap_free(&c);
+/* pids: this process only, counted in the kernel; with follow, what it
+ * forks after the attach too. It is alive, so ply runs on. */
+static void test_scope(void)
+{
+	pid_t me = getpid(), kid;
+	struct ply_stats st;
+	struct ply_value v;
+	struct ply *p;
+	struct cap c;
+	int follow;
+
+	for (follow = 0; follow <= 1; follow++) {
+		cap_open(&c);
+		c.opts.pids = &me;
+		c.opts.npids = 1;
+		c.opts.follow = follow;
+		c.opts.no_maps = 1;
+		CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+			      "{ @n = count(); }") == 0);
+		if (!p)
+			return;
+		CHECK(up(p) == 0);
+		getppids(5);
+		kid = fork();
+		if (kid == 0) {
+			getppids(3);
+			_exit(0);
+		}
+		waitpid(kid, NULL, 0);
+		CHECK(ply__step(p, 50) == 1);
+		CHECK(ply__map_lookup(p, "@n", NULL, 0, &v) == 0 &&
+		      v.i == (follow ? 8 : 5));
+		CHECK(ply__stats(p, &st) == 0 && st.scope_full == 0);
+		CHECK(ply__finish(p) == 0);
+		ply__free(p);
+		cap_close(&c);
+		CHECK_STR(c.err, "");
+		cap_free(&c);
+	}
 }
 
 int main(int argc, char **argv)
@@ -781,5 +850,6 @@ int main(int argc, char **argv)
 	test_command();
 	test_aggs_json();
 	test_list();
+	test_scope();
 	return test_report("api");
 }

@@ -113,7 +113,8 @@ static int in_order(const char *code, const char *want)
 
 /* ---- compiling ---- */
 
-static void run_target(struct run *r, const char *text, int has_target)
+static void run_opts(struct run *r, const char *text, int has_target,
+		     enum prog_scope scope)
 {
 	struct diag d = { .out = stderr };
 	struct probe *p;
@@ -125,6 +126,7 @@ static void run_target(struct run *r, const char *text, int has_target)
 	r->sema.arena = r->a;
 	r->sema.diag = &d;
 	r->sema.has_target = has_target;
+	r->sema.scope = scope;
 	if (parse_program(&r->src, r->a, &d, &r->prog) ||
 	    sema_program(&r->sema, r->prog))
 		return;
@@ -145,6 +147,11 @@ static void run_target(struct run *r, const char *text, int has_target)
 		free(insns);
 	}
 	r->ok = 1;
+}
+
+static void run_target(struct run *r, const char *text, int has_target)
+{
+	run_opts(r, text, has_target, SCOPE_NONE);
 }
 
 static void run(struct run *r, const char *text)
@@ -553,6 +560,38 @@ static void test_cast_ptr(void)
 	done(&r);
 }
 
+/* The scope: a probe of a PROV_TASK provider first looks the current
+ * tgid up in the scope map (a u32 key) and leaves if it is not there, or
+ * asks whether the task is under the cgroup in slot 0; BEGIN does
+ * neither. */
+static void test_scope(void)
+{
+	const struct ir_insn *in;
+	struct run r;
+
+	run_opts(&r, OPENAT " { @ = count(); } BEGIN { @ = count(); }", 0,
+		 SCOPE_PIDS);
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "mov:ctx get_current_pid_tgid alu:>> stx32 map:-6 "
+		   "map_lookup_elem if== map:0 map_lookup_elem");
+	in = call_of(&r, 0, BPF_FUNC_get_current_pid_tgid, 0);
+	CHECK(in == &r.ir[0].insns[1]);
+	CHECK_NOT_CODE(&r, 1, "map:-6");
+	done(&r);
+
+	run_opts(&r, OPENAT " { @ = count(); }", 0, SCOPE_CGROUP);
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "mov:ctx map:-6 current_task_under_cgroup if!= "
+		   "map:0 map_lookup_elem");
+	in = call_of(&r, 0, BPF_FUNC_current_task_under_cgroup, 0);
+	CHECK(in && in->args[1].kind == O_IMM && in->args[1].v == 0);
+	done(&r);
+
+	run(&r, OPENAT " { @ = count(); }");
+	CHECK_NOT_CODE(&r, 0, "map:-6");
+	done(&r);
+}
+
 static void test_words(void)
 {
 	CHECK(in_order("a b c", "a c"));
@@ -584,5 +623,6 @@ int main(void)
 	test_caller_stack();
 	test_quantize();
 	test_sum_delete();
+	test_scope();
 	return test_report("gen");
 }

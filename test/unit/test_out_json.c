@@ -267,6 +267,7 @@ static void test_reports(void)
 		{ .kind = OUT_STOP_LOST },
 		{ .kind = OUT_MAP_FULL, .map = &m, .count = 7,
 		  .max_entries = 16 },
+		{ .kind = OUT_SCOPE_FULL, .count = 4, .max_entries = 2 },
 		{ .kind = OUT_MISSED, .probe = "kprobe:f", .count = 2 },
 		{ .kind = OUT_SKIPPED, .probe = "interval:1ns", .count = 99 },
 		{ .kind = OUT_READ_FAILED, .fn = "str", .count = 1,
@@ -287,6 +288,7 @@ static void test_reports(void)
 		  "{\"type\":\"stopping\",\"reason\":\"events lost\"}\n"
 		  "{\"type\":\"map_full\",\"map\":\"@big\",\"dropped\":7,"
 		  "\"max_entries\":16}\n"
+		  "{\"type\":\"scope_full\",\"not_traced\":4,\"max_entries\":2}\n"
 		  "{\"type\":\"missed\",\"probe\":\"kprobe:f\",\"count\":2}\n"
 		  "{\"type\":\"skipped\",\"probe\":\"interval:1ns\",\"count\":99}\n"
 		  "{\"type\":\"read_failed\",\"fn\":\"str\",\"file\":\"t\\n.ply\","
