@@ -783,6 +783,8 @@ static void test_list(void)
 	CHECK_STR(c.out, "tracepoint:syscalls/sys_enter_getppid\n"
 		  "\tint __syscall_nr;\nBEGIN\n");
 	cap_free(&c);
+}
+
 /* pids: this process only, counted in the kernel; with follow, what it
  * forks after the attach too. It is alive, so ply runs on. */
 static void test_scope(void)
