@@ -11,14 +11,15 @@
  * relocations (clang's preserve_access_index, resolved by libbpf against
  * the running kernel's BTF), so they are constants in the loaded program.
  * The path is built back to front in a per-CPU buffer and copied straight
- * into a ring buffer record (reserve/submit), with wake-ups batched as in
- * stream.bpf.c.
+ * into a ring buffer record, as ring.bpf.h writes them (the same as
+ * stream.bpf.c's).
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
 
 #include "ref.h"
+#include "ring.bpf.h"
 
 #define DEPTH	64			/* as ply's PATH_DEPTH */
 #define MASK	(REF_FDPATH_LEN - 1)
@@ -60,18 +61,6 @@ struct exit_openat {
 	__u32 pad;
 	__s64 ret;
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, REF_RINGBUF);
-} events SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} lost SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -172,7 +161,6 @@ int stream_fdpaths(struct exit_openat *ctx)
 	__u32 zero = 0;
 	long pos;
 	char *buf;
-	__u64 *n;
 
 	if (ctx->ret < 0)
 		return 0;
@@ -186,18 +174,13 @@ int stream_fdpaths(struct exit_openat *ctx)
 	pos = walk(buf, fp.mnt, fp.dentry, &root);
 	if (pos < 0)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			*n += 1;
+	e = ring_reserve(sizeof(*e));
+	if (!e)
 		return 0;
-	}
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	pos &= MASK;
 	bpf_probe_read_kernel(e->path, REF_FDPATH_LEN - pos, buf + pos);
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >=
-			   REF_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+	ring_submit(e);
 	return 0;
 }
 

@@ -1,14 +1,18 @@
 /* The reference tracers' common user side (see run.h). */
 #define _GNU_SOURCE
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "ref.h"
 #include "run.h"
 
 static char objpath[PATH_MAX];
@@ -108,4 +112,64 @@ pid_t ref_spawn(const struct ref_opts *o)
 	if (pid < 0)
 		fprintf(stderr, "ref: fork: %s\n", strerror(errno));
 	return pid;
+}
+
+/* The per-CPU slots of key 0 of a per-CPU array, added up. */
+static uint64_t percpu_sum(int fd)
+{
+	int ncpu = libbpf_num_possible_cpus(), i;
+	uint64_t *vals, sum = 0;
+	uint32_t zero = 0;
+
+	vals = ncpu > 0 ? calloc(ncpu, sizeof(*vals)) : NULL;
+	if (vals && !bpf_map_lookup_elem(fd, &zero, vals))
+		for (i = 0; i < ncpu; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+int ref_stream(int argc, char **argv, const char *defobj, ref_event_fn on_event)
+{
+	struct bpf_object *obj = NULL;
+	struct bpf_link *link = NULL;
+	struct ring_buffer *rb = NULL;
+	struct ref_opts o;
+	int status = 0, ret = 1, err;
+	pid_t pid;
+
+	ref_parse(&o, argc, argv, defobj);
+	if (ref_load(&o, &obj, &link))
+		goto cleanup;
+	rb = ring_buffer__new(bpf_object__find_map_fd_by_name(obj, "events"),
+			      on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "ref: cannot open the ring buffer\n");
+		goto cleanup;
+	}
+	pid = ref_spawn(&o);
+	if (pid < 0)
+		goto cleanup;
+	for (;;) {
+		err = ring_buffer__poll(rb, REF_POLL_MS);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "ref: ring buffer: %d\n", err);
+			goto cleanup;
+		}
+		err = waitpid(pid, &status, WNOHANG);
+		if (err == pid)
+			break;
+		if (err < 0)
+			goto cleanup;
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	fprintf(stderr, "lost %llu\n", (unsigned long long)
+		percpu_sum(bpf_object__find_map_fd_by_name(obj, "lost")));
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+cleanup:
+	ring_buffer__free(rb);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
+	return ret;
 }
