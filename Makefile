@@ -142,10 +142,10 @@ FUZZ_TARGETS := compile decode
 FUZZ_SEED_SRC := fuzz/seeds.sh $(wildcard test/golden/*.ply test/unit/*.c \
 		 test/e2e/*.sh) README.md man/ply.1
 
-$(B)/fuzz/%: fuzz/%.c $(B)/libply.a
+$(B)/fuzz/%: fuzz/%.c fuzz/sink.c fuzz/sink.h $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libply.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< fuzz/sink.c $(B)/libply.a $(LDLIBS)
 
 # The generator is a plain host program.
 $(B)/fuzz/gen: fuzz/gen.c

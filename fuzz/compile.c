@@ -12,24 +12,15 @@
 
 #include <ply/ply.h>
 
+#include "sink.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static FILE *devnull(void)
-{
-	static FILE *f;
-
-	if (!f)
-		f = fopen("/dev/null", "w");
-	if (!f)
-		abort();
-	return f;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ply_opts opts = {
-		.sz = sizeof(opts), .name = "fuzz", .err = devnull(),
-		.out = devnull(), .command = "true",
+		.sz = sizeof(opts), .name = "fuzz", .err = sink__devnull(),
+		.out = sink__devnull(), .command = "true",
 	};
 	struct ply *p;
 	char *text = malloc(size + 1);
@@ -39,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = '\0';
 	if (!ply__compile(&p, text, &opts)) {
-		ply__dump(p, devnull());
+		ply__dump(p, sink__devnull());
 		ply__free(p);
 	}
 	free(text);

@@ -23,6 +23,7 @@
 #include "parse.h"
 #include "runtime.h"
 #include "sema.h"
+#include "sink.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,17 +31,6 @@ struct bytes {
 	const uint8_t *p;
 	size_t n;
 };
-
-static FILE *devnull(void)
-{
-	static FILE *f;
-
-	if (!f)
-		f = fopen("/dev/null", "w");
-	if (!f)
-		abort();
-	return f;
-}
 
 /* n bytes into a new buffer of exactly n, zeros past the input's end. */
 static void *take(struct bytes *b, size_t n)
@@ -71,7 +61,7 @@ static size_t take_int(struct bytes *b, size_t width)
 static void events(const struct rt_spec *spec, struct bytes *b,
 		   const struct out_ops *w)
 {
-	struct rt_opts ro = { .out = devnull(), .err = devnull(), .format = w };
+	struct rt_opts ro = { .out = sink__devnull(), .err = sink__devnull(), .format = w };
 	struct runtime *rt = runtime__new(spec, &ro);
 	size_t len;
 	void *rec;
@@ -89,7 +79,7 @@ static void events(const struct rt_spec *spec, struct bytes *b,
 static void maps(const struct rt_spec *spec, struct bytes *b,
 		 const struct out_ops *w)
 {
-	struct out *o = out__new(w, devnull(), devnull());
+	struct out *o = out__new(w, sink__devnull(), sink__devnull());
 	size_t i, n, ksize;
 	void *keys, *vals;
 
@@ -114,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t plen = nul ? (size_t)(nul - data) : size;
 	struct arena *a = arena__new();
-	struct diag diag = { .out = devnull() };
+	struct diag diag = { .out = sink__devnull() };
 	struct sema sema = { .arena = a, .diag = &diag, .has_target = 1 };
 	struct src src = { .name = "fuzz", .len = plen };
 	struct bytes b = { .p = data + plen, .n = size - plen };
