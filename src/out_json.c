@@ -216,22 +216,17 @@ void out_json_event(FILE *f, struct fmt_ctx *c, const struct evsite *site,
 		    const void *rec)
 {
 	const struct type *t = site->rec;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m;
+	struct strbuf text;
 
 	fprintf(f, "{\"type\":\"%s\",\"site\":%d",
 		site->kind == EV_PRINTF ? "printf" : "print", site->id);
 	if (site->kind == EV_PRINTF) {
-		m = open_memstream(&text, &len);
-		if (m) {
-			fmt_printf(m, c, site->fmt, t->fields + 1,
-				   t->nfields ? t->nfields - 1 : 0, rec);
-			fclose(m);
-			fputs(",\"text\":", f);
-			json_str(f, text, len);
-			free(text);
-		}
+		fmt_printf(strbuf_open(&text), c, site->fmt, t->fields + 1,
+			   t->nfields ? t->nfields - 1 : 0, rec);
+		strbuf_close(&text);
+		fputs(",\"text\":", f);
+		json_str(f, text.s, text.len);
+		free(text.s);
 	}
 	fputs(",\"args\":", f);
 	json_tuple(f, c, t, 1, rec);

@@ -261,17 +261,10 @@ static void spec_build(char *spec, size_t size, const struct conv *cv,
  * escaped (str_escape) into a malloc'd string. */
 static char *escaped(const char *p, size_t max)
 {
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
+	struct strbuf b;
 
-	if (!f) {
-		fputs("ply: out of memory\n", stderr);
-		abort();
-	}
-	str_escape(f, p, max);
-	fclose(f);
-	return s;
+	str_escape(strbuf_open(&b), p, max);
+	return strbuf_close(&b);
 }
 
 /* s padded to the width, as %s or %-s would. */

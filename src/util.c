@@ -1,4 +1,5 @@
-/* util: arena allocator and diagnostics with source carets. */
+/* util: arena allocator, string streams and diagnostics with source
+ * carets. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,18 @@ struct arena {
 	struct deferred *deferred;	/* run at arena__free, newest first */
 };
 
+static _Noreturn void out_of_memory(void)
+{
+	fputs("ply: out of memory\n", stderr);
+	abort();
+}
+
 static void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
 
-	if (!p) {
-		fputs("ply: out of memory\n", stderr);
-		abort();
-	}
+	if (!p)
+		out_of_memory();
 	return p;
 }
 
@@ -73,6 +78,24 @@ void *arena_alloc(struct arena *a, size_t size)
 	p = c->mem + c->used;
 	c->used += size;
 	return p;
+}
+
+FILE *strbuf_open(struct strbuf *b)
+{
+	b->s = NULL;
+	b->len = 0;
+	b->f = open_memstream(&b->s, &b->len);
+	if (!b->f)
+		out_of_memory();
+	return b->f;
+}
+
+char *strbuf_close(struct strbuf *b)
+{
+	if (fclose(b->f) || !b->s)
+		out_of_memory();
+	b->f = NULL;
+	return b->s;
 }
 
 void arena_defer(struct arena *a, void (*fn)(void *), void *arg)

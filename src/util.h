@@ -1,5 +1,6 @@
 /* util: the arena every compilation allocates from, growable vectors,
- * source locations and the diagnostics printer. */
+ * strings written through a stream, source locations and the diagnostics
+ * printer. */
 #ifndef PLY_UTIL_H
 #define PLY_UTIL_H
 
@@ -36,6 +37,21 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	}								\
 	(vec)->v[(vec)->n++] = (x);					\
 } while (0)
+
+/* ---- text written through a stream, kept as a string ----
+ *	struct strbuf b;
+ *	FILE *f = strbuf_open(&b);
+ *	fprintf(f, ...);
+ *	s = strbuf_close(&b);		(malloc'd, NUL-terminated; free it)
+ * Both end ply with "ply: out of memory" when memory can't be had. */
+struct strbuf {
+	FILE *f;
+	char *s;
+	size_t len;
+};
+
+FILE *strbuf_open(struct strbuf *b);
+char *strbuf_close(struct strbuf *b);
 
 /* ---- source text and locations ---- */
 struct src {

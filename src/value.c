@@ -576,17 +576,10 @@ void hist_print(FILE *out, const struct type *t, const void *buckets)
 
 char *value_str(struct fmt_ctx *c, const struct type *t, const void *p)
 {
-	char *s = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&s, &n);
+	struct strbuf b;
 
-	if (!f) {
-		fputs("ply: out of memory\n", stderr);
-		abort();
-	}
-	value_print(f, c, t, p);
-	fclose(f);
-	return s;
+	value_print(strbuf_open(&b), c, t, p);
+	return strbuf_close(&b);
 }
 
 /* ---- linear histograms ---- */

@@ -379,6 +379,35 @@ static void test_ctx_free(void)
 	CHECK(c.ksyms == NULL);
 }
 
+/* A string stream gives back every byte written, NULs and all, past
+ * stdio's buffer too, and an empty string (not NULL) when nothing was. */
+static void test_strbuf(void)
+{
+	struct strbuf b;
+	char *s, want[6];
+	int i, ok = 1;
+
+	strbuf_open(&b);
+	s = strbuf_close(&b);
+	CHECK(s && s[0] == 0 && b.len == 0);
+	free(s);
+	fwrite("a\0b", 1, 3, strbuf_open(&b));
+	s = strbuf_close(&b);
+	CHECK(b.len == 3 && !memcmp(s, "a\0b", 4));
+	free(s);
+	strbuf_open(&b);
+	for (i = 0; i < 100000; i++)
+		fprintf(b.f, "%05d", i);
+	s = strbuf_close(&b);
+	CHECK(b.len == 500000 && strlen(s) == 500000);
+	for (i = 0; i < 100000 && ok; i += 997) {
+		snprintf(want, sizeof(want), "%05d", i);
+		ok = !memcmp(s + 5 * i, want, 5);
+	}
+	CHECK(ok);
+	free(s);
+}
+
 int main(void)
 {
 	ar = arena__new();
@@ -394,6 +423,7 @@ int main(void)
 	test_sym();
 	test_stack();
 	test_ctx_free();
+	test_strbuf();
 	fmt_ctx__free(&ctx);
 	arena__free(ar);
 	return test_report("value");
