@@ -86,17 +86,6 @@ void out_event(struct out *o, const struct evsite *site, const void *rec,
 
 /* ---- maps ---- */
 
-static void *out_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (!p) {
-		fputs("ply: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 /* qsort has no context argument, so each entry carries its map. */
 struct map_entry {
 	const struct mapsym *m;
@@ -126,9 +115,9 @@ void out_map_sort(const struct mapsym *m, void *keys_, void *vals_, size_t n)
 	if (n < 2 || !m->ktype)
 		return;
 	ks = m->ktype->size;
-	e = out_alloc(n * sizeof(*e));
-	k2 = out_alloc(n * ks);
-	v2 = out_alloc(n * vs);
+	e = xmalloc(n * sizeof(*e));
+	k2 = xmalloc(n * ks);
+	v2 = xmalloc(n * vs);
 	for (i = 0; i < n; i++)
 		e[i] = (struct map_entry){ m, keys + i * ks, vals + i * vs };
 	qsort(e, n, sizeof(*e), map_entry_cmp);

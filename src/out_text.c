@@ -10,17 +10,6 @@
 #include "out.h"
 #include "printf.h"
 
-static void *text_alloc(size_t size)
-{
-	void *p = malloc(size ? size : 1);
-
-	if (!p) {
-		fputs("ply: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 /* ---- events ---- */
 
 void out_text_event(FILE *f, struct fmt_ctx *c, const struct evsite *site,
@@ -56,7 +45,7 @@ static void text_event(struct out *o, const struct evsite *site,
 static size_t *map_widths(struct fmt_ctx *c, const struct type *kt,
 			  const char *keys, size_t n)
 {
-	size_t *w = text_alloc(kt->nfields * sizeof(*w)), i, j, len;
+	size_t *w = xmalloc(kt->nfields * sizeof(*w)), i, j, len;
 	char *s;
 
 	for (j = 0; j < kt->nfields; j++) {

@@ -38,6 +38,10 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 	(vec)->v[(vec)->n++] = (x);					\
 } while (0)
 
+/* ---- memory outside the arena: what can't be had ends ply ("ply: out
+ * of memory"), as it does in the arena ---- */
+void *xmalloc(size_t size);		/* size 0 gives a pointer too */
+
 /* ---- text written through a stream, kept as a string ----
  *	struct strbuf b;
  *	FILE *f = strbuf_open(&b);
