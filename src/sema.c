@@ -538,6 +538,18 @@ static int path_offs_need(struct sema *s, struct loc l)
 	return -1;
 }
 
+/* A call whose failed reads are counted (str, mem, dyn, path, fdpath,
+ * cwd) gets a read site, on the final pass only. */
+static void read_site_add(struct sema *s, struct node *n)
+{
+	struct readsite *r = arena_alloc(s->arena, sizeof(*r));
+
+	r->id = n->site = s->reads.n;
+	r->fn = n->name;
+	r->loc = n->loc;
+	vec_push(s->arena, &s->reads, r);
+}
+
 /* What path() takes: an address (an integer, a pointer), and once the
  * language has kernel types, a struct path *. */
 static int path_arg_ok(const struct type *t)
@@ -572,14 +584,8 @@ static struct type *check_path(struct sema *s, struct node *n)
 	}
 	if (path_offs_need(s, n->loc))
 		return NULL;
-	if (s->final) {
-		struct readsite *r = arena_alloc(s->arena, sizeof(*r));
-
-		r->id = n->site = s->reads.n;
-		r->fn = n->name;
-		r->loc = n->loc;
-		vec_push(s->arena, &s->reads, r);
-	}
+	if (s->final)
+		read_site_add(s, n);
 	return type_str(s->arena, PATH_SIZE);
 }
 
@@ -801,14 +807,8 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 		return NULL;
 	}
 	arg->type = t;
-	if (s->final) {
-		struct readsite *r = arena_alloc(s->arena, sizeof(*r));
-
-		r->id = n->site = s->reads.n;
-		r->fn = n->name;
-		r->loc = n->loc;
-		vec_push(s->arena, &s->reads, r);
-	}
+	if (s->final)
+		read_site_add(s, n);
 	if (bi->id == BI_MEM)
 		return type_with_fmt(s->arena, type_array(s->arena, &type_u8,
 							  arg->next ? size : 64),
