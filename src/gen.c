@@ -1056,6 +1056,20 @@ static int gen_lbucket(struct gen *g, const struct mapsym *m, int x, int sgn)
 	return idx;
 }
 
+/* After an insert (which may have found the key there already): p = the
+ * key's entry, on to have; when there is none, the map is full: count
+ * that and go to out. */
+static void gen_relookup(struct gen *g, const struct mapsym *m, int map,
+			 int key, int p, int have, int out)
+{
+	int q = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
+
+	ir_mov(g->ir, p, ir_v(q));
+	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
+	stat_inc(g, STAT_MAP_FULL + m->index);
+	ir_ja(g->ir, out);
+}
+
 /* @m[k] = quantize(x) or lhist(x, ...): one more in x's bucket of this
  * CPU's histogram. A new histogram starts as a copy of the zero map's
  * value, since it may be too large for the stack. */
@@ -1064,7 +1078,7 @@ static void gen_hist(struct gen *g, struct node *n)
 	struct node *lhs = n->a, *arg = n->b->args;
 	const struct mapsym *m = lhs->map;
 	size_t nb = m->vtype->len;
-	int key = gen_key(g, lhs), zkey, map, p, q, z, one, idx;
+	int key = gen_key(g, lhs), zkey, map, p, z, one, idx;
 	int have = ir_label(g->ir), out = ir_label(g->ir);
 
 	/* an unsigned value is compared signed too when min is below 0 */
@@ -1083,11 +1097,7 @@ static void gen_hist(struct gen *g, struct node *n)
 	ir_jmp(g->ir, BPF_JEQ, ir_v(z), ir_imm(0), out);
 	call(g, BPF_FUNC_map_update_elem, 4, A_V(map), A_FP(key), A_V(z),
 	     A_I(BPF_NOEXIST));
-	q = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
-	ir_mov(g->ir, p, ir_v(q));
-	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
-	stat_inc(g, STAT_MAP_FULL + m->index);
-	ir_ja(g->ir, out);
+	gen_relookup(g, m, map, key, p, have, out);
 
 	ir_place(g->ir, have);
 	/* idx is at most nb - 1 already; say so to the verifier, which must
@@ -1189,11 +1199,7 @@ static void gen_minmax(struct gen *g, struct node *n)
 		 A_FP(val), A_I(BPF_NOEXIST));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), done);
 	/* Someone created it between our lookup and update */
-	r = call(g, BPF_FUNC_map_lookup_elem, 2, A_V(map), A_FP(key));
-	ir_mov(g->ir, p, ir_v(r));
-	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), have);
-	stat_inc(g, STAT_MAP_FULL + m->index);
-	ir_ja(g->ir, done);
+	gen_relookup(g, m, map, key, p, have, done);
 
 	ir_place(g->ir, have);
 	cur = ir_vreg(g->ir);
