@@ -134,26 +134,17 @@ static int is_hist(const struct mapsym *m)
 	return d && (d->shape == AGG_SHAPE_HIST || d->shape == AGG_SHAPE_LHIST);
 }
 
+/* One key's entry, "key: value". A histogram starts on its own line, so
+ * its key line ends at the colon; a blank line after each keeps
+ * neighbours apart. */
 static void map_entry_print(FILE *out, struct fmt_ctx *c,
 			    const struct mapsym *m, const size_t *widths,
-			    const char *k, const char *v)
+			    const char *k, const char *v, int hist)
 {
 	map_key_print(out, c, m->ktype, widths, k);
-	fputs(": ", out);
+	fputs(hist ? ":" : ": ", out);
 	agg_print(out, c, m, v);
-	fputc('\n', out);
-}
-
-/* A histogram starts on its own line, so the key line ends at the colon;
- * a blank line after each keeps neighbours apart. */
-static void map_hist_print(FILE *out, struct fmt_ctx *c,
-			   const struct mapsym *m, const size_t *widths,
-			   const char *k, const char *v)
-{
-	map_key_print(out, c, m->ktype, widths, k);
-	fputc(':', out);
-	agg_print(out, c, m, v);
-	fputs("\n\n", out);
+	fputs(hist ? "\n\n" : "\n", out);
 }
 
 void out_text_map(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
@@ -174,9 +165,9 @@ void out_text_map(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
 	widths = map_widths(c, m->ktype, keys, n);
 	fprintf(out, "%s:\n", m->name);
 	for (i = 0; i < n; i++)
-		(hist ? map_hist_print : map_entry_print)(out, c, m, widths,
-			(const char *)keys + i * m->ktype->size,
-			(const char *)vals + i * m->vtype->size);
+		map_entry_print(out, c, m, widths,
+				(const char *)keys + i * m->ktype->size,
+				(const char *)vals + i * m->vtype->size, hist);
 	if (!hist || !n)
 		fputc('\n', out);
 	free(widths);
