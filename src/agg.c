@@ -100,6 +100,18 @@ const struct agg_def *agg_def(enum agg_kind kind)
 	return NULL;
 }
 
+const struct agg_def *agg_of(const struct mapsym *m)
+{
+	return m->is_agg ? agg_def(m->agg) : NULL;
+}
+
+enum agg_shape agg_shape(const struct mapsym *m)
+{
+	const struct agg_def *d = agg_of(m);
+
+	return d ? d->shape : AGG_SHAPE_NUMBER;
+}
+
 const struct agg_def *agg_find(const char *fn)
 {
 	size_t i;

@@ -46,6 +46,10 @@ struct agg_def {
 };
 
 const struct agg_def *agg_def(enum agg_kind kind);	/* NULL: AGG_NONE */
+/* Map m's aggregation (NULL: a plain map), and the shape a writer prints
+ * its values in (a plain map's is NUMBER). */
+const struct agg_def *agg_of(const struct mapsym *m);
+enum agg_shape agg_shape(const struct mapsym *m);
 const struct agg_def *agg_find(const char *fn);
 /* "count(), sum(expr), ..." for messages */
 const char *agg_list(void);

@@ -105,6 +105,7 @@ static int self_write(struct metrics *m, FILE *f, enum prom_format fmt)
 		dropped[i] = rs.map_dropped[m->maps[i]->index];
 	s.lost = rs.lost;
 	s.malformed = rs.bad_events;
+	s.scope_full = rs.scope_full;
 	prom_self(f, fmt, &s);
 	return 0;
 }

@@ -245,7 +245,7 @@ static void json_event(struct out *o, const struct evsite *site,
 static void json_map_value(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
 			   const void *v)
 {
-	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
+	const struct agg_def *d = agg_of(m);
 	const struct type *t;
 	uint64_t x, count;
 	int64_t total, avg;
@@ -279,7 +279,7 @@ static void json_map_value(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
 
 static const char *agg_name(const struct mapsym *m)
 {
-	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
+	const struct agg_def *d = agg_of(m);
 
 	return d ? d->fn : "map";
 }

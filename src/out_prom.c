@@ -2,7 +2,9 @@
  * out_prom.h). Each exported map is one family named after it, its keys
  * labels named after what the program keys it by (comm, pid; else key0,
  * key1 ...) with values as ply's text output prints them, its
- * value a sample whose type comes from the aggregation (prom_kinds);
+ * value the samples of the type its aggregation becomes (prom_kinds):
+ * a number is one sample, stats() a summary (_sum, _count), quantize()
+ * and lhist() histograms (_bucket, _sum as the data allow, _count);
  * durations are in seconds, as Prometheus recommends. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -12,7 +14,7 @@
 #include "json.h"
 #include "out_prom.h"
 
-enum prom_type { PT_GAUGE, PT_COUNTER, PT_HISTOGRAM, PT_INFO };
+enum prom_type { PT_GAUGE, PT_COUNTER, PT_HISTOGRAM, PT_SUMMARY, PT_INFO };
 
 /* What each aggregation becomes: one row per kind. */
 static const struct prom_kind {
@@ -27,7 +29,9 @@ static const struct prom_kind {
 	{ AGG_MIN,	PT_GAUGE,	"min()" },
 	{ AGG_MAX,	PT_GAUGE,	"max()" },
 	{ AGG_AVG,	PT_GAUGE,	"avg()" },
-	/* to come: stats() (three samples), lhist() a histogram */
+	{ AGG_STATS,	PT_SUMMARY,	"stats(), the count and sum of the values "
+					"(average: sum / count)" },
+	{ AGG_LHIST,	PT_HISTOGRAM,	"lhist(), linear buckets" },
 };
 
 static const struct prom_kind *prom_kind(const struct mapsym *m)
@@ -42,7 +46,8 @@ static const struct prom_kind *prom_kind(const struct mapsym *m)
 
 static const char *const type_names[] = {
 	[PT_GAUGE] = "gauge", [PT_COUNTER] = "counter",
-	[PT_HISTOGRAM] = "histogram", [PT_INFO] = "info",
+	[PT_HISTOGRAM] = "histogram", [PT_SUMMARY] = "summary",
+	[PT_INFO] = "info",
 };
 
 /* The samples a family of each type writes, after its name. */
@@ -50,6 +55,7 @@ static const char *const type_suffixes[][4] = {
 	[PT_GAUGE] = { "" },
 	[PT_COUNTER] = { "_total" },
 	[PT_HISTOGRAM] = { "_bucket", "_sum", "_count" },
+	[PT_SUMMARY] = { "_sum", "_count" },
 	[PT_INFO] = { "_info" },
 };
 
@@ -65,11 +71,16 @@ int prom_exported(const struct mapsym *m)
 
 	if (!k || !m->vtype || !strncmp(name, "__", 2))
 		return 0;
-	if (k->type == PT_HISTOGRAM)
+	switch (agg_shape(m)) {
+	case AGG_SHAPE_NUMBER:
+		return m->is_agg ? agg_of(m) != NULL : value_is_number(m->vtype);
+	case AGG_SHAPE_HIST:
 		return type_is_hist(m->vtype);
-	return m->is_agg ? agg_def(m->agg) &&
-		agg_def(m->agg)->shape == AGG_SHAPE_NUMBER :
-		value_is_number(m->vtype);
+	case AGG_SHAPE_STATS:
+	case AGG_SHAPE_LHIST:
+		return 1;
+	}
+	unreachable();
 }
 
 size_t prom_name(char *buf, size_t size, const struct mapsym *m)
@@ -95,6 +106,7 @@ static const struct {
 	{ "ply_build", PT_INFO },
 	{ "ply_events_lost", PT_COUNTER },
 	{ "ply_events_malformed", PT_COUNTER },
+	{ "ply_scope_full", PT_COUNTER },
 	{ "ply_map_updates_dropped", PT_COUNTER },
 	{ "ply_map_entries", PT_GAUGE },
 	{ "ply_map_max_entries", PT_GAUGE },
@@ -306,29 +318,35 @@ static void labels_print(FILE *f, struct fmt_ctx *c, const struct mapsym *m,
 
 /* ---- histograms ---- */
 
-/* A bucket's upper bound, inclusive (values are integers): -1 for the
- * negative values, 0, then 2^k - 1; in seconds for durations. */
-static void le_label(char *buf, size_t size, const struct hist *h, size_t i)
+/* le="v" for the bucket of values up to v, inclusive (values are
+ * integers): -mag when neg; in seconds for durations. */
+static void le_label(char *buf, size_t size, int neg, uint64_t mag,
+		     int is_time)
 {
-	FILE *f;
+	FILE *f = fmemopen(buf, size, "w");
 
-	if (i == 0) {
-		snprintf(buf, size, "le=\"%s\"", h->is_time ? "-0.000000001" :
-			 "-1");
-		return;
-	}
-	f = fmemopen(buf, size, "w");
 	if (!f) {
 		snprintf(buf, size, "le=\"?\"");
 		return;
 	}
 	fputs("le=\"", f);
-	if (h->is_time)
-		seconds_print(f, 0, h->b[i].hi);
+	if (is_time)
+		seconds_print(f, neg, mag);
 	else
-		fprintf(f, "%" PRIu64, h->b[i].hi);
+		fprintf(f, "%s%" PRIu64, neg ? "-" : "", mag);
 	fputc('"', f);
 	fclose(f);
+}
+
+/* A sample of key k that counts: name and suffix, the key's labels and
+ * extra, the count. */
+static void count_sample(FILE *f, struct fmt_ctx *c, const char *name,
+			 const char *suffix, const struct mapsym *m,
+			 const char *k, const char *extra, uint64_t v)
+{
+	fprintf(f, "%s%s", name, suffix);
+	labels_print(f, c, m, k, extra);
+	fprintf(f, " %" PRIu64 "\n", v);
 }
 
 /* _sum is an estimate: each value counts as the middle of its bucket,
@@ -344,6 +362,9 @@ static double hist_sum(const struct hist *h)
 	return sum;
 }
 
+/* A quantize() key: its buckets from first to last, each le the largest
+ * value it holds (-1 for the negative values, then 0, 1, 3 ... 2^k - 1),
+ * +Inf, the estimated _sum and _count. */
 static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		     const char *name, const struct mapsym *m, const char *k,
 		     const char *v, size_t first, size_t last)
@@ -359,14 +380,11 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		cum += h.b[i].count;
 		if (i < first || i > last)
 			continue;
-		le_label(le, sizeof(le), &h, i);
-		fprintf(f, "%s_bucket", name);
-		labels_print(f, c, m, k, le);
-		fprintf(f, " %" PRIu64 "\n", cum);
+		le_label(le, sizeof(le), i == 0, i == 0 ? 1 : h.b[i].hi,
+			 h.is_time);
+		count_sample(f, c, name, "_bucket", m, k, le, cum);
 	}
-	fprintf(f, "%s_bucket", name);
-	labels_print(f, c, m, k, "le=\"+Inf\"");
-	fprintf(f, " %" PRIu64 "\n", cum);
+	count_sample(f, c, name, "_bucket", m, k, "le=\"+Inf\"", cum);
 	/* OpenMetrics: no sum beside a bucket of negative bounds */
 	if (fmt == PROM_TEXT || first > 0) {
 		sum = hist_sum(&h);
@@ -374,9 +392,61 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		labels_print(f, c, m, k, NULL);
 		fprintf(f, " %.15g\n", h.is_time ? sum / 1e9 : sum);
 	}
-	fprintf(f, "%s_count", name);
-	labels_print(f, c, m, k, NULL);
-	fprintf(f, " %" PRIu64 "\n", cum);
+	count_sample(f, c, name, "_count", m, k, NULL, cum);
+}
+
+/* An lhist() key: every bucket the program declared, whatever their
+ * counts, so the series are there from the first scrape. A bucket
+ * [lo, hi) holds the values up to hi - 1, so that is its le; the one of
+ * values below min comes first (le min - 1), the one of values at or
+ * above max is +Inf. Then _count, and no _sum: lhist() keeps none, and
+ * its outer buckets have no bound to estimate one with. */
+static void lhist_key(FILE *f, struct fmt_ctx *c, const char *name,
+		      const struct mapsym *m, const char *k, const char *v)
+{
+	int is_time = hist_is_time(m->vtype), below, above;
+	size_t n = m->vtype->len, i;
+	uint64_t cum = 0, b;
+	int64_t lo, hi;
+	char le[64];
+
+	for (i = 0; i < n; i++) {
+		memcpy(&b, v + 8 * i, sizeof(b));
+		cum += b;
+		agg_lhist_bounds(m, i, &below, &above, &lo, &hi);
+		/* above: +Inf, below; below INT64_MIN: nothing, ever */
+		if (above || hi == INT64_MIN)
+			continue;
+		hi--;
+		le_label(le, sizeof(le), hi < 0,
+			 hi < 0 ? -(uint64_t)hi : (uint64_t)hi, is_time);
+		count_sample(f, c, name, "_bucket", m, k, le, cum);
+	}
+	count_sample(f, c, name, "_bucket", m, k, "le=\"+Inf\"", cum);
+	count_sample(f, c, name, "_count", m, k, NULL, cum);
+}
+
+/* A stats() key as a summary without quantiles: _sum, the total (in
+ * seconds for durations), and _count. OpenMetrics makes a summary's sum a
+ * counter, which can't be negative: there a negative total is left out
+ * (the average is then avg's, or stats() of the negated value). */
+static void stats_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
+		      const char *name, const struct mapsym *m, const char *k,
+		      const char *v)
+{
+	const struct type *t;
+	uint64_t count;
+	int64_t total, avg;
+
+	agg_stats_read(m, v, &count, &total, &avg, &t);
+	if (fmt == PROM_TEXT || !t->is_signed || total >= 0) {
+		fprintf(f, "%s_sum", name);
+		labels_print(f, c, m, k, NULL);
+		fputc(' ', f);
+		sample_value(f, c, t, &total);
+		fputc('\n', f);
+	}
+	count_sample(f, c, name, "_count", m, k, NULL, count);
 }
 
 /* Every key gets the same buckets: from the lowest non-empty one of any
@@ -423,7 +493,8 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 {
 	const struct prom_kind *kind = prom_kind(m);
 	const char *keys = keys_, *vals = vals_;
-	size_t ks = m->ktype ? m->ktype->size : 0, i, first, last;
+	size_t ks = m->ktype ? m->ktype->size : 0, vs = m->vtype->size;
+	size_t i, first = 0, last = 0;
 	char base[128], help[160];
 
 	if (!prom_exported(m))
@@ -431,19 +502,29 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 	prom_name(base, sizeof(base), m);
 	snprintf(help, sizeof(help), "ply map %s: %s", m->name, kind->help);
 	family_head(f, fmt, base, kind->type, help);
-	if (kind->type == PT_HISTOGRAM) {
+	if (agg_shape(m) == AGG_SHAPE_HIST)
 		hist_range(m, vals, n, &first, &last);
-		for (i = 0; i < n; i++)
-			hist_key(f, c, fmt, base, m, keys + i * ks,
-				 vals + i * m->vtype->size, first, last);
-		return;
-	}
 	for (i = 0; i < n; i++) {
-		fprintf(f, "%s%s", base, type_suffixes[kind->type][0]);
-		labels_print(f, c, m, keys + i * ks, NULL);
-		fputc(' ', f);
-		gauge_value(f, c, m, vals + i * m->vtype->size);
-		fputc('\n', f);
+		const char *k = keys + i * ks, *v = vals + i * vs;
+
+		switch (agg_shape(m)) {
+		case AGG_SHAPE_HIST:
+			hist_key(f, c, fmt, base, m, k, v, first, last);
+			break;
+		case AGG_SHAPE_LHIST:
+			lhist_key(f, c, base, m, k, v);
+			break;
+		case AGG_SHAPE_STATS:
+			stats_key(f, c, fmt, base, m, k, v);
+			break;
+		case AGG_SHAPE_NUMBER:
+			fprintf(f, "%s%s", base, type_suffixes[kind->type][0]);
+			labels_print(f, c, m, k, NULL);
+			fputc(' ', f);
+			gauge_value(f, c, m, v);
+			fputc('\n', f);
+			break;
+		}
 	}
 }
 
@@ -528,6 +609,10 @@ void prom_self(FILE *f, enum prom_format fmt, const struct prom_self *s)
 		    "malformed events ignored");
 	self_sample(f, "ply_events_malformed_total", NULL, NULL,
 		    s->malformed);
+	family_head(f, fmt, "ply_scope_full", PT_COUNTER,
+		    "processes not traced: the scope (-p, -n, --cgroup, -F) "
+		    "had no room for them (-M)");
+	self_sample(f, "ply_scope_full_total", NULL, NULL, s->scope_full);
 	if (s->nmaps)
 		self_maps(f, fmt, s);
 	if (s->nprobes)

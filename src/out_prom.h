@@ -20,7 +20,7 @@ enum prom_format {
 			"charset=utf-8"
 
 /* Whether map m becomes a metric family: not hidden ("__"), and with a
- * value that is a number or a quantize() histogram. */
+ * value that is a number, stats() or a histogram (quantize(), lhist()). */
 int prom_exported(const struct mapsym *m);
 
 /* The family's name: "ply_" and the map's name without '@' ("ply_at" for
@@ -44,6 +44,7 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 struct prom_self {
 	const char *version;
 	uint64_t lost, malformed;
+	uint64_t scope_full;		/* processes the scope had no room for */
 	size_t nmaps;			/* exported maps only */
 	const struct mapsym *const *maps;
 	const uint64_t *dropped;	/* updates that didn't fit, per map */

@@ -96,7 +96,7 @@ static void map_key_print(FILE *out, struct fmt_ctx *c, const struct type *kt,
 static void agg_print(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
 		      const char *v)
 {
-	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
+	const struct agg_def *d = agg_of(m);
 	const struct type *t;
 	uint64_t x, count;
 	int64_t total, avg;
@@ -129,9 +129,7 @@ static void agg_print(FILE *out, struct fmt_ctx *c, const struct mapsym *m,
 
 static int is_hist(const struct mapsym *m)
 {
-	const struct agg_def *d = m->is_agg ? agg_def(m->agg) : NULL;
-
-	return d && (d->shape == AGG_SHAPE_HIST || d->shape == AGG_SHAPE_LHIST);
+	return agg_shape(m) == AGG_SHAPE_HIST || agg_shape(m) == AGG_SHAPE_LHIST;
 }
 
 /* One key's entry, "key: value". A histogram starts on its own line, so

@@ -434,6 +434,11 @@ int type_is_hist(const struct type *t)
 		!t->elem->is_signed;
 }
 
+int hist_is_time(const struct type *t)
+{
+	return t->fmt == TF_TIME || t->elem->fmt == TF_TIME;
+}
+
 /* 2^e ns in the largest decimal unit it reaches, to three digits: the
  * bound the bucket really has ("1.02us" is 1024ns), never a round number
  * that it is not. */
@@ -535,7 +540,7 @@ void hist_read(struct hist *h, const struct type *t, const void *buckets)
 
 	memcpy(b, buckets, sizeof(b));
 	memset(h, 0, sizeof(*h));
-	h->is_time = t->fmt == TF_TIME || t->elem->fmt == TF_TIME;
+	h->is_time = hist_is_time(t);
 	h->first = QUANTIZE_BUCKETS;
 	for (i = 0; i < QUANTIZE_BUCKETS; i++) {
 		struct hist_bucket *hb = &h->b[i];
@@ -605,7 +610,7 @@ void lhist_print(FILE *out, const struct mapsym *m, const void *buckets)
 {
 	const struct type *t = m->vtype;
 	size_t n = t->len, i, first = n, last = 0;
-	int is_time = t->fmt == TF_TIME || t->elem->fmt == TF_TIME;
+	int is_time = hist_is_time(t);
 	int w = 1, cw, below, above;
 	uint64_t c, max = 0;
 	char lo[32], hi[32], open[40];

@@ -73,6 +73,9 @@ int str_is_plain(const char *s, size_t len);
  * array type or its element has fmt TF_TIME when durations were counted.
  * value_print of such an array prints the histogram. */
 int type_is_hist(const struct type *t);
+/* Whether a histogram's (quantize or lhist) counters are of durations:
+ * its array type or their element has fmt TF_TIME. */
+int hist_is_time(const struct type *t);
 
 /* A histogram as data. Bucket i holds count values v with, for i == 0,
  * v < 0 (neg set); otherwise lo <= v <= hi. */

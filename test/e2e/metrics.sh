@@ -3,7 +3,9 @@
 # name of this run's own) traced while the endpoint is scraped by hand, by
 # hostile clients (a huge request, stalled connections, more connections
 # than ply takes) and by Debian's real Prometheus, whose HTTP API must then
-# give the exact counts and a histogram whose buckets add up. Everything
+# give the exact counts, sums (count(), sum(), stats()) and histograms
+# (quantize(), lhist()) whose buckets add up; a scope too small for the
+# processes it should trace shows in ply_scope_full_total. Everything
 # started here is stopped here. Without prometheus (and promtool) those
 # parts are skipped, loudly: apt-get install prometheus.
 . "$(dirname "$0")/lib.sh"
@@ -40,7 +42,8 @@ value() { awk -v s="$2" '$1 == s { print $2 }' "$1"; }
 
 PROG="tracepoint:syscalls/sys_enter_getcwd /comm == \"$NAME\"/ {
 	@calls[comm] = count(); @bytes[comm] = sum(data->size);
-	@sizes = quantize(data->size); }"
+	@sizes = quantize(data->size); @st[comm] = stats(data->size);
+	@lin = lhist(data->size, 0, 10000, 2500); }"
 # The metrics are served from ply__load on, before the probes are
 # attached: a canary of its own name, counted by the last probe, says when
 # they all are.
@@ -92,11 +95,23 @@ expect_eq "scrape: histogram buckets are cumulative" \
 	"1000 2000 3000 4000 5000 6000 7000 8000 8000 "
 expect_eq "scrape: histogram count" "$(value $TMP/s1 ply_sizes_count)" 8000
 expect_grep "scrape: le bounds are inclusive" $TMP/s1 '^ply_sizes_bucket\{le="127"\} 1000$'
+expect_eq "scrape: stats() is a summary" "$(grep '^# TYPE ply_st ' $TMP/s1)" "# TYPE ply_st summary"
+expect_eq "scrape: stats() exact sum" "$(value $TMP/s1 "ply_st_sum{comm=\"$NAME\"}")" $((1000 * (64 + 128 + 256 + 512 + 1024 + 2048 + 4096 + 8192)))
+expect_eq "scrape: stats() exact count" "$(value $TMP/s1 "ply_st_count{comm=\"$NAME\"}")" 8000
+# lhist(0, 10000, 2500): below 0, [0, 2500) (64 ... 2048), [2500, 5000)
+# (4096), [5000, 7500), [7500, 10000) (8192), at or above 10000
+expect_eq "scrape: lhist() every bucket, le its largest value, cumulative" \
+	"$(grep '^ply_lin_bucket' $TMP/s1 | awk '{ printf "%s ", $0 }')" \
+	"ply_lin_bucket{le=\"-1\"} 0 ply_lin_bucket{le=\"2499\"} 6000 ply_lin_bucket{le=\"4999\"} 7000 ply_lin_bucket{le=\"7499\"} 7000 ply_lin_bucket{le=\"9999\"} 8000 ply_lin_bucket{le=\"+Inf\"} 8000 "
+expect_eq "scrape: lhist() count" "$(value $TMP/s1 ply_lin_count)" 8000
+expect_grep "scrape: the scope's loss counter" $TMP/s1 '^ply_scope_full_total 0$'
 expect_grep "scrape: ply's own counters" $TMP/s1 '^ply_events_lost_total 0$'
 expect_grep "scrape: a map's fill" $TMP/s1 '^ply_map_max_entries\{map="@calls"\} 4096$'
 http $PORT 'GET /metrics HTTP/1.0\r\nAccept: application/openmetrics-text; version=1.0.0\r\n\r\n' >$TMP/om
 expect_grep "OpenMetrics when asked" $TMP/om '^Content-Type: application/openmetrics-text'
 expect_eq "OpenMetrics ends with # EOF" "$(tail -1 $TMP/om)" "# EOF"
+expect_grep "OpenMetrics: a summary" $TMP/om '^# TYPE ply_st summary'
+expect_grep "OpenMetrics: stats() sum" $TMP/om "^ply_st_sum\\{comm=\"$NAME\"\\} 16320000"
 http $PORT 'GET / HTTP/1.0\r\n\r\n' >$TMP/r404
 expect_grep "another path: 404" $TMP/r404 '^HTTP/1.[01] 404'
 http $PORT 'POST /metrics HTTP/1.0\r\nContent-Length: 5\r\n\r\nhello' >$TMP/r405
@@ -193,6 +208,15 @@ if [ -n "$PROMPID" ]; then
 	expect_eq "prometheus: the buckets' sum is the count" \
 		"$(promql "sum(ply_sizes_bucket%7Ble=%22%2BInf%22%7D)-sum(ply_sizes_count)")" 0
 	expect_eq "prometheus: ply's own metrics" "$(promql "ply_events_lost_total")" 0
+	expect_eq "prometheus: stats() count" "$(prom_wait "ply_st_count" 16000)" 16000
+	expect_eq "prometheus: stats() sum" "$(prom_wait "ply_st_sum" 32640000)" 32640000
+	got=
+	for le in -1 2499 4999 7499 9999 +Inf; do
+		got="$got $(promql "ply_lin_bucket%7Ble=%22${le/+/%2B}%22%7D")"
+	done
+	expect_eq "prometheus: lhist() buckets" "$got" " 0 12000 14000 14000 16000 16000"
+	expect_eq "prometheus: lhist() count" "$(promql "ply_lin_count")" 16000
+	expect_eq "prometheus: the scope's loss counter" "$(promql "ply_scope_full_total")" 0
 	kill $PROMPID; wait $PROMPID
 	rc=$?
 	[ $rc = 0 ] && ok "prometheus stopped" || nok "prometheus stopped" "exit $rc"
@@ -217,6 +241,20 @@ if [ $HAVE_PROM = 1 ]; then
 	promtool check metrics <$TMP/ply.prom >$TMP/promtool 2>&1 &&
 		ok "--metrics-file: promtool accepts it" ||
 		nok "--metrics-file: promtool accepts it" "$(cat $TMP/promtool)"
+fi
+
+# A scope with room for one process (-M 1): the command's two children are
+# not traced, and ply_scope_full_total says so, as ply's own report does.
+run_ply $TMP/out $TMP/err -M 1 -F --metrics-file $TMP/scope.prom \
+	-c "sh -c '$W getcwd 1 & $W getcwd 1 & wait'" "$PROG"
+expect_rc "a full scope: exit 0" 0
+expect_grep "a full scope: reported" $TMP/err \
+	'^ply: the scope is full: 2 processes not traced \(max_entries 1, see -M\)$'
+expect_grep "a full scope: ply_scope_full_total" $TMP/scope.prom '^ply_scope_full_total 2$'
+if [ $HAVE_PROM = 1 ]; then
+	promtool check metrics <$TMP/scope.prom >$TMP/promtool 2>&1 &&
+		ok "a full scope: promtool accepts it" ||
+		nok "a full scope: promtool accepts it" "$(cat $TMP/promtool)"
 fi
 
 # A process name made of a quote, a backslash and a byte that is not

@@ -1,10 +1,11 @@
 /* Unit tests of out_prom: families by aggregation (counters, histograms,
- * gauges), both formats, label values made of any bytes, durations in
+ * gauges, summaries), both formats, label values made of any bytes, durations in
  * seconds, ply's own metrics and the names that would clash. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "agg.h"
 #include "cap.h"
 #include "out_prom.h"
 #include "test.h"
@@ -168,6 +169,102 @@ static void test_histogram(void)
 		  "# TYPE ply_ns histogram\n");
 }
 
+static struct type *stats_type(struct type *total)
+{
+	struct type *m[] = { &type_u64, total };
+
+	return type_tuple(ar, "stats", m, 2);
+}
+
+/* stats(): a summary without quantiles, _sum the total (seconds for
+ * durations), _count; no negative _sum in OpenMetrics, where it is a
+ * counter. */
+static void test_stats(void)
+{
+	struct type *tt = type_with_fmt(ar, &type_s64, TF_TIME);
+	struct mapsym s = { .name = "@lat", .is_agg = 1, .agg = AGG_STATS,
+			    .ktype = str_key(8), .vtype = stats_type(tt) };
+	struct mapsym d = { .name = "@delta", .is_agg = 1, .agg = AGG_STATS,
+			    .vtype = stats_type(&type_s64) };
+	struct agg_stats sv[2] = { { 2, 3000 }, { 1, 10 } }, dv = { 4, -10 };
+	char keys[2][8] = { "x", "y" };
+	const char *head = "# HELP ply_delta ply map @delta: stats(), the "
+		"count and sum of the values (average: sum / count)\n"
+		"# TYPE ply_delta summary\n";
+
+	CHECK(prom_exported(&s) && prom_exported(&d));
+	CHECK_STR(map_prom(&s, keys, sv, 2, PROM_TEXT),
+		  "# HELP ply_lat ply map @lat: stats(), the count and sum of "
+		  "the values (average: sum / count)\n"
+		  "# TYPE ply_lat summary\n"
+		  "ply_lat_sum{key0=\"x\"} 0.000003\n"
+		  "ply_lat_count{key0=\"x\"} 2\n"
+		  "ply_lat_sum{key0=\"y\"} 0.00000001\n"
+		  "ply_lat_count{key0=\"y\"} 1\n");
+	CHECK_STR(map_prom(&d, NULL, &dv, 1, PROM_TEXT) + strlen(head),
+		  "ply_delta_sum -10\nply_delta_count 4\n");
+	CHECK_STR(map_prom(&d, NULL, &dv, 1, PROM_OPENMETRICS) + strlen(head),
+		  "ply_delta_count 4\n");
+	dv.total = 10;
+	CHECK_STR(map_prom(&d, NULL, &dv, 1, PROM_OPENMETRICS) + strlen(head),
+		  "ply_delta_sum 10\nply_delta_count 4\n");
+}
+
+/* lhist(): every declared bucket, le its largest integer (hi - 1), the
+ * one below min first, the one at or above max as +Inf; cumulative;
+ * _count, and no _sum (lhist keeps none). */
+static void test_lhist(void)
+{
+	struct mapsym l = { .name = "@l", .is_agg = 1, .agg = AGG_LHIST,
+			    .ktype = str_key(4), .lh_min = -10, .lh_max = 25,
+			    .lh_step = 10 };
+	struct mapsym t = { .name = "@lt", .is_agg = 1, .agg = AGG_LHIST,
+			    .lh_min = 0, .lh_max = 2000000,
+			    .lh_step = 1000000 };
+	struct mapsym w = { .name = "@lw", .is_agg = 1, .agg = AGG_LHIST,
+			    .lh_min = INT64_MIN, .lh_max = 0,
+			    .lh_step = INT64_C(1) << 62 };
+	uint64_t lb[6] = { 2, 0, 1, 0, 0, 7 }, tb[4] = { 0, 1, 2, 3 };
+	uint64_t wb[4] = { 0, 5, 1, 2 };
+	char key[8] = "k";
+	const char *want =
+		"# HELP ply_l ply map @l: lhist(), linear buckets\n"
+		"# TYPE ply_l histogram\n"
+		"ply_l_bucket{key0=\"k\",le=\"-11\"} 2\n"
+		"ply_l_bucket{key0=\"k\",le=\"-1\"} 2\n"
+		"ply_l_bucket{key0=\"k\",le=\"9\"} 3\n"
+		"ply_l_bucket{key0=\"k\",le=\"19\"} 3\n"
+		"ply_l_bucket{key0=\"k\",le=\"24\"} 3\n"
+		"ply_l_bucket{key0=\"k\",le=\"+Inf\"} 10\n"
+		"ply_l_count{key0=\"k\"} 10\n";
+
+	l.vtype = type_array(ar, &type_u64, 6);
+	t.vtype = type_with_fmt(ar, type_array(ar, &type_u64, 4), TF_TIME);
+	w.vtype = type_array(ar, &type_u64, 4);
+	CHECK(prom_exported(&l));
+	CHECK_STR(map_prom(&l, key, lb, 1, PROM_TEXT), want);
+	/* the same in OpenMetrics but for the family's name in HELP/TYPE */
+	CHECK_STR(strstr(map_prom(&l, key, lb, 1, PROM_OPENMETRICS),
+			 "ply_l_bucket"), strstr(want, "ply_l_bucket"));
+	/* durations: bounds in seconds, the one below 0 at -1ns */
+	CHECK_STR(map_prom(&t, NULL, tb, 1, PROM_TEXT),
+		  "# HELP ply_lt ply map @lt: lhist(), linear buckets\n"
+		  "# TYPE ply_lt histogram\n"
+		  "ply_lt_bucket{le=\"-0.000000001\"} 0\n"
+		  "ply_lt_bucket{le=\"0.000999999\"} 1\n"
+		  "ply_lt_bucket{le=\"0.001999999\"} 3\n"
+		  "ply_lt_bucket{le=\"+Inf\"} 6\n"
+		  "ply_lt_count 6\n");
+	/* from INT64_MIN: no bucket below it, nothing can be */
+	CHECK_STR(map_prom(&w, NULL, wb, 1, PROM_TEXT) +
+		  strlen("# HELP ply_lw ply map @lw: lhist(), linear buckets\n"
+			 "# TYPE ply_lw histogram\n"),
+		  "ply_lw_bucket{le=\"-4611686018427387905\"} 5\n"
+		  "ply_lw_bucket{le=\"-1\"} 6\n"
+		  "ply_lw_bucket{le=\"+Inf\"} 8\n"
+		  "ply_lw_count 8\n");
+}
+
 static void test_self(void)
 {
 	struct mapsym m = { .name = "@x", .is_agg = 1, .agg = AGG_COUNT,
@@ -181,7 +278,7 @@ static void test_self(void)
 		.version = "1.2.3", .lost = 5, .nmaps = 1, .maps = maps,
 		.dropped = &dropped, .entries = &entries,
 		.max_entries = &max, .nprobes = 1, .probes = probes,
-		.missed = &missed, .skipped = &skipped,
+		.missed = &missed, .skipped = &skipped, .scope_full = 6,
 	};
 	struct cap c;
 	const char *got;
@@ -192,6 +289,8 @@ static void test_self(void)
 	CHECK(strstr(got, "# TYPE ply_build info\n"
 		     "ply_build_info{version=\"1.2.3\"} 1\n") != NULL);
 	CHECK(strstr(got, "\nply_events_lost_total 5\n") != NULL);
+	CHECK(strstr(got, "# TYPE ply_scope_full counter\n"
+		     "ply_scope_full_total 6\n") != NULL);
 	CHECK(strstr(got, "\nply_map_updates_dropped_total{map=\"@x\"} 3\n"));
 	CHECK(strstr(got, "\nply_map_entries{map=\"@x\"} 4096\n"));
 	CHECK(strstr(got, "\nply_map_max_entries{map=\"@x\"} 4096\n"));
@@ -214,8 +313,14 @@ static void test_clash(void)
 			      .agg = AGG_SUM, .vtype = &type_u64 };
 	struct mapsym ok = { .name = "@y", .agg = AGG_NONE,
 			     .vtype = &type_u64 };
+	struct mapsym scope = { .name = "@scope_full", .is_agg = 1,
+				.agg = AGG_COUNT, .vtype = &type_u64 };
+	struct mapsym st = { .name = "@z", .is_agg = 1, .agg = AGG_STATS,
+			     .vtype = stats_type(&type_s64) };
+	struct mapsym zc = { .name = "@z_count", .is_agg = 1, .agg = AGG_MAX,
+			     .vtype = &type_u64 };
 	const struct mapsym *m1[] = { &a, &ok }, *m2[] = { &a, &b },
-		*m3[] = { &ok, &own };
+		*m3[] = { &ok, &own }, *m4[] = { &scope }, *m5[] = { &st, &zc };
 	char msg[256];
 
 	CHECK(!prom_clash(m1, 2, msg, sizeof(msg)));
@@ -225,6 +330,13 @@ static void test_clash(void)
 	CHECK(prom_clash(m3, 2, msg, sizeof(msg)));
 	CHECK_STR(msg, "map @events_lost would give the metric "
 		  "ply_events_lost_total, which is ply's own");
+	CHECK(prom_clash(m4, 1, msg, sizeof(msg)));
+	CHECK_STR(msg, "map @scope_full would give the metric "
+		  "ply_scope_full_total, which is ply's own");
+	/* a summary's samples too */
+	CHECK(prom_clash(m5, 2, msg, sizeof(msg)));
+	CHECK_STR(msg, "maps @z and @z_count would both give the metric "
+		  "ply_z_count");
 }
 
 int main(void)
@@ -234,6 +346,8 @@ int main(void)
 	test_counters();
 	test_gauges();
 	test_histogram();
+	test_stats();
+	test_lhist();
 	test_self();
 	test_clash();
 	arena__free(ar);
