@@ -302,6 +302,18 @@ static void test_self(void)
 	CHECK(strstr(got, "# TYPE ply_events_lost_total counter\n") != NULL);
 }
 
+/* The message about the first clash among a and b (b NULL: a alone), or
+ * "" when there is none. */
+static const char *clash(const struct mapsym *a, const struct mapsym *b)
+{
+	static char msg[256];
+	const struct mapsym *maps[] = { a, b };
+
+	if (!prom_clash(maps, b ? 2 : 1, msg, sizeof(msg)))
+		msg[0] = '\0';
+	return msg;
+}
+
 static void test_clash(void)
 {
 	struct type *ht = type_array(ar, &type_u64, QUANTIZE_BUCKETS);
@@ -319,24 +331,17 @@ static void test_clash(void)
 			     .vtype = stats_type(&type_s64) };
 	struct mapsym zc = { .name = "@z_count", .is_agg = 1, .agg = AGG_MAX,
 			     .vtype = &type_u64 };
-	const struct mapsym *m1[] = { &a, &ok }, *m2[] = { &a, &b },
-		*m3[] = { &ok, &own }, *m4[] = { &scope }, *m5[] = { &st, &zc };
-	char msg[256];
 
-	CHECK(!prom_clash(m1, 2, msg, sizeof(msg)));
-	CHECK(prom_clash(m2, 2, msg, sizeof(msg)));
-	CHECK_STR(msg, "maps @x and @x_total would both give the metric "
-		  "ply_x_total");
-	CHECK(prom_clash(m3, 2, msg, sizeof(msg)));
-	CHECK_STR(msg, "map @events_lost would give the metric "
+	CHECK_STR(clash(&a, &ok), "");
+	CHECK_STR(clash(&a, &b), "maps @x and @x_total would both give the "
+		  "metric ply_x_total");
+	CHECK_STR(clash(&ok, &own), "map @events_lost would give the metric "
 		  "ply_events_lost_total, which is ply's own");
-	CHECK(prom_clash(m4, 1, msg, sizeof(msg)));
-	CHECK_STR(msg, "map @scope_full would give the metric "
+	CHECK_STR(clash(&scope, NULL), "map @scope_full would give the metric "
 		  "ply_scope_full_total, which is ply's own");
 	/* a summary's samples too */
-	CHECK(prom_clash(m5, 2, msg, sizeof(msg)));
-	CHECK_STR(msg, "maps @z and @z_count would both give the metric "
-		  "ply_z_count");
+	CHECK_STR(clash(&st, &zc), "maps @z and @z_count would both give the "
+		  "metric ply_z_count");
 }
 
 int main(void)
