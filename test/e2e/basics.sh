@@ -36,9 +36,9 @@ expect_grep "common_pid: says why" $TMP/err 'common_pid is not available'
 
 # A field that is not 8-byte aligned (sched_switch's prev_pid at 24, and
 # next_pid at 56 after a char[16]) and a char[16] member.
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 1 1" \
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 1 1" \
 	'tracepoint:sched/sched_process_exit /data->pid == kpid/ { printf("exit %s %d\n", data->comm, data->pid == pid); }'
-expect_grep "char[16] member and an int field" $TMP/out '^exit plyload 1$'
+expect_grep "char[16] member and an int field" $TMP/out "^exit $LOADER_COMM 1\$"
 
 # Built-in variables agree with what the shell knows.
 run_ply $TMP/out $TMP/err -c 'sh -c "echo \$\$ > '$TMP'/pid; cat /etc/hostname >/dev/null"' \

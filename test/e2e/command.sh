@@ -8,14 +8,14 @@
 prog='tracepoint:syscalls/sys_enter_getppid /pid == $target/ { @n = count(); }'
 
 # Plain words are exec'd: $target is the program, not a shell.
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 5 0" "$prog"
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 5 0" "$prog"
 expect_grep "\$target of plain words is the command" $TMP/out '^@n: 5$'
 # Shell syntax: the shell execs its last command (the shell's own
 # getppid, for $PPID, has the same pid but another comm).
-prog_sh='tracepoint:syscalls/sys_enter_getppid /pid == $target && comm == "plyload"/ { @n = count(); }'
-run_ply $TMP/out $TMP/err -c "true; $PLYLOAD getppid 6 0" "$prog_sh"
+prog_sh='tracepoint:syscalls/sys_enter_getppid /pid == $target && comm == $LOADER_COMM/ { @n = count(); }'
+run_ply $TMP/out $TMP/err -c "true; $LOADER getppid 6 0" "$prog_sh"
 expect_grep "\$target after 'true;' is the last command" $TMP/out '^@n: 6$'
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 7 0 >/dev/null 2>&1" "$prog_sh"
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 7 0 >/dev/null 2>&1" "$prog_sh"
 expect_grep "\$target with redirections is the command" $TMP/out '^@n: 7$'
 
 # A command that cannot run: said, with why, and exit 1.

@@ -228,9 +228,9 @@ expect_eq "if/else chains" "$(tr '\n' ' ' <$TMP/out)" "c f g j k "
 # Predicates and conditions in a tracepoint probe, checked against an
 # exact number of getppid() calls.
 # (n is given its type in BEGIN: n[1] = n[1] + 1 alone does not compile.)
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 10 1" '
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 10 1" '
 BEGIN { n[1] = 0; }
-tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ {
+tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM/ {
 	@all = count();
 	n[1] = n[1] + 1;
 	if (n[1] % 3 == 0) { @three = count(); }
@@ -238,9 +238,9 @@ tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ {
 	else { @two = count(); }
 	@sum = sum(n[1]);
 }
-tracepoint:syscalls/sys_enter_getppid /comm == "plyload" && n[1] > 7/ { @late = count(); }
-tracepoint:syscalls/sys_enter_getppid /comm != "plyload" ? 0 : 1/ { @viacond = count(); }
-tracepoint:syscalls/sys_enter_getppid /comm == "plyload" ? 0 : 0/ { @never = count(); }'
+tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM && n[1] > 7/ { @late = count(); }
+tracepoint:syscalls/sys_enter_getppid /comm != $LOADER_COMM ? 0 : 1/ { @viacond = count(); }
+tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM ? 0 : 0/ { @never = count(); }'
 expect_rc "predicates: exit 0" 0
 expect_grep "predicate: every call counted" $TMP/out '^@all: 10$'
 expect_grep "if: n % 3 == 0 three times" $TMP/out '^@three: 3$'

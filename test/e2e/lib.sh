@@ -8,6 +8,13 @@ T_PASS=0 T_FAIL=0
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# plyload under a name of this run's own (its comm; a pid has at most 7
+# digits), so that a test that finds it by name never sees another run's:
+# $LOADER runs it, and a program names it as the parameter $LOADER_COMM.
+export LOADER_COMM=plyload$$
+LOADER=$TMP/$LOADER_COMM
+cp "$PLYLOAD" "$LOADER"
+
 ok()   { T_PASS=$((T_PASS + 1)); echo "  ok   $1"; }
 nok()  { T_FAIL=$((T_FAIL + 1)); echo "  FAIL $1"; shift; for l in "$@"; do echo "    $l"; done; }
 

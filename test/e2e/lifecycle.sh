@@ -36,7 +36,7 @@ before=$(bpf_progs)
 timeout 60 "$PLY" 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 pid=$!
 for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
-$PLYLOAD getppid 10 1
+$LOADER getppid 10 1
 kill -INT $pid; wait $pid; rc=$?
 expect_rc "SIGINT: exit 0" 0
 expect_grep "SIGINT: map printed" $TMP/out '^@n: [0-9]+$'
@@ -78,8 +78,8 @@ expect_nogrep "attach refused: no END, no maps" $TMP/out 'END ran|^@n'
 
 # -S before running: the dump is made before the command exists, and the
 # program that runs still has its pid as $target.
-run_ply $TMP/out $TMP/err -S -c "exec $PLYLOAD getppid 5 0" \
-	'tracepoint:syscalls/sys_enter_getppid /pid == $target && comm == "plyload"/ { @n = count(); }'
+run_ply $TMP/out $TMP/err -S -c "exec $LOADER getppid 5 0" \
+	'tracepoint:syscalls/sys_enter_getppid /pid == $target && comm == $LOADER_COMM/ { @n = count(); }'
 expect_grep "-S with \$target: the right pid" $TMP/out '^@n: 5$'
 
 finish lifecycle

@@ -6,38 +6,38 @@
 N=200000
 
 # Two processes, one per CPU, hitting the same key: the total is exact.
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid $N 2" \
-	'tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ { @[comm] = count(); }'
+run_ply $TMP/out $TMP/err -c "$LOADER getppid $N 2" \
+	'tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM/ { @[comm] = count(); }'
 expect_rc "concurrent count: exit 0" 0
-expect_grep "concurrent count: exactly 2 x $N" $TMP/out "^\{ plyload +\}: $((2 * N))\$"
+expect_grep "concurrent count: exactly 2 x $N" $TMP/out "^\{ $LOADER_COMM +\}: $((2 * N))\$"
 
 # The same with a keyless aggregation and with sum().
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid $N 2" \
-	'tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ { @calls = count(); @total = sum(2); }'
+run_ply $TMP/out $TMP/err -c "$LOADER getppid $N 2" \
+	'tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM/ { @calls = count(); @total = sum(2); }'
 expect_grep "keyless count" $TMP/out "^@calls: $((2 * N))\$"
 expect_grep "sum(2)" $TMP/out "^@total: $((4 * N))\$"
 
 # Several keys, printed in columns.
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 1000 1" \
-	'tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ { @[comm, uid] = count(); }'
-expect_grep "two keys" $TMP/out '^\{ plyload, +0 \}: 1000$'
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 1000 1" \
+	'tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM/ { @[comm, uid] = count(); }'
+expect_grep "two keys" $TMP/out "^\{ $LOADER_COMM, +0 \}: 1000\$"
 
 # A plain map carries a value from one probe to another, and delete works:
 # every open that entered also returned, so each kpid is counted once per open.
-run_ply $TMP/out $TMP/err -c "$PLYLOAD open /etc/hostname 500" \
-	'tracepoint:syscalls/sys_enter_openat /comm == "plyload"/ { t[kpid] = 1; }
+run_ply $TMP/out $TMP/err -c "$LOADER open /etc/hostname 500" \
+	'tracepoint:syscalls/sys_enter_openat /comm == $LOADER_COMM/ { t[kpid] = 1; }
 	 tracepoint:syscalls/sys_exit_openat /t[kpid]/ { @done = count(); delete t[kpid]; }'
 expect_grep "enter/exit pairs through a plain map" $TMP/out '^@done: 50[0-9]$'
 expect_grep "the plain map is empty after delete" $TMP/out '^t:$'
 
 # sum() of a value stored in a plain map (ply 2.4 summed the wrong thing).
-run_ply $TMP/out $TMP/err -c "$PLYLOAD getppid 10 1" \
-	'tracepoint:syscalls/sys_enter_getppid /comm == "plyload"/ { v[0] = 7; @s = sum(v[0]); }'
+run_ply $TMP/out $TMP/err -c "$LOADER getppid 10 1" \
+	'tracepoint:syscalls/sys_enter_getppid /comm == $LOADER_COMM/ { v[0] = 7; @s = sum(v[0]); }'
 expect_grep "sum of a map value" $TMP/out '^@s: 70$'
 
 # Strings as keys are compared in full (zero padded, never stale bytes).
-run_ply $TMP/out $TMP/err -c "$PLYLOAD open /etc/hostname 3; $PLYLOAD open /etc/hosts 2" \
-	'tracepoint:syscalls/sys_enter_openat /comm == "plyload"/ { @[str(data->filename)] = count(); }'
+run_ply $TMP/out $TMP/err -c "$LOADER open /etc/hostname 3; $LOADER open /etc/hosts 2" \
+	'tracepoint:syscalls/sys_enter_openat /comm == $LOADER_COMM/ { @[str(data->filename)] = count(); }'
 expect_grep "string keys: hostname" $TMP/out '^\{ /etc/hostname +\}: 3$'
 expect_grep "string keys: hosts" $TMP/out '^\{ /etc/hosts +\}: 2$'
 

@@ -45,11 +45,11 @@ forged=$'/tmp/a\ngt /etc/shadow' title=$'/tmp/\e]0;owned\a' cr=$'/tmp/ok\rFAIL'
 backslash='/tmp/\x0a' newline=$'/tmp/\n' cafe='/tmp/café'
 {
 	for n in "$forged" "$title" "$cr" "$backslash" "$newline" "$cafe"; do
-		printf '%q open %q 1\n' "$PLYLOAD" "$n"
+		printf '%q open %q 1\n' "$LOADER" "$n"
 	done
 } >$TMP/hostile.sh
 run_ply $TMP/out $TMP/err -c "bash $TMP/hostile.sh" \
-	'tracepoint:syscalls/sys_enter_openat /comm == "plyload"/ {
+	'tracepoint:syscalls/sys_enter_openat /comm == $LOADER_COMM/ {
 		printf("open %s\n", str(data->filename));
 		@[str(data->filename)] = count(); }'
 expect_rc "hostile names: exit 0" 0
@@ -65,7 +65,7 @@ expect_grep "map keys: a newline is escaped" $TMP/out '^\{ /tmp/\\n +\}: 1$'
 expect_grep "map keys: UTF-8 as itself" $TMP/out '^\{ /tmp/café +\}: 1$'
 
 run_ply $TMP/out $TMP/err -c "bash $TMP/hostile.sh" \
-	'tracepoint:syscalls/sys_enter_openat /comm == "plyload"/ {
+	'tracepoint:syscalls/sys_enter_openat /comm == $LOADER_COMM/ {
 		printf("open %#s\n", str(data->filename)); }'
 expect_grep "%#s: the raw bytes" $TMP/out '^gt /etc/shadow$'
 expect_eq "%#s: the escape byte too" "$(tr -cd '\033' <$TMP/out | wc -c)" 1
