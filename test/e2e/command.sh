@@ -34,12 +34,12 @@ expect_rc "-c a command's own failure is not ply's" 0
 
 # kill -9 of ply: the command, and what it started and left (a double
 # fork: its grandchild's parent died), die too.
-before=$(bpf_progs)
 "$PLY" -c "sh -c 'sleep 107 & echo \$! > $TMP/orphan'; echo \$\$ > $TMP/cmd; sleep 108" \
 	'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 pid=$!
 for i in $(seq 100); do [ -s $TMP/orphan ] && [ -s $TMP/cmd ] && break; sleep 0.05; done
 orphan=$(cat $TMP/orphan 2>/dev/null); cmd=$(cat $TMP/cmd 2>/dev/null)
+ids=$(prog_ids $pid)	# all attached: the command runs
 [ -n "$orphan" ] && [ "$(awk '{ print $4 }' /proc/$orphan/stat 2>/dev/null)" != 1 ] &&
 	ok "the orphan stays below ply" || nok "the orphan stays below ply" "pid '$orphan'"
 kill -KILL $pid; wait $pid 2>/dev/null
@@ -47,7 +47,8 @@ gone() { [ -n "$1" ] && { [ ! -e /proc/$1 ] || [ "$(awk '{ print $3 }' /proc/$1/
 for i in $(seq 50); do gone "$orphan" && gone "$cmd" && break; sleep 0.1; done
 gone "$cmd" && ok "kill -9: the command dies" || nok "kill -9: the command dies" "pid '$cmd' is alive"
 gone "$orphan" && ok "kill -9: its orphan dies" || nok "kill -9: its orphan dies" "pid '$orphan' is alive"
-wait_progs $before && ok "kill -9: no program left" || nok "kill -9: no program left"
+wait_gone $ids && ok "kill -9: no program left" ||
+	nok "kill -9: no program left" "ply's programs: '$(echo $ids)', $(progs_left $ids) still loaded"
 
 # When the command ends by itself, what it left in the background goes
 # when ply ends.
@@ -68,6 +69,7 @@ pid=$!
 for i in $(seq 100); do [ "$(awk '{ print $3 }' /proc/$reader/stat 2>/dev/null)" = T ] && break; sleep 0.05; done
 sleep 1	# the fifo is full: ply is blocked in write()
 state=$(awk '{ print $3 }' /proc/$pid/stat 2>/dev/null)
+ids=$(prog_ids $pid)
 kill -INT $pid
 for i in $(seq 50); do [ -e /proc/$pid ] || break; sleep 0.1; done
 if [ -e /proc/$pid ]; then
@@ -79,8 +81,8 @@ expect_rc "SIGINT with stdout blocked: exit 0" 0
 [ "$state" = S ] && ok "SIGINT with stdout blocked: it was blocked" ||
 	nok "SIGINT with stdout blocked: it was blocked" "state $state"
 kill -KILL $reader; wait $reader 2>/dev/null
-wait_progs $before && ok "SIGINT with stdout blocked: no program left" ||
-	nok "SIGINT with stdout blocked: no program left"
+wait_gone $ids && ok "SIGINT with stdout blocked: no program left" ||
+	nok "SIGINT with stdout blocked: no program left" "ply's programs: '$(echo $ids)'"
 
 # A program file that is not there.
 run_ply $TMP/out $TMP/err /nonexistent.ply

@@ -34,10 +34,35 @@ expect_nogrep() { if ! grep -Eq -- "$3" "$2"; then ok "$1"; else nok "$1" "unexp
 # expect_eq NAME GOT WANT
 expect_eq() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:  $2" "want: $3"; fi; }
 
-# How many BPF programs the kernel holds now (all owners). Once ply has
-# gone, by any exit, this must fall back to what it was before it started.
-bpf_progs() { "$BPFPROGS"; }
-# wait_progs WANT: the kernel frees programs a moment after their last fd.
-wait_progs() { local i; for i in $(seq 50); do [ "$(bpf_progs)" -le "$1" ] && return 0; sleep 0.1; done; return 1; }
+# The ids of the BPF programs process $1 and its descendants (ply under
+# timeout, ply's guard and command) hold, by their fds (the programs and
+# their links), one per line: ply's own, never the machine's, which other
+# test runs load and unload meanwhile.
+tree_pids() {
+	local c
+	echo "$1"
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+prog_ids() {
+	local p
+	for p in $(tree_pids "$1"); do
+		grep -hs '^prog_id:' /proc/"$p"/fdinfo/*
+	done | awk '{ print $2 }' | sort -un
+}
+# progs_left IDS...: how many of these programs the kernel still has
+# ("error" if the helper failed).
+progs_left() {
+	local out
+	out=$("$BPFPROGS" "$@") || { echo error; return; }
+	[ -z "$out" ] && echo 0 || wc -l <<<"$out"
+}
+# wait_gone IDS...: whether the kernel has freed them all (a moment after
+# their last fd goes). No ids is a failure: the programs were never seen.
+wait_gone() {
+	local i
+	[ $# -gt 0 ] || return 1
+	for i in $(seq 50); do [ "$(progs_left "$@")" = 0 ] && return 0; sleep 0.1; done
+	return 1
+}
 
 finish() { echo "$1: $T_PASS passed, $T_FAIL failed"; [ $T_FAIL -eq 0 ]; }

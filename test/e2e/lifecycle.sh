@@ -30,30 +30,45 @@ expect_grep "file:line:col for a program file" $TMP/err "^$TMP/bad.ply:2:[0-9]+:
 run_ply $TMP/out $TMP/err -e 'tracepoint:syscalls/sys_enter_openat { @[comm] = count(); }'
 expect_rc "dry run: exit 0" 0
 
-before=$(bpf_progs)
+# Which programs are ply's is read from its fds once it runs (BEGIN has
+# printed "ready"); each must be gone from the kernel once ply is.
+# ready_ids PID: waits for "ready" in $TMP/out, then sets ids.
+ready_ids() {
+	local i
+	for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
+	ids=$(prog_ids "$1")
+}
 
 # SIGINT: maps are printed, exit 0, nothing stays loaded.
 timeout 60 "$PLY" 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 pid=$!
-for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
+ready_ids $pid
 $LOADER getppid 10 1
 kill -INT $pid; wait $pid; rc=$?
 expect_rc "SIGINT: exit 0" 0
 expect_grep "SIGINT: map printed" $TMP/out '^@n: [0-9]+$'
-wait_progs $before && ok "SIGINT: no program left" || nok "SIGINT: no program left" "$(bpf_progs) programs, $before before"
+wait_gone $ids && ok "SIGINT: no program left" ||
+	nok "SIGINT: no program left" "of ply's programs ($(echo $ids)), $(progs_left $ids) are still loaded"
 
 # SIGKILL: the kernel drops every probe with ply's file descriptors.
 "$PLY" 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 pid=$!
-for i in $(seq 100); do grep -q ready $TMP/out && break; sleep 0.05; done
-[ "$(bpf_progs)" -gt "$before" ] && ok "running: programs loaded" || nok "running: programs loaded"
+ready_ids $pid
+# BEGIN and the tracepoint, each a program
+[ -n "$ids" ] && [ "$(progs_left $ids)" -ge 2 ] && ok "running: programs loaded" ||
+	nok "running: programs loaded" "ply holds the programs '$(echo $ids)'"
 kill -KILL $pid; wait $pid 2>/dev/null
-wait_progs $before && ok "SIGKILL: no program left" || nok "SIGKILL: no program left" "$(bpf_progs) programs, $before before"
+wait_gone $ids && ok "SIGKILL: no program left" ||
+	nok "SIGKILL: no program left" "of ply's programs ($(echo $ids)), $(progs_left $ids) are still loaded"
 
-# The -c command's end stops ply, and its exit doesn't need any event.
-run_ply $TMP/out $TMP/err -c 'sleep 0.1' 'tracepoint:syscalls/sys_enter_getppid { @n = count(); }'
+# The -c command's end stops ply, and its exit doesn't need any event
+# (BEGIN's comes at the start, long before).
+timeout 60 "$PLY" -c 'sleep 1' 'BEGIN { printf("ready\n"); } tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err </dev/null &
+pid=$!
+ready_ids $pid
+wait $pid; rc=$?
 expect_rc "-c: ply ends with the command" 0
-wait_progs $before && ok "-c: no program left" || nok "-c: no program left"
+wait_gone $ids && ok "-c: no program left" || nok "-c: no program left" "ply's programs: '$(echo $ids)'"
 
 # When ply stops the command (here by exit()), everything the command
 # started goes too.

@@ -75,12 +75,12 @@ run_ply $TMP/out $TMP/err -c true 'kprobe:zz_no_match_* { @n = count(); }'
 expect_grep "glob without a match" $TMP/err "no traceable kernel function matches 'zz_no_match_\*'"
 
 # Nothing is left in tracefs or in the kernel, even after SIGKILL.
-before=$(bpf_progs)
 "$PLY" 'BEGIN { printf("ready\n"); } kprobe:ksys_read { @n = count(); }' >$TMP/out 2>$TMP/err &
 pid=$!
 for i in $(seq 200); do grep -q ready $TMP/out && break; sleep 0.05; done
+ids=$(prog_ids $pid)
 kill -KILL $pid; wait $pid 2>/dev/null
-wait_progs $before && ok "SIGKILL: no program left" || nok "SIGKILL: no program left"
+wait_gone $ids && ok "SIGKILL: no program left" || nok "SIGKILL: no program left" "ply's programs: '$(echo $ids)'"
 expect_eq "no kprobe_events entries" "$(cat /sys/kernel/tracing/kprobe_events 2>/dev/null | wc -l)" 0
 
 finish kprobe
