@@ -384,7 +384,7 @@ static void test_ctx_free(void)
 static void test_strbuf(void)
 {
 	struct strbuf b;
-	char *s, want[6];
+	char *s, want[12];
 	int i, ok = 1;
 
 	strbuf_open(&b);
