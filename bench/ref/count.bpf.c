@@ -26,10 +26,15 @@ int count_by_comm(void *ctx)
 	__builtin_memset(&key, 0, sizeof(key));
 	bpf_get_current_comm(key.comm, sizeof(key.comm));
 	v = bpf_map_lookup_elem(&counts, &key);
-	if (v)
+	if (v) {
 		*v += 1;
-	else
-		bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST);
+	} else if (bpf_map_update_elem(&counts, &key, &one, BPF_NOEXIST)) {
+		/* another CPU inserted the comm first: this CPU's slot is
+		 * there now, at 0 */
+		v = bpf_map_lookup_elem(&counts, &key);
+		if (v)
+			*v += 1;
+	}
 	return 0;
 }
 
