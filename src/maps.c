@@ -368,9 +368,9 @@ static void value_combine(const struct runtime *rt, const struct mapsym *m,
 			  const char *raw, char *dst)
 {
 	size_t vsize = m->vtype->size;
-	const struct agg_def *d = agg_def(m->agg);
+	const struct agg_def *d = agg_of(m);
 
-	if (m->is_agg && d)
+	if (d)
 		d->combine(m, raw, ALIGN_UP(vsize, 8), rt->ncpus, dst);
 	else
 		memcpy(dst, raw, vsize);
@@ -387,6 +387,22 @@ static int map_ok(const struct runtime *rt, size_t i)
 	return i < rt->spec.nmaps && rt->map_fds[i] >= 0;
 }
 
+/* Room for one entry of map i as the kernel holds it, or NULL and *err:
+ * -EBADF (no such map), -ENOMEM. */
+static char *map_raw(const struct runtime *rt, size_t i, int *err)
+{
+	char *raw;
+
+	if (!map_ok(rt, i)) {
+		*err = -EBADF;
+		return NULL;
+	}
+	raw = raw_alloc(rt, rt->spec.maps[i]);
+	if (!raw)
+		*err = -ENOMEM;
+	return raw;
+}
+
 int runtime__map_lookup(struct runtime *rt, size_t i, const void *key,
 			void *val)
 {
@@ -394,11 +410,9 @@ int runtime__map_lookup(struct runtime *rt, size_t i, const void *key,
 	char *raw;
 	int err;
 
-	if (!map_ok(rt, i))
-		return -EBADF;
-	raw = raw_alloc(rt, rt->spec.maps[i]);
+	raw = map_raw(rt, i, &err);
 	if (!raw)
-		return -ENOMEM;
+		return err;
 	err = bpf_map_lookup_elem(rt->map_fds[i], key ? key : &zero, raw);
 	if (!err)
 		value_combine(rt, rt->spec.maps[i], raw, val);
@@ -415,14 +429,12 @@ int runtime__map_update(struct runtime *rt, size_t i, const void *key,
 	char *raw;
 	int err;
 
-	if (!map_ok(rt, i))
-		return -EBADF;
-	raw = raw_alloc(rt, rt->spec.maps[i]);
+	raw = map_raw(rt, i, &err);
 	if (!raw)
-		return -ENOMEM;
+		return err;
 	m = rt->spec.maps[i];
-	d = agg_def(m->agg);
-	if (m->is_agg && d && d->split)
+	d = agg_of(m);
+	if (d && d->split)
 		d->split(m, val, raw);
 	else
 		memcpy(raw, val, m->vtype->size);
