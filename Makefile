@@ -122,6 +122,13 @@ $(B)/test/helpers/%: test/helpers/%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $< $(LDLIBS)
 
+# ftree execs itself: static, so that its exec opens no shared library
+# (the loader's opens would be in filemon's output, not in its truth).
+$(B)/test/helpers/ftree: test/helpers/ftree.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -static -pthread -o $@ $<
+
 # The bench's workload serves the tests too (one workload helper).
 $(B)/test/helpers/benchload: bench/benchload.c
 	@mkdir -p $(dir $@)
