@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# filemon end to end (issue 12): a process tree made for the test
+# (test/helpers/ftree.c: children started before filemon and after it, a
+# grandchild, a child reparented to init, a thread, an exec) opens and
+# closes known files under /etc, /usr/lib and /tmp in every way a file can
+# be closed, and writes down what it did; an unrelated process opens the
+# same files meanwhile. filemon must report exactly the tree's opens and
+# closes under its prefixes, paired, said how, with durations the tree's
+# own clock brackets (test/e2e/filemon.py compares). Also: -c and -p end by
+# themselves, -n catches a program started later, still_open at the end,
+# --summary, hostile names, usage errors.
+. "$(dirname "$0")/lib.sh"
+FM=${FILEMON:-$(dirname "$PLY")/filemon}
+FTREE=$(dirname "$PLYLOAD")/ftree
+CHECK=$(dirname "$0")/filemon.py
+
+# run_fm OUT ERR args...: filemon in the foreground, status in $rc
+run_fm() {
+	local out=$1 err=$2; shift 2
+	timeout -k 5 120 "$FM" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+# start_fm OUT ERR args...: in the background ($fmpid); returns once its
+# start line is out (the probes are attached), or fails the test
+start_fm() {
+	local out=$1 err=$2 i; shift 2
+	: >"$out"
+	timeout -k 5 120 "$FM" "$@" >"$out" 2>"$err" </dev/null &
+	fmpid=$!
+	# a busy machine can take long to load and attach
+	for i in $(seq 1200); do
+		grep -q '"event": *"start"' "$out" && return 0
+		kill -0 $fmpid 2>/dev/null || break
+		sleep 0.05
+	done
+	nok "filemon $* wrote its start line within 60 s" "$(head -c 1000 "$err")"
+	kill -INT $fmpid 2>/dev/null; wait $fmpid
+	return 1
+}
+# ends_alone NAME: filemon ($fmpid) exits by itself within 30 s, status 0
+ends_alone() {
+	local i
+	for i in $(seq 600); do kill -0 $fmpid 2>/dev/null || break; sleep 0.05; done
+	if kill -0 $fmpid 2>/dev/null; then
+		nok "$1" "still running 30 s after the last watched process"
+		kill -INT $fmpid
+	fi
+	wait $fmpid; rc=$?
+	expect_rc "$1" 0
+}
+wait_file() { local i; for i in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+# py NAME args...: the checker's lines are this script's checks
+py() {
+	local name=$1; shift
+	python3 "$CHECK" "$@" >$TMP/py 2>&1
+	cat $TMP/py
+	T_PASS=$((T_PASS + $(grep -c '^  ok ' $TMP/py)))
+	T_FAIL=$((T_FAIL + $(grep -c '^  FAIL ' $TMP/py)))
+	grep -q '^  \(ok\|FAIL\) ' $TMP/py || nok "$name: the checker ran" "$(tail -5 $TMP/py)"
+}
+
+# mkfiles DIR: the files the tree opens, listed NUL-separated in DIR/list:
+# two of /etc, /etc/os-release (a symlink into /usr/lib), two of /usr/lib,
+# and DIR/files/: a plain name, hostile names (a newline that would forge
+# a line, an escape sequence, a byte that is not UTF-8), and a file of
+# DIR/filesx (a prefix DIR/files must not match it)
+mkfiles() {
+	local d=$1 usrlib f
+	mkdir -p "$d/files" "$d/filesx"
+	usrlib=$(find /usr/lib -mindepth 2 -maxdepth 2 -type f -readable -size +0 \
+		-name '*[a-z]' 2>/dev/null | LC_ALL=C sort | head -1)
+	FILES=(/etc/passwd /etc/os-release /usr/lib/os-release $usrlib
+	       "$d/files/plain" "$d/files/"$'nl\n{"event":"open","pid":1}'
+	       "$d/files/"$'esc\e[2J\e]0;x\a' "$d/files/"$'bad\xff\xfe' "$d/filesx/f")
+	[ -r /etc/hostname ] && FILES+=(/etc/hostname)
+	for f in "${FILES[@]}"; do
+		case $f in "$d"/*) echo x >"$f" ;; esac
+	done
+	printf '%s\0' "${FILES[@]}" >"$d/list"
+}
+
+if [ ! -x "$FM" ] || [ ! -x "$FTREE" ]; then
+	nok "filemon and ftree built" "no $FM or no $FTREE (make && make tests)"
+	finish filemon
+	exit
+fi
+
+# ---- usage errors: exit 2, one line; other errors: exit 1 ----
+for args in "-p 1 -c true" "/etc" "-p 1 etc"; do
+	run_fm $TMP/out $TMP/err $args
+	expect_eq "usage: filemon $args: exit 2, one line" "$rc $(wc -l <$TMP/err)" "2 1"
+done
+run_fm $TMP/out $TMP/err -p 999999999
+expect_eq "-p of no such process: exit 1" "$rc" 1
+run_fm $TMP/out $TMP/err -S -p 1 /etc
+expect_eq "-S: the program, exit 0" "$rc $([ -s $TMP/out ] && echo printed)" "0 printed"
+
+# ---- the ground truth itself, against strace ----
+if command -v strace >/dev/null; then
+	D=$TMP/strace; mkfiles $D; touch $D/go
+	strace -f -o $TMP/strace.out -e trace=open,openat,openat2 "$FTREE" tree $D >/dev/null 2>&1
+	py strace strace $TMP/strace.out $D
+else
+	echo "  skip the truth against strace (not installed)"
+fi
+
+# ---- -p: the tree, three children before filemon, two after ----
+D=$TMP/p; mkfiles $D
+"$FTREE" other $D & other=$!
+"$FTREE" tree $D & tree=$!
+if wait_file $D/ready && start_fm $TMP/out1 $TMP/err1 -p $tree /etc /usr/lib; then
+	touch $D/go
+	wait $tree
+	ends_alone "-p: filemon ends by itself once the tree is gone, exit 0"
+	touch $D/stop; wait $other
+	py "-p" check $TMP/out1 $D ftree --scope "-p $tree" /etc /usr/lib
+else
+	touch $D/go $D/stop; wait
+fi
+
+# ---- -c: the whole tree, /tmp too; -o; --summary ----
+D=$TMP/c; mkfiles $D; touch $D/go
+"$FTREE" other $D & other=$!
+run_fm $TMP/out $TMP/err2 --summary -o $TMP/out2 -c "$FTREE tree $D" /etc /usr/lib "$D/files/"
+touch $D/stop; wait $other
+expect_rc "-c: filemon ends by itself when the command's tree is done, exit 0" 0
+expect_eq "-o FILE: nothing on stdout" "$(wc -c <$TMP/out)" 0
+py "-c" check $TMP/out2 $D ftree /etc /usr/lib "$D/files/"
+py "--summary" summary $TMP/out2 $D /etc /usr/lib "$D/files"
+
+# ---- -t: the hostile names escaped in the table ----
+D=$TMP/t; mkfiles $D
+run_fm $TMP/out3 $TMP/err3 -t -c "$FTREE once $D" "$D/files"
+expect_rc "-t -c: exit 0" 0
+n=0; for f in "${FILES[@]}"; do case $f in "$D/files/"*) n=$((n + 1)) ;; esac; done
+expect_eq "-t: a row for each open and each close of the files under the prefix" \
+	"$(grep -c "$D/files/" $TMP/out3)" "$((n * 2))"
+expect_nogrep "-t: no raw control byte" $TMP/out3 $'[\x01-\x08\x0b-\x1f\x7f]'
+expect_grep "-t: the newline shown as \\n" $TMP/out3 'nl\\n\{"event":"open","pid":1\}$'
+expect_nogrep "-t: no line forged by a name" $TMP/out3 '^\{"event"'
+expect_grep "-t: the escape shown as \\x1b" $TMP/out3 'esc\\x1b\[2J\\x1b\]0;x\\x07$|esc\\x1b\[2J\\x1b\]0;x\\a$'
+
+# ---- -n: a program started after filemon; still_open at the end ----
+D=$TMP/n; mkfiles $D
+name=fmh$$
+cp "$FTREE" $TMP/$name
+if start_fm $TMP/out4 $TMP/err4 -n $name /etc; then
+	"$FTREE" other $D & other=$!	# the same file, another name
+	$TMP/$name hold $D /etc/passwd & held=$!
+	for i in $(seq 200); do grep -q '^open ' $D/truth 2>/dev/null && break; sleep 0.05; done
+	sleep 0.2	# the open's line through filemon
+	t_stop=$("$FTREE" now)
+	kill -INT $fmpid; wait $fmpid; rc=$?
+	t_end=$("$FTREE" now)
+	touch $D/release $D/stop; wait $held $other
+	expect_rc "-n: SIGINT ends filemon, exit 0" 0
+	py "-n" held $TMP/out4 $D $t_stop $t_end
+	expect_grep "-n: the start line names the scope" <(head -1 $TMP/out4) "\"scope\": *\"-n $name\""
+fi
+
+finish filemon
