@@ -3,11 +3,12 @@
 (test/helpers/ftree.c), for test/e2e/filemon.sh. Prints the checks in
 lib.sh's format ("  ok   NAME", "  FAIL NAME" and "    detail" lines).
 
-  filemon.py check OUT DIR COMM [--scope S] PREFIX...
+  filemon.py check OUT DIR COMM [--scope S] [--roles R,...] [-x] PREFIX...
       every line JSON; the start and end lines; exactly the tree's opens and
       closes under the PREFIXes, paired, each way of closing, durations
       within the tree's own clock brackets, nothing from the unrelated
-      process (DIR/other)
+      process (DIR/other); --roles: only the processes of those roles
+      (--no-children); -x: the failed opens too, each an error line
   filemon.py summary OUT DIR PREFIX...
       the --summary objects: opens per path, total and longest time open
   filemon.py held OUT DIR T_STOP T_END
@@ -57,6 +58,7 @@ class Truth:
         self.roles = {}       # pid (tid for the thread) -> role
         self.closes = []      # one per end of an open
         self.held = []        # opens still open (hold)
+        self.failed = []      # (pid, tid, errno, path)
         reaped, execs = {}, {}
         with open(os.path.join(d, "truth"), "rb") as f:
             for line in f:
@@ -68,6 +70,9 @@ class Truth:
                     reaped[int(w[1])] = int(w[2])
                 elif kind == "exec":
                     execs[int(w[1])] = int(w[2])
+                elif kind == "failed":
+                    self.failed.append((int(w[1]), int(w[2]), int(w[3]),
+                                        bytes.fromhex(w[4].decode())))
                 elif kind in ("close", "open"):
                     r = dict(pid=int(w[1]), tid=int(w[2]), fd=int(w[3]),
                              how=w[4].decode(), via=w[5].decode(),
@@ -119,8 +124,8 @@ def bounds(r):
 
 
 def show(k):
-    return " ".join(x.decode("utf-8", "backslashreplace")
-                    if isinstance(x, bytes) else str(x) for x in k)
+    """A key on one line: a path's bytes escaped as Python writes them."""
+    return " ".join(repr(x)[2:-1] if isinstance(x, bytes) else str(x) for x in k)
 
 
 # ---- filemon's output ----
@@ -161,15 +166,16 @@ def same(name, got, want):
     check("%s (%d)" % (name, sum(w.values())), w and not miss and not extra, *d)
 
 
-def start_end(events, prefixes, scope):
+def start_end(events, prefixes, scope, failed, children):
     first, last = (events[0], events[-1]) if events else ({}, {})
     # a trailing slash is ignored
     want = ":".join(p.decode("utf-8", "surrogateescape").rstrip("/") or "/"
                     for p in prefixes)
-    check("the first line is start, with the paths%s" % (" and the scope" if scope else ""),
+    check("the first line is start, with the paths, children %s%s" %
+          (str(children).lower(), " and the scope" if scope else ""),
           first.get("event") == "start" and
           ":".join(p.rstrip("/") or "/" for p in str(first.get("paths")).split(":")) == want and
-          first.get("children") is True and
+          first.get("children") is children and
           (scope is None or first.get("scope") == scope),
           "got: %r" % first, "want paths %r scope %r" % (want, scope))
     n = collections.Counter(e["event"] for e in events if "still_open" not in e)
@@ -181,17 +187,29 @@ def start_end(events, prefixes, scope):
           "got: %r" % last, "lines: %d open, %d close, %d still_open" %
           (n["open"], n["close"], held))
     errors = [e for e in events if e["event"] == "error"]
-    check("no error line", not errors, *[repr(e) for e in errors[:5]])
+    if failed is None:
+        check("no error line", not errors, *[repr(e) for e in errors[:5]])
+        return
+    import errno
+    same("-x: the failed opens (pid, tid, path made absolute, errno, its name)",
+         [(e.get("error"), e.get("pid"), e.get("tid"), e.get("path"), e.get("errno"),
+           e.get("errno_name")) for e in errors],
+         [("open_failed", pid, tid, path, err, errno.errorcode[err])
+          for pid, tid, err, path in failed])
 
 
-def check_run(out, d, prefixes, scope, comm):
+def check_run(out, d, prefixes, scope, comm, roles, failed):
     t = Truth(d)
     events = load(out)
     if not events:
         return
-    start_end(events, prefixes, scope)
-    closes = [r for r in t.closes if under(r["path"], prefixes)]
-    opens = [r for r in t.opens() if under(r["path"], prefixes)]
+    start_end(events, prefixes, scope,
+              [f for f in t.failed if under(f[3], prefixes)] if failed else None,
+              roles is None)
+    # --no-children: the processes of those roles alone
+    mine = (lambda r, pid: t.roles.get(pid) in roles) if roles else (lambda r, pid: True)
+    closes = [r for r in t.closes if under(r["path"], prefixes) and mine(r, r["pid"])]
+    opens = [r for r in t.opens() if under(r["path"], prefixes) and mine(r, r["opid"])]
     ev_c = [e for e in events if e["event"] == "close"]
     ev_o = [e for e in events if e["event"] == "open" and not e.get("still_open")]
     same("opens: exactly the tree's under the prefixes (pid, tid, path, fd)",
@@ -407,9 +425,18 @@ def main():
     scope = None
     if cmd == "check":
         comm, rest = rest[0], rest[1:]
-        if rest[:1] == ["--scope"]:
-            scope, rest = rest[1], rest[2:]
-        check_run(out, d, [os.fsencode(p) for p in rest], scope, comm)
+        roles, failed = None, False
+        while rest[:1] and rest[0].startswith("-"):
+            if rest[0] == "--scope":
+                scope, rest = rest[1], rest[1:]
+            elif rest[0] == "--roles":
+                roles, rest = rest[1].split(","), rest[1:]
+            elif rest[0] == "-x":
+                failed = True
+            else:
+                raise SystemExit("unknown option " + rest[0])
+            rest = rest[1:]
+        check_run(out, d, [os.fsencode(p) for p in rest], scope, comm, roles, failed)
     elif cmd == "summary":
         check_summary(out, d, [os.fsencode(p) for p in rest])
     elif cmd == "held":

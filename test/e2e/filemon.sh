@@ -128,6 +128,18 @@ expect_eq "-o FILE: nothing on stdout" "$(wc -c <$TMP/out)" 0
 py "-c" check $TMP/out2 $D ftree /etc /usr/lib "$D/files/"
 py "--summary" summary $TMP/out2 $D /etc /usr/lib "$D/files"
 
+# ---- --no-children: the command's own process alone ----
+D=$TMP/nc; mkfiles $D; touch $D/go
+run_fm $TMP/out5 $TMP/err5 --no-children -c "$FTREE tree $D" /etc /usr/lib
+expect_rc "--no-children -c: exit 0" 0
+py "--no-children" check $TMP/out5 $D ftree --roles P /etc /usr/lib
+
+# ---- -x: failed opens, by a relative name, made absolute ----
+D=$TMP/x; mkfiles $D
+run_fm $TMP/out6 $TMP/err6 -x -c "$FTREE once $D" "$D/files"
+expect_rc "-x -c: exit 0" 0
+py "-x" check $TMP/out6 $D ftree -x "$D/files"
+
 # ---- -t: the hostile names escaped in the table ----
 D=$TMP/t; mkfiles $D
 run_fm $TMP/out3 $TMP/err3 -t -c "$FTREE once $D" "$D/files"

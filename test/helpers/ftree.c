@@ -6,7 +6,9 @@
  *                     (NUL-separated, so names may hold newlines); DIR/ready
  *                     gets the parent's pid once its first three children
  *                     exist, then all wait for DIR/go
- *   ftree once DIR    opens and closes every listed file once
+ *   ftree once DIR    opens and closes every listed file once, then
+ *                     fails to open "missing-PID" in DIR/files (ENOENT),
+ *                     by that relative name from there
  *   ftree other DIR   the unrelated process: opens and closes the listed
  *                     files until DIR/stop exists, writing nothing down but
  *                     "PID ROUNDS" to DIR/other at the end
@@ -26,6 +28,7 @@
  *     "exec" line). PATH is what /proc/self/fd says the fd is, in hex.
  *   open PID TID FD - - PID TID OPPID FLAGS T0 T1 - - PATH
  *     a file held open (hold)
+ *   failed PID TID ERRNO PATH   an open that failed (PATH made absolute)
  *   reaped PID T   a parent's wait for PID returned at T
  *   exec PID T     the image PID exec'd began at T
  *
@@ -497,6 +500,29 @@ static void read_list(void)
 	}
 }
 
+/* The listed files once, then a failed open by a relative name. */
+static int once(void)
+{
+	char name[64], path[4096], h[8192 + 1];
+	int fd, err;
+
+	role("P");
+	do_files(1);
+	snprintf(name, sizeof(name), "missing-%d", (int)getpid());
+	dpath(path, sizeof(path), "files");
+	if (chdir(path))
+		die("chdir %s", path);
+	fd = syscall(SYS_openat, AT_FDCWD, name, O_RDONLY);
+	err = errno;
+	if (fd >= 0)
+		die("%s/%s exists", path, name);
+	dpath(path, sizeof(path), "files/");
+	strcat(path, name);
+	hex(h, path);
+	say("failed %d %d %d %s\n", (int)getpid(), (int)gettid(), err, h);
+	return 0;
+}
+
 static int other(void)
 {
 	char path[4096];
@@ -560,11 +586,8 @@ int main(int argc, char **argv)
 	read_list();
 	if (!strcmp(argv[1], "tree"))
 		return tree();
-	if (!strcmp(argv[1], "once")) {
-		role("P");
-		do_files(1);
-		return 0;
-	}
+	if (!strcmp(argv[1], "once"))
+		return once();
 	if (!strcmp(argv[1], "other"))
 		return other();
 	if (argc == 8 && !strcmp(argv[1], "execd"))
