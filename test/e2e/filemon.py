@@ -280,19 +280,28 @@ def check_run(out, d, prefixes, scope, comm, roles, failed):
     check("every open's ppid is the one the process saw then", pairs and not bad, *bad[:10])
     bad = []
     for r, e in pairs:
-        names = str(e.get("flags")).split("|")
-        if ("O_CLOEXEC" in names) != bool(r["flags"] & os.O_CLOEXEC) or \
-                ("O_DIRECTORY" in names) != bool(r["flags"] & os.O_DIRECTORY) or \
-                "O_RDONLY" not in names:
-            bad.append("%s: flags %r, opened with %#o" % (show(okey(r)), e.get("flags"), r["flags"]))
-    check("flags named (O_RDONLY; O_CLOEXEC, O_DIRECTORY when given)", pairs and not bad, *bad[:10])
+        names = set(str(e.get("flags")).split("|"))
+        want = {["O_RDONLY", "O_WRONLY", "O_RDWR"][r["flags"] & os.O_ACCMODE]}
+        for f in ("O_CLOEXEC", "O_DIRECTORY", "O_CREAT", "O_TRUNC"):
+            if r["flags"] & getattr(os, f):
+                want.add(f)
+        if names != want:
+            bad.append("%s: flags %r, opened with %s" % (show(okey(r)), e.get("flags"),
+                                                         "|".join(sorted(want))))
+    check("flags named, as opened (an fcntl after it changes nothing)", pairs and not bad, *bad[:10])
     bad = [("%s: comm %r" % (show(okey(r)), e.get("comm"))) for r, e in pairs
            if e.get("comm") != comm]
     check("comm of every open: %s" % comm, pairs and not bad, *bad[:10])
 
     # Each process and each way of closing, said apart.
+    thread_t0 = min([r["t0"] for r in closes if t.role(r) == "T"] or [0])
     cases = [
         ("the parent P", lambda r: t.role(r) == "P"),
+        ("a file one thread opened and another closed: the closer's tid",
+         lambda r: r["how"] == "close" and r["tid"] != r["otid"]),
+        ("a file open across a thread's exit: closed after it, not by an exit",
+         lambda r: t.role(r) == "C1" and r["how"] == "close" and r["otid"] == r["pid"] and
+         r["t0"] < thread_t0),
         ("children started before filemon (C1, C2, C3)", lambda r: t.role(r) in ("C1", "C2", "C3")),
         ("children started after it attached (C4, C5)", lambda r: t.role(r) in ("C4", "C5")),
         ("a thread: its own tid", lambda r: t.role(r) == "T"),
@@ -306,7 +315,14 @@ def check_run(out, d, prefixes, scope, comm, roles, failed):
         ("after an exec: the fd without O_CLOEXEC closed by the new image (X)",
          lambda r: t.role(r) == "X" and r["how"] == "close"),
         ("how exit: the process exited with the fd open", lambda r: r["how"] == "exit"),
-        ("how exec: an O_CLOEXEC fd closed by exec", lambda r: r["how"] == "exec"),
+        ("how exec: O_CLOEXEC, or made close-on-exec by fcntl or close_range",
+         lambda r: r["how"] == "exec"),
+        ("how exec: made close-on-exec after the open (fcntl, close_range)",
+         lambda r: r["how"] == "exec" and not r["flags"] & os.O_CLOEXEC),
+        ("after an exec: an fd whose O_CLOEXEC fcntl took off, closed by the new image",
+         lambda r: t.role(r) == "X" and r["how"] == "close" and r["flags"] & os.O_CLOEXEC),
+        ("how exit, by SIGKILL", lambda r: t.role(r) == "C3" and r["how"] == "exit"),
+        ("creat(2)", lambda r: r["flags"] & os.O_CREAT),
         ("how dup2: dup2 replaced the fd (its later close is no open's)",
          lambda r: r["how"] == "dup2"),
         ("how close_range", lambda r: r["how"] == "close_range"),

@@ -6,9 +6,10 @@
  *                     (NUL-separated, so names may hold newlines); DIR/ready
  *                     gets the parent's pid once its first three children
  *                     exist, then all wait for DIR/go
- *   ftree once DIR    opens and closes every listed file once, then
- *                     fails to open "missing-PID" in DIR/files (ENOENT),
- *                     by that relative name from there
+ *   ftree once DIR    opens and closes every listed file once, creat(2)s
+ *                     DIR/files/new-PID and closes it, then fails to open
+ *                     "missing-PID" in DIR/files (ENOENT), by that
+ *                     relative name from there
  *   ftree other DIR   the unrelated process: opens and closes the listed
  *                     files until DIR/stop exists, writing nothing down but
  *                     "PID ROUNDS" to DIR/other at the end
@@ -36,13 +37,17 @@
  * listed file once, through open, openat or openat2 in turn, besides what
  * is said):
  *   P   after the go; reaps C1-C5 and writes down when
- *   C1  started before filemon; a thread T does the files too; then two
- *       files closed by one close_range
- *   C2  started before; opens a file O_CLOEXEC and another without, then
- *       execs ftree (X): exec closes the first; X closes the second (it
- *       survived the exec), does the files, and exits with one open
- *   C3  started before; dup2 of one file's fd onto another's, then exits
- *       with a file open
+ *   C1  started before filemon; a thread T does the files too, and closes
+ *       a file C1's main thread opened; a file open across the thread's
+ *       exit is closed after it (the process lives on); then two files
+ *       closed by one close_range
+ *   C2  started before; opens files O_CLOEXEC, made close-on-exec by
+ *       fcntl, by close_range(CLOSE_RANGE_CLOEXEC), without, and O_CLOEXEC
+ *       taken off by fcntl, then execs ftree (X): exec closes the first
+ *       three; X closes the other two (they survived the exec), does the
+ *       files, and exits with one open
+ *   C3  started before; dup2 of one file's fd onto another's, then is
+ *       killed by SIGKILL with a file open
  *   C4  started after the go; opens two files and forks G, which closes
  *       one (inherited, via close) and exits with the other (inherited, via
  *       exit); then C4 closes both itself. G also opens a directory under
@@ -60,6 +65,7 @@
 #include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -254,7 +260,8 @@ static void reap(pid_t pid)
 	if (waitpid(pid, &status, 0) != pid)
 		die("waitpid %d", (int)pid);
 	say("reaped %d %lld\n", (int)pid, now());
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if ((!WIFEXITED(status) || WEXITSTATUS(status)) &&
+	    !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL))
 		fprintf(stderr, "ftree: process %d ended with status %#x\n",
 			(int)pid, status);
 }
@@ -264,26 +271,32 @@ static void exit_now(void)
 	_exit(0);
 }
 
+/* The thread: the files, and a file its process's main thread opened. */
 static void *thread_run(void *arg)
 {
 	say("role T %d\n", (int)gettid());
 	do_files(2);
-	return arg;
+	close_op(arg);
+	return NULL;
 }
 
 static void c1(void)
 {
-	struct op a, b;
+	struct op a, b, cross, held;
 	pthread_t t;
 	long long t2, t3;
 	char buf[32];
 
 	role("C1");
 	wait_for("go");
-	if (pthread_create(&t, NULL, thread_run, NULL))
+	open_file(&cross, 1, files[0], O_RDONLY);
+	open_file(&held, 2, files[1 % nfiles], O_RDONLY);
+	if (pthread_create(&t, NULL, thread_run, &cross))
 		die("pthread_create");
 	do_files(0);
 	pthread_join(t, NULL);
+	/* the thread's exit closed nothing: the process lives on */
+	close_op(&held);
 	open_file(&a, 1, files[0], O_RDONLY);
 	open_file(&b, 1, files[1 % nfiles], O_RDONLY);
 	if (b.fd != a.fd + 1)
@@ -297,51 +310,62 @@ static void c1(void)
 	ended(&b, "close_range", "-", t2, buf);
 }
 
+/* Exec closes: opened O_CLOEXEC; made close-on-exec by fcntl, and by
+ * close_range(CLOSE_RANGE_CLOEXEC). Survive it: opened without; opened
+ * O_CLOEXEC and the flag taken off by fcntl. X gets the survivors as
+ * "FD T0 T1 PPID FLAGS" each. */
 static void c2(void)
 {
-	struct op ce, keep;
-	char fd[16], t0[32], t1[32], ppid[16], flags[16];
+	struct op ce[3], keep[2];
+	char arg[2][128];
+	int i;
 
 	role("C2");
 	wait_for("go");
 	do_files(1);
-	open_file(&ce, 1, files[0], O_RDONLY | O_CLOEXEC);
-	open_file(&keep, 2, files[1 % nfiles], O_RDONLY);
-	snprintf(fd, sizeof(fd), "%d", keep.fd);
-	snprintf(t0, sizeof(t0), "%lld", keep.t0);
-	snprintf(t1, sizeof(t1), "%lld", keep.t1);
-	snprintf(ppid, sizeof(ppid), "%d", (int)keep.oppid);
-	snprintf(flags, sizeof(flags), "%d", keep.flags);
-	ended(&ce, "exec", "-", now(), "E");
-	execl(self, self, "execd", dir, fd, t0, t1, ppid, flags, (char *)NULL);
+	open_file(&ce[0], 1, files[0], O_RDONLY | O_CLOEXEC);
+	open_file(&ce[1], 2, files[1 % nfiles], O_RDONLY);
+	if (fcntl(ce[1].fd, F_SETFD, FD_CLOEXEC))
+		die("fcntl");
+	open_file(&ce[2], 0, files[2 % nfiles], O_RDONLY);
+	if (syscall(SYS_close_range, ce[2].fd, ce[2].fd, CLOSE_RANGE_CLOEXEC))
+		die("close_range");
+	open_file(&keep[0], 2, files[1 % nfiles], O_RDONLY);
+	open_file(&keep[1], 1, files[3 % nfiles], O_RDONLY | O_CLOEXEC);
+	if (fcntl(keep[1].fd, F_SETFD, 0))
+		die("fcntl");
+	for (i = 0; i < 2; i++)
+		snprintf(arg[i], sizeof(arg[i]), "%d %lld %lld %d %d", keep[i].fd,
+			 keep[i].t0, keep[i].t1, (int)keep[i].oppid, keep[i].flags);
+	for (i = 0; i < 3; i++)
+		ended(&ce[i], "exec", "-", now(), "E");
+	execl(self, self, "execd", dir, arg[0], arg[1], (char *)NULL);
 	die("exec %s", self);
 }
 
-/* C2 after its exec: the fd without O_CLOEXEC is still there. */
+/* C2 after its exec: the fds that survived it are still there. */
 static int execd(char **argv)
 {
 	struct op keep, held;
 	long long t = now();
+	char link[64];
+	ssize_t n;
+	int i;
 
 	say("exec %d %lld\n", (int)getpid(), t);
 	role("X");
-	keep.fd = atoi(argv[0]);
-	keep.t0 = atoll(argv[1]);
-	keep.t1 = atoll(argv[2]);
-	keep.oppid = atoi(argv[3]);
-	keep.flags = atoi(argv[4]);
-	keep.opid = keep.otid = getpid();
-	{
-		char link[64];
-		ssize_t n;
-
+	for (i = 0; i < 2; i++) {
+		if (sscanf(argv[i], "%d %lld %lld %d %d", &keep.fd, &keep.t0,
+			   &keep.t1, &keep.oppid, &keep.flags) != 5)
+			die("execd: %s", argv[i]);
+		keep.opid = keep.otid = getpid();
 		snprintf(link, sizeof(link), "/proc/self/fd/%d", keep.fd);
 		n = readlink(link, keep.path, sizeof(keep.path) - 1);
 		if (n < 0)
 			die("the fd kept across exec: %s", link);
 		keep.path[n] = '\0';
+		close_op(&keep);
 	}
-	close_op(&keep);
 	do_files(2);
 	open_file(&held, 0, files[0], O_RDONLY);
 	at_exit_op(&held);
@@ -370,6 +394,8 @@ static void c3(void)
 	close_op(&b);
 	open_file(&a, 2, files[2 % nfiles], O_RDONLY);
 	at_exit_op(&a);
+	/* an exit by a signal closes it too */
+	kill(getpid(), SIGKILL);
 }
 
 static void c4(void)
@@ -504,10 +530,25 @@ static void read_list(void)
 static int once(void)
 {
 	char name[64], path[4096], h[8192 + 1];
+	struct op o;
 	int fd, err;
 
 	role("P");
 	do_files(1);
+	/* creat(2) */
+	snprintf(name, sizeof(name), "new-%d", (int)getpid());
+	dpath(path, sizeof(path), "files/");
+	strcat(path, name);
+	o.t0 = now();
+	o.fd = syscall(SYS_creat, path, 0600);
+	o.t1 = now();
+	if (o.fd < 0)
+		die("creat %s", path);
+	o.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	o.opid = o.otid = getpid();
+	o.oppid = getppid();
+	snprintf(o.path, sizeof(o.path), "%s", path);
+	close_op(&o);
 	snprintf(name, sizeof(name), "missing-%d", (int)getpid());
 	dpath(path, sizeof(path), "files");
 	if (chdir(path))
@@ -590,7 +631,7 @@ int main(int argc, char **argv)
 		return once();
 	if (!strcmp(argv[1], "other"))
 		return other();
-	if (argc == 8 && !strcmp(argv[1], "execd"))
+	if (argc == 5 && !strcmp(argv[1], "execd"))
 		return execd(argv + 3);
 usage:
 	fprintf(stderr, "usage: ftree tree|once|other DIR | ftree hold DIR FILE"
