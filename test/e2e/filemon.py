@@ -3,7 +3,7 @@
 (test/helpers/ftree.c), for test/e2e/filemon.sh. Prints the checks in
 lib.sh's format ("  ok   NAME", "  FAIL NAME" and "    detail" lines).
 
-  filemon.py check OUT DIR COMM [--scope S] [--roles R,...] [-x] PREFIX...
+  filemon.py check OUT DIR[:DIR...] COMM [--scope S] [--roles R,...] [-x] PREFIX...
       every line JSON; the start and end lines; exactly the tree's opens and
       closes under the PREFIXes, paired, each way of closing, durations
       within the tree's own clock brackets, nothing from the unrelated
@@ -54,33 +54,39 @@ def under(path, prefixes):
 # ---- the truth ----
 
 class Truth:
-    def __init__(self, d):
-        self.roles = {}       # pid (tid for the thread) -> role
+    """What the trees of DIRS (DIR:DIR...) wrote down; the unrelated
+    process is the first DIR's."""
+    def __init__(self, dirs):
+        self.roles = {}       # pid (tid for a thread) -> role
         self.closes = []      # one per end of an open
         self.held = []        # opens still open (hold)
         self.failed = []      # (pid, tid, errno, path)
         reaped, execs = {}, {}
-        with open(os.path.join(d, "truth"), "rb") as f:
-            for line in f:
-                w = line.split()
-                kind = w[0].decode()
-                if kind == "role":
-                    self.roles[int(w[2])] = w[1].decode()
-                elif kind == "reaped":
-                    reaped[int(w[1])] = int(w[2])
-                elif kind == "exec":
-                    execs[int(w[1])] = int(w[2])
-                elif kind == "failed":
-                    self.failed.append((int(w[1]), int(w[2]), int(w[3]),
-                                        bytes.fromhex(w[4].decode())))
-                elif kind in ("close", "open"):
-                    r = dict(pid=int(w[1]), tid=int(w[2]), fd=int(w[3]),
-                             how=w[4].decode(), via=w[5].decode(),
-                             opid=int(w[6]), otid=int(w[7]), oppid=int(w[8]),
-                             flags=int(w[9]), t0=int(w[10]), t1=int(w[11]),
-                             t2=w[12].decode(), t3=w[13].decode(),
-                             path=bytes.fromhex(w[14].decode()))
-                    (self.closes if kind == "close" else self.held).append(r)
+        lines = []
+        for d in dirs.split(":"):
+            with open(os.path.join(d, "truth"), "rb") as f:
+                lines += f.readlines()
+        d = dirs.split(":")[0]
+        for line in lines:
+            w = line.split()
+            kind = w[0].decode()
+            if kind == "role":
+                self.roles[int(w[2])] = w[1].decode()
+            elif kind == "reaped":
+                reaped[int(w[1])] = int(w[2])
+            elif kind == "exec":
+                execs[int(w[1])] = int(w[2])
+            elif kind == "failed":
+                self.failed.append((int(w[1]), int(w[2]), int(w[3]),
+                                    bytes.fromhex(w[4].decode())))
+            elif kind in ("close", "open"):
+                r = dict(pid=int(w[1]), tid=int(w[2]), fd=int(w[3]),
+                         how=w[4].decode(), via=w[5].decode(),
+                         opid=int(w[6]), otid=int(w[7]), oppid=int(w[8]),
+                         flags=int(w[9]), t0=int(w[10]), t1=int(w[11]),
+                         t2=w[12].decode(), t3=w[13].decode(),
+                         path=bytes.fromhex(w[14].decode()))
+                (self.closes if kind == "close" else self.held).append(r)
         for r in self.closes:
             r["t2"] = int(r["t2"])
             t3 = r["t3"]
@@ -322,6 +328,8 @@ def check_run(out, d, prefixes, scope, comm, roles, failed):
         ("after an exec: an fd whose O_CLOEXEC fcntl took off, closed by the new image",
          lambda r: t.role(r) == "X" and r["how"] == "close" and r["flags"] & os.O_CLOEXEC),
         ("how exit, by SIGKILL", lambda r: t.role(r) == "C3" and r["how"] == "exit"),
+        ("the main thread exited first: the last thread's close, then its exit",
+         lambda r: t.role(r) == "C5" and r["tid"] != r["pid"]),
         ("creat(2)", lambda r: r["flags"] & os.O_CREAT),
         ("how dup2: dup2 replaced the fd (its later close is no open's)",
          lambda r: r["how"] == "dup2"),

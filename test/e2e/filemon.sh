@@ -104,18 +104,20 @@ else
 	echo "  skip the truth against strace (not installed)"
 fi
 
-# ---- -p: the tree, three children before filemon, two after ----
-D=$TMP/p; mkfiles $D
+# ---- -p -p: two trees, three children each before filemon, two after ----
+D=$TMP/p D2=$TMP/p2; mkfiles $D; mkfiles $D2
 "$FTREE" other $D & other=$!
 "$FTREE" tree $D & tree=$!
-if wait_file $D/ready && start_fm $TMP/out1 $TMP/err1 -p $tree /etc /usr/lib; then
-	touch $D/go
-	wait $tree
-	ends_alone "-p: filemon ends by itself once the tree is gone, exit 0"
+"$FTREE" tree $D2 & tree2=$!
+if wait_file $D/ready && wait_file $D2/ready &&
+   start_fm $TMP/out1 $TMP/err1 -p $tree -p $tree2 /etc /usr/lib; then
+	touch $D/go $D2/go
+	wait $tree $tree2
+	ends_alone "-p: filemon ends by itself once the trees are gone, exit 0"
 	touch $D/stop; wait $other
-	py "-p" check $TMP/out1 $D ftree --scope "-p $tree" /etc /usr/lib
+	py "-p" check $TMP/out1 "$D:$D2" ftree --scope "-p $tree -p $tree2" /etc /usr/lib
 else
-	touch $D/go $D/stop; wait
+	touch $D/go $D2/go $D/stop; wait
 fi
 
 # ---- -c: the whole tree, /tmp too; -o; --summary ----

@@ -54,7 +54,10 @@
  *       /usr/lib and a file relative to it (openat with a dirfd)
  *   C5  started after; forks M, which forks O and exits at once: O is
  *       reparented; once it has seen its new parent, O does the files and
- *       one by a name relative to its working directory (/etc)
+ *       one by a name relative to its working directory (/etc). Then C5
+ *       opens two files, starts a thread and its main thread exits; the
+ *       thread, the last, closes one and ends the process with the other
+ *       open
  * P exits once every process of the tree, O too, has ended (they all
  * hold the write end of one pipe). Static (see the Makefile), so that an
  * exec opens no shared library.
@@ -426,6 +429,52 @@ static void c4(void)
 	close_op(&f2);
 }
 
+/* Whether the main thread still runs (not a zombie), as /proc says. */
+static int leader_alive(void)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+/* C5's last thread: it closes one file of the main thread's, which has
+ * exited before it, and ends the process with the other open. */
+static void *last_thread(void *arg)
+{
+	struct op *f = arg;
+
+	while (leader_alive())
+		usleep(1000);
+	close_op(&f[0]);
+	at_exit_op(&f[1]);
+	exit_now();
+	return NULL;
+}
+
+static void leader_exits_first(void)
+{
+	static struct op f[2];
+	pthread_t t;
+
+	open_file(&f[0], 1, files[0], O_RDONLY);
+	open_file(&f[1], 2, files[1 % nfiles], O_RDONLY);
+	if (pthread_create(&t, NULL, last_thread, f))
+		die("pthread_create");
+	pthread_exit(NULL);
+}
+
 static void c5(void)
 {
 	struct op o;
@@ -455,6 +504,7 @@ static void c5(void)
 	}
 	reap(m);
 	do_files(1);
+	leader_exits_first();
 }
 
 static pid_t child(void (*fn)(void))
