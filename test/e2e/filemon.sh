@@ -37,7 +37,7 @@ start_fm() {
 	kill -INT $fmpid 2>/dev/null; wait $fmpid
 	return 1
 }
-# ends_alone NAME: filemon ($fmpid) exits by itself within 30 s, status 0
+# ends_alone NAME ERR: filemon ($fmpid) exits by itself within 30 s, status 0
 ends_alone() {
 	local i
 	for i in $(seq 600); do kill -0 $fmpid 2>/dev/null || break; sleep 0.05; done
@@ -46,8 +46,10 @@ ends_alone() {
 		kill -INT $fmpid
 	fi
 	wait $fmpid; rc=$?
-	expect_rc "$1" 0
+	fm_rc "$1" 0 "$2"
 }
+# fm_rc NAME WANT ERR: filemon's exit status, with what it said if wrong
+fm_rc() { if [ "$rc" = "$2" ]; then ok "$1"; else nok "$1" "exit status $rc, want $2" "$(head -c 1000 "$3")"; fi; }
 wait_file() { local i; for i in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 # py NAME args...: the checker's lines are this script's checks
 py() {
@@ -113,7 +115,7 @@ if wait_file $D/ready && wait_file $D2/ready &&
    start_fm $TMP/out1 $TMP/err1 -p $tree -p $tree2 /etc /usr/lib; then
 	touch $D/go $D2/go
 	wait $tree $tree2
-	ends_alone "-p: filemon ends by itself once the trees are gone, exit 0"
+	ends_alone "-p: filemon ends by itself once the trees are gone, exit 0" $TMP/err1
 	touch $D/stop; wait $other
 	py "-p" check $TMP/out1 "$D:$D2" ftree --scope "-p $tree -p $tree2" /etc /usr/lib
 else
@@ -125,7 +127,7 @@ D=$TMP/c; mkfiles $D; touch $D/go
 "$FTREE" other $D & other=$!
 run_fm $TMP/out $TMP/err2 --summary -o $TMP/out2 -c "$FTREE tree $D" /etc /usr/lib "$D/files/"
 touch $D/stop; wait $other
-expect_rc "-c: filemon ends by itself when the command's tree is done, exit 0" 0
+fm_rc "-c: filemon ends by itself when the command's tree is done, exit 0" 0 $TMP/err2
 expect_eq "-o FILE: nothing on stdout" "$(wc -c <$TMP/out)" 0
 py "-c" check $TMP/out2 $D ftree /etc /usr/lib "$D/files/"
 py "--summary" summary $TMP/out2 $D /etc /usr/lib "$D/files"
@@ -133,19 +135,28 @@ py "--summary" summary $TMP/out2 $D /etc /usr/lib "$D/files"
 # ---- --no-children: the command's own process alone ----
 D=$TMP/nc; mkfiles $D; touch $D/go
 run_fm $TMP/out5 $TMP/err5 --no-children -c "$FTREE tree $D" /etc /usr/lib
-expect_rc "--no-children -c: exit 0" 0
+fm_rc "--no-children -c: exit 0" 0 $TMP/err5
 py "--no-children" check $TMP/out5 $D ftree --roles P /etc /usr/lib
 
 # ---- -x: failed opens, by a relative name, made absolute ----
 D=$TMP/x; mkfiles $D
 run_fm $TMP/out6 $TMP/err6 -x -c "$FTREE once $D" "$D/files"
-expect_rc "-x -c: exit 0" 0
+fm_rc "-x -c: exit 0" 0 $TMP/err6
 py "-x" check $TMP/out6 $D ftree -x "$D/files"
+
+# ---- many prefixes, long ones: as many as given, each matched ----
+D=$TMP/m; mkfiles $D
+many=("$D/files")
+for i in $(seq 12); do many+=("/etc/fm$$-$i"); done
+many+=("/etc/$(printf 'l%.0s' $(seq 190))" "/usr/lib/$(printf 'm%.0s' $(seq 190))")
+run_fm $TMP/out7 $TMP/err7 -c "$FTREE once $D" "${many[@]}"
+fm_rc "15 prefixes, two of 200 bytes: exit 0" 0 $TMP/err7
+py "many prefixes" check $TMP/out7 $D ftree "${many[@]}"
 
 # ---- -t: the hostile names escaped in the table ----
 D=$TMP/t; mkfiles $D
 run_fm $TMP/out3 $TMP/err3 -t -c "$FTREE once $D" "$D/files"
-expect_rc "-t -c: exit 0" 0
+fm_rc "-t -c: exit 0" 0 $TMP/err3
 n=1	# and the file it creat(2)s
 for f in "${FILES[@]}"; do case $f in "$D/files/"*) n=$((n + 1)) ;; esac; done
 expect_eq "-t: a row for each open and each close of the files under the prefix" \
@@ -168,7 +179,7 @@ if start_fm $TMP/out4 $TMP/err4 -n $name /etc; then
 	kill -INT $fmpid; wait $fmpid; rc=$?
 	t_end=$("$FTREE" now)
 	touch $D/release $D/stop; wait $held $other
-	expect_rc "-n: SIGINT ends filemon, exit 0" 0
+	fm_rc "-n: SIGINT ends filemon, exit 0" 0 $TMP/err4
 	py "-n" held $TMP/out4 $D $t_stop $t_end
 	expect_grep "-n: the start line names the scope" <(head -1 $TMP/out4) "\"scope\": *\"-n $name\""
 fi
