@@ -55,10 +55,13 @@ wait_file() { local i; for i in $(seq 600); do [ -s "$1" ] && return 0; sleep 0.
 py() {
 	local name=$1; shift
 	python3 "$CHECK" "$@" >$TMP/py 2>&1
+	if ! grep -q '^  \(ok\|FAIL\) ' $TMP/py; then
+		nok "$name: the checker ran" "$(tail -5 $TMP/py)"
+		return
+	fi
 	cat $TMP/py
 	T_PASS=$((T_PASS + $(grep -c '^  ok ' $TMP/py)))
 	T_FAIL=$((T_FAIL + $(grep -c '^  FAIL ' $TMP/py)))
-	grep -q '^  \(ok\|FAIL\) ' $TMP/py || nok "$name: the checker ran" "$(tail -5 $TMP/py)"
 }
 
 # mkfiles DIR: the files the tree opens, listed NUL-separated in DIR/list:
