@@ -550,8 +550,9 @@ out:
 	return r;
 }
 
-/* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C. Unrolled:
- * the kernel allows no loops. */
+/* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C;
+ * strncmp(a, b, n) the same over at most the first n bytes. Unrolled: the
+ * kernel allows no loops. */
 static int gen_strcmp(struct gen *g, struct node *n)
 {
 	struct node *a = n->args, *b = a->next;
@@ -560,8 +561,12 @@ static int gen_strcmp(struct gen *g, struct node *n)
 	int r = ir_vreg(g->ir), ca = ir_vreg(g->ir), cb = ir_vreg(g->ir);
 	int differ = ir_label(g->ir), done = ir_label(g->ir);
 
+	/* past the shorter one's end both differ or both end: len + 1 */
+	len++;
+	if (b->next && b->next->ival < len)
+		len = b->next->ival;
 	ir_mov(g->ir, r, ir_imm(0));
-	for (i = 0; i <= len; i++) {
+	for (i = 0; i < len; i++) {
 		/* past the shorter one, its padding reads as NUL */
 		if (i < la)
 			ir_ldx(g->ir, 1, ca, ir_fp(), ba + i);
@@ -825,7 +830,7 @@ static int gen_scalar(struct gen *g, struct node *n)
 		v = ir_vreg(g->ir);
 		ir_ldconst(g->ir, v, PROG_CONST_TARGET);
 		return v;
-	case N_CALL:	/* strcmp(), the only function with a number */
+	case N_CALL:	/* strcmp() and strncmp(), the functions with a number */
 		return gen_strcmp(g, n);
 	case N_MAP:
 		return gen_map_read(g, n);
