@@ -132,6 +132,14 @@ fi
 run_ply $TMP/out $TMP/err -F -c "$UN getppid 3 2" 'rawtracepoint:sched_process_fork { @n = count(); }'
 expect_grep "rawtracepoint -F -c: the tree's forks only" $TMP/out '^@n: 2$'
 
+# ---- a probe of sched_process_exit still sees the scope's exits: the
+# scope's own program, which takes the process out, runs after it ----
+run_ply $TMP/out $TMP/err -F -c "$UN getppid 3 2" 'BEGIN { print("target", $target); } tracepoint:task/task_newtask /!(data->clone_flags & 0x10000)/ { print("fork", data->pid); } tracepoint:sched/sched_process_exit /data->group_dead/ { print("exit", pid); }'
+born=$(sed -n 's/^\(target\|fork\), \([0-9]*\)$/\2/p' $TMP/out | sort -n | tr '\n' ' ')
+died=$(sed -n 's/^exit, \([0-9]*\)$/\1/p' $TMP/out | sort -n | tr '\n' ' ')
+expect_same "sched_process_exit in the scope: each of the tree's 3 processes exits once" "$died" "$born"
+expect_eq "sched_process_exit in the scope: 3 processes" "$(wc -w <<<"$born")" 3
+
 # ---- kprobes check it too (where the kernel has them: the VM) ----
 if grep -q ' __x64_sys_getppid$' /proc/kallsyms 2>/dev/null &&
    run_ply $TMP/out $TMP/err -F -c "$UN getppid 17 0" 'kprobe:__x64_sys_getppid { @n = count(); }' &&
