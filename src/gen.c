@@ -527,7 +527,7 @@ static int gen_streq(struct gen *g, struct node *n)
 {
 	struct node *lit = n->a->kind == N_STR ? n->a : n->b;
 	struct node *s = lit == n->a ? n->b : n->a;
-	int buf = str_buf(g, s);
+	int top = g->ir->stack, buf = str_buf(g, s);
 	int r = ir_vreg(g->ir), differ = ir_label(g->ir), done = ir_label(g->ir);
 	size_t i, len = lit->slen + 1;
 
@@ -547,6 +547,7 @@ out:
 	ir_ja(g->ir, done);
 	ir_place(g->ir, differ);
 	ir_place(g->ir, done);
+	g->ir->stack = top;	/* the string is dead: its memory is free */
 	return r;
 }
 
@@ -557,7 +558,7 @@ static int gen_strcmp(struct gen *g, struct node *n)
 {
 	struct node *a = n->args, *b = a->next;
 	size_t la = a->type->len, lb = b->type->len, i, len = la < lb ? la : lb;
-	int ba = str_buf(g, a), bb = str_buf(g, b);
+	int top = g->ir->stack, ba = str_buf(g, a), bb = str_buf(g, b);
 	int r = ir_vreg(g->ir), ca = ir_vreg(g->ir), cb = ir_vreg(g->ir);
 	int differ = ir_label(g->ir), done = ir_label(g->ir);
 
@@ -585,6 +586,7 @@ static int gen_strcmp(struct gen *g, struct node *n)
 	ir_jmp(g->ir, BPF_JGT, ir_v(ca), ir_v(cb), done);
 	ir_mov(g->ir, r, ir_imm(-1));
 	ir_place(g->ir, done);
+	g->ir->stack = top;	/* the strings are dead: their memory is free */
 	return r;
 }
 

@@ -371,6 +371,22 @@ static void test_strncmp(void)
 	done(&r);
 }
 
+/* A compare's strings are dead once it has its answer: the next compare
+ * and the statement's record reuse their stack (once a bug: a path
+ * compared with two prefixes and printed needed 904 bytes). */
+static void test_compare_stack(void)
+{
+	struct run r;
+
+	run(&r, OPENAT " { p[kpid] = str(data->filename, 256); "
+	    "if (strncmp(p[kpid], \"/etc/\", 5) == 0 || "
+	    "strcmp(p[kpid], \"/etc\") == 0 || p[kpid] == \"/usr\") "
+	    "print(pid, comm, p[kpid]); }");
+	CHECK(r.ok);
+	CHECK(r.ir[0].stack_max <= 512);
+	done(&r);
+}
+
 /* $target is loaded from a value the loader fills in, not baked in. */
 static void test_target(void)
 {
@@ -650,6 +666,7 @@ int main(void)
 	test_str();
 	test_string_compare();
 	test_strncmp();
+	test_compare_stack();
 	test_target();
 	test_exit();
 	test_caller_stack();
