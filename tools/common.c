@@ -350,6 +350,41 @@ int64_t mono_to_real(void)
 		(m0.tv_nsec + m1.tv_nsec) / 2);
 }
 
+/* ---- paths ---- */
+
+int path_under(const char *path, size_t len, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	while (pl > 1 && prefix[pl - 1] == '/')
+		pl--;
+	if (pl == 1 && prefix[0] == '/')
+		return len && path[0] == '/';
+	return len >= pl && !memcmp(path, prefix, pl) &&
+	       (len == pl || path[pl] == '/');
+}
+
+char *path_join(const char *dir, size_t dl, const char *name, size_t nl)
+{
+	char *p;
+
+	if (nl && name[0] == '/')
+		dl = 0;
+	else if (!dl || dir[0] != '/')
+		return NULL;
+	p = malloc(dl + 1 + nl + 1);
+	if (!p)
+		abort();
+	if (dl)
+		memcpy(p, dir, dl);
+	if (dl > 1)		/* "/" and the name: no second slash */
+		p[dl++] = '/';
+	if (nl)
+		memcpy(p + dl, name, nl);
+	p[dl + nl] = 0;
+	return p;
+}
+
 /* ---- text ---- */
 
 char *escape_dup(const char *s, size_t len)
@@ -398,6 +433,12 @@ void jw__null(struct jw *w, const char *key)
 {
 	jw_key(w, key);
 	fputs("null", w->f);
+}
+
+void jw__bool(struct jw *w, const char *key, int v)
+{
+	jw_key(w, key);
+	fputs(v ? "true" : "false", w->f);
 }
 
 void jw__end(struct jw *w)
