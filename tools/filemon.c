@@ -870,6 +870,7 @@ static int run(void)
 	losses_check(ply);
 	fdtab__finish(tab, mono_now());
 	summary();
+	fflush(out);	/* the table before the counts on stderr (-t) */
 	end_line();
 	if (fflush(out) || ferror(out)) {
 		fprintf(stderr, TOOL ": the output could not be written\n");
