@@ -943,6 +943,7 @@ static int parse_opts(int argc, char **argv)
 {
 	int c, n;
 
+	opterr = 0;	/* one line of ours instead */
 	while ((c = getopt_long(argc, argv, "p:n:c:txo:Sh", longopts,
 				NULL)) != -1) {
 		switch (c) {
@@ -957,7 +958,11 @@ static int parse_opts(int argc, char **argv)
 		case 'o': o.output = optarg; break;
 		case 'S': o.show = 1; break;
 		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return 2;
+		default:
+			fprintf(stderr, TOOL ": unknown option or missing "
+				"argument: %s (see " TOOL " --help)\n",
+				argv[optind - 1]);
+			return 2;
 		}
 	}
 	for (; optind < argc; optind++)
