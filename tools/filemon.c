@@ -267,12 +267,15 @@ static void text_row(int64_t t, const char *ev, uint32_t pid,
 	free(p);
 }
 
+/* event, time, [error,] comm, pid, ppid, tid */
 static void json_who(struct jw *w, const char *event, int64_t t,
-		     const struct fd_who *who)
+		     const char *error, const struct fd_who *who)
 {
 	jw__begin(w, out);
 	jw__str(w, "event", event, strlen(event));
 	jw__int(w, "time", t + mono_real);
+	if (error)
+		jw__str(w, "error", error, strlen(error));
 	jw__str(w, "comm", who->comm, strlen(who->comm));
 	jw__int(w, "pid", who->pid);
 	jw__int(w, "ppid", who->ppid);
@@ -417,7 +420,7 @@ static void on_open(const struct fd_event *ev)
 			 ev->f->fd, -1, "-", ev->f->path->s, ev->f->path->len);
 		return;
 	}
-	json_who(&w, "open", ev->who->time, ev->who);
+	json_who(&w, "open", ev->who->time, NULL, ev->who);
 	json_file(&w, ev->f);
 	jw__end(&w);
 }
@@ -438,7 +441,7 @@ static void on_close(const struct fd_event *ev)
 			 ev->f->fd, d, hw, ev->f->path->s, ev->f->path->len);
 		return;
 	}
-	json_who(&w, "close", ev->who->time, ev->who);
+	json_who(&w, "close", ev->who->time, NULL, ev->who);
 	json_file(&w, ev->f);
 	jw__int(&w, "duration_ns", d);
 	if (ev->f->inherited) {
@@ -464,7 +467,7 @@ static void on_still_open(const struct fd_event *ev)
 			 "still", ev->f->path->s, ev->f->path->len);
 		return;
 	}
-	json_who(&w, "open", ev->f->open_time, ev->who);
+	json_who(&w, "open", ev->f->open_time, NULL, ev->who);
 	json_file(&w, ev->f);
 	jw__bool(&w, "still_open", 1);
 	jw__int(&w, "duration_ns", d);
@@ -483,14 +486,7 @@ static void on_reopened(const struct fd_event *ev)
 			 ev->prev->path->len);
 		return;
 	}
-	jw__begin(&w, out);
-	jw__str(&w, "event", "error", 5);
-	jw__int(&w, "time", ev->who->time + mono_real);
-	jw__str(&w, "error", "reopened", 8);
-	jw__str(&w, "comm", ev->who->comm, strlen(ev->who->comm));
-	jw__int(&w, "pid", ev->who->pid);
-	jw__int(&w, "ppid", ev->who->ppid);
-	jw__int(&w, "tid", ev->who->tid);
+	json_who(&w, "error", ev->who->time, "reopened", ev->who);
 	json_file(&w, ev->f);
 	jw__str(&w, "previous_path", ev->prev->path->s, ev->prev->path->len);
 	jw__end(&w);
@@ -541,8 +537,7 @@ static void failed_emit(size_t i, const char *dir, size_t dl)
 		text_row(f->who.time, "error", f->who.pid, f->comm, -1, -1,
 			 e ? e : "open_failed", path, plen);
 	} else if (show) {
-		json_who(&w, "error", f->who.time, &f->who);
-		jw__str(&w, "error", "open_failed", 11);
+		json_who(&w, "error", f->who.time, "open_failed", &f->who);
 		jw__str(&w, "path", path, plen);
 		jw__int(&w, "errno", -f->err);
 		e ? jw__str(&w, "errno_name", e, strlen(e)) :

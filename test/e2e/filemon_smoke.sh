@@ -76,6 +76,12 @@ run_fm $TMP/out $TMP/err -t -c "cat '$H' >/dev/null" "$D"
 expect_nogrep "hostile name: -t escapes it" $TMP/out $'\377|a$'
 expect_grep "hostile name: -t shows it escaped" $TMP/out 'a\\nb\\xffc$'
 
+# ---- -x: failed opens, a relative name made absolute with the cwd ----
+run_fm $TMP/out $TMP/err -x -c "cd $D && cat nope 2>/dev/null; cat $DD/nope 2>/dev/null" "$D"
+expect_eq "-x: the failed open under the prefix, its path absolute" \
+	"$(pick $TMP/out '[(x["error"], x["comm"], x["path"], x["errno_name"]) for x in e if x["event"] == "error"]')" \
+	"[('open_failed', 'cat', '$D/nope', 'ENOENT')]"
+
 # ---- nothing matches: filemon still ends with the command ----
 run_fm $TMP/out $TMP/err -c "cat $DD/f >/dev/null" /nonexistent$$
 expect_rc "nothing matches: exits 0 by itself" 0
