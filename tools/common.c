@@ -387,6 +387,23 @@ char *path_join(const char *dir, size_t dl, const char *name, size_t nl)
 
 /* ---- text ---- */
 
+size_t fmt_i64(char *buf, int64_t v)
+{
+	char tmp[24];
+	size_t n = 0, i = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		tmp[n++] = '0' + u % 10;
+	while (u /= 10);
+	if (v < 0)
+		buf[i++] = '-';
+	while (n)
+		buf[i++] = tmp[--n];
+	buf[i] = 0;
+	return i;
+}
+
 char *escape_dup(const char *s, size_t len)
 {
 	char *buf = NULL;
@@ -413,8 +430,10 @@ void jw__begin(struct jw *w, FILE *f)
 static void jw_key(struct jw *w, const char *key)
 {
 	if (w->n++)
-		fputc(',', w->f);
-	fprintf(w->f, "\"%s\":", key);
+		fputc_unlocked(',', w->f);
+	fputc_unlocked('"', w->f);
+	fputs_unlocked(key, w->f);
+	fputs_unlocked("\":", w->f);
 }
 
 void jw__str(struct jw *w, const char *key, const char *s, size_t len)
@@ -425,8 +444,10 @@ void jw__str(struct jw *w, const char *key, const char *s, size_t len)
 
 void jw__int(struct jw *w, const char *key, int64_t v)
 {
+	char buf[24];
+
 	jw_key(w, key);
-	fprintf(w->f, "%" PRId64, v);
+	fwrite_unlocked(buf, 1, fmt_i64(buf, v), w->f);
 }
 
 void jw__null(struct jw *w, const char *key)

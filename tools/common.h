@@ -74,6 +74,10 @@ char *path_join(const char *dir, size_t dl, const char *name, size_t nl);
 
 /* ---- text ---- */
 
+/* v in decimal into buf (24 bytes do), NUL-terminated: its length.
+ * Integers by hand: a row is formatted for every call, at up to a
+ * million calls a second, and printf is most of the cost. */
+size_t fmt_i64(char *buf, int64_t v);
 /* s[0..len) escaped as ply prints strings, into a malloc'd string. */
 char *escape_dup(const char *s, size_t len);
 

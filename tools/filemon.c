@@ -284,9 +284,14 @@ static void json_who(struct jw *w, const char *event, int64_t t,
 
 static void json_file(struct jw *w, const struct fd_file *f)
 {
-	char fl[256];
+	static char fl[256];
+	static uint64_t last = ~(uint64_t)0;
 
-	oflags_str(f->flags, fl, sizeof(fl));
+	/* the same few flags over and over: named once */
+	if (f->flags != last) {
+		oflags_str(f->flags, fl, sizeof(fl));
+		last = f->flags;
+	}
 	jw__str(w, "path", f->path->s, f->path->len);
 	jw__int(w, "fd", f->fd);
 	jw__str(w, "flags", fl, strlen(fl));

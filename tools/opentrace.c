@@ -342,25 +342,6 @@ static int64_t start_mono, mono_real;
 static FILE *out, *rec;
 static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved, nno_path;
 
-/* Integers by hand: a row is formatted for every call, at up to a million
- * calls a second, and printf is most of the cost. */
-static size_t fmt_i64(char *buf, int64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do
-		tmp[n++] = '0' + u % 10;
-	while (u /= 10);
-	if (v < 0)
-		buf[i++] = '-';
-	while (n)
-		buf[i++] = tmp[--n];
-	buf[i] = 0;
-	return i;
-}
-
 static void cell(const struct call *c, int id, char *buf, size_t size)
 {
 	const char *u, *e;
