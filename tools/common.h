@@ -83,9 +83,12 @@ char *escape_dup(const char *s, size_t len);
 
 /* ---- JSON lines ---- */
 
-struct jw {			/* one object on one line */
+struct jw {			/* one object on one line, built in buf and
+				 * written whole */
 	FILE *f;
 	int n;
+	size_t len;
+	char buf[1024];
 };
 
 void jw__begin(struct jw *w, FILE *f);
