@@ -401,6 +401,17 @@ void fdtab__finish(struct fdtab *t, int64_t now)
 	free(ps);
 }
 
+size_t fdtab__fds(const struct fdtab *t, uint32_t pid, size_t at, int *fds,
+		  size_t max)
+{
+	struct proc **s = proc_slot(t, pid);
+	size_t n = 0;
+
+	for (; s && at < (*s)->n && n < max; at++)
+		fds[n++] = (*s)->f[at].fd;
+	return n;
+}
+
 size_t fdtab__count(const struct fdtab *t)
 {
 	return t->nfiles;

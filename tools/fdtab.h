@@ -97,6 +97,11 @@ void fdtab__fork(struct fdtab *t, const struct fd_who *w, uint32_t child);
  * process then fd; the table is then empty. */
 void fdtab__finish(struct fdtab *t, int64_t now);
 
+/* The fds process pid has open, from the at-th (in fd order), at most
+ * max of them into fds: how many. */
+size_t fdtab__fds(const struct fdtab *t, uint32_t pid, size_t at, int *fds,
+		  size_t max);
+
 /* How many files are open in the table. */
 size_t fdtab__count(const struct fdtab *t);
 

@@ -144,16 +144,19 @@ static void gen_open(FILE *f, const struct sys *s, const char *pred)
 	fprintf(f, "}\n");
 
 	fprintf(f, "tracepoint:syscalls/sys_exit_%s /%s/ {\n", s->name, pred);
+	/* __w[pid, fd]: the fd is watched, its close is sent */
 	if (o.all) {
-		fprintf(f, "\tif (data->ret >= 0)\n\t\tprint(" WHO ", data->ret, "
-			"__f[kpid], fdpath(data->ret));\n");
+		fprintf(f, "\tif (data->ret >= 0) {\n\t\tprint(" WHO ", "
+			"data->ret, __f[kpid], fdpath(data->ret));\n"
+			"\t\t__w[pid, data->ret] = 1;\n\t}\n");
 	} else {
 		/* the path walk once, into a map; compared there */
 		fprintf(f, "\tif (data->ret >= 0) {\n"
 			"\t\t__p[kpid] = fdpath(data->ret);\n\t\tif (");
 		gen_match(f);
-		fprintf(f, ")\n\t\t\tprint(" WHO ", data->ret, __f[kpid], "
-			"__p[kpid]);\n\t\tdelete __p[kpid];\n\t}\n");
+		fprintf(f, ") {\n\t\t\tprint(" WHO ", data->ret, __f[kpid], "
+			"__p[kpid]);\n\t\t\t__w[pid, data->ret] = 1;\n\t\t}\n"
+			"\t\tdelete __p[kpid];\n\t}\n");
 	}
 	site(S_OPEN);
 	if (o.failed) {
@@ -194,8 +197,14 @@ static char *gen_program(void)
 	nsites = 0;
 	for (i = 0; i < NSYS; i++)
 		gen_open(f, &syscalls[i], pred);
-	fprintf(f, "tracepoint:syscalls/sys_enter_close /%s/ {\n"
-		"\tprint(" WHO ", data->fd & 0xffffffff);\n}\n", pred);
+	/* The closes of watched fds, and every close of a new process until
+	 * filemon has told the kernel which fds it inherited (__a: the
+	 * child closes them before user space could know). */
+	fprintf(f, "tracepoint:syscalls/sys_enter_close /%s && "
+		"(__w[pid, data->fd & 0xffffffff]%s)/ {\n"
+		"\tprint(" WHO ", data->fd & 0xffffffff);\n"
+		"\tdelete __w[pid, data->fd & 0xffffffff];\n}\n", pred,
+		o.no_children ? "" : " || __a[pid]");
 	site(S_CLOSE);
 	/* dup2(fd, fd) closes nothing; dup3 refuses it */
 	for (i = 2; i <= 3; i++)
@@ -219,11 +228,13 @@ static char *gen_program(void)
 		"\tprint(" WHO ");\n}\n", pred);
 	site(S_EXEC);
 	fprintf(f, "tracepoint:sched/sched_process_exit /%s && "
-		"data->group_dead/ {\n\tprint(" WHO ");\n}\n", pred);
+		"data->group_dead/ {\n\tprint(" WHO ");\n%s}\n", pred,
+		o.no_children ? "" : "\tdelete __a[pid];\n");
 	site(S_EXIT);
 	if (!o.no_children) {
 		fprintf(f, "tracepoint:task/task_newtask /%s && "
 			"!(data->clone_flags & %#x)/ {\n"
+			"\t__a[data->pid] = 1;\n"
 			"\tprint(" WHO ", data->pid);\n}\n", pred,
 			CLONE_THREAD_);
 		site(S_FORK);
@@ -236,6 +247,7 @@ static char *gen_program(void)
 /* ---- output ---- */
 
 static FILE *out;
+static struct fdtab *tab;
 static int64_t mono_real;	/* kernel time + this = wall clock */
 static uint64_t nopens, ncloses, nstill, nlost;
 
@@ -497,11 +509,50 @@ static void on_reopened(const struct fd_event *ev)
 	jw__end(&w);
 }
 
+/* ---- the kernel's copy of which fds are watched (__w) ---- */
+
+static struct ply *ply;
+
+static void kernel_fd(uint32_t pid, int fd, int watched)
+{
+	struct ply_value k[2] = { ply_uint(pid), ply_int(fd) }, one = ply_int(1);
+
+	if (watched)
+		ply__map_update(ply, "__w", k, 2, &one);
+	else
+		ply__map_delete(ply, "__w", k, 2);
+}
+
+/* A close the kernel did not see as one (exit, exec, dup2, close_range):
+ * its entry goes, or a later close of that fd number would be sent. */
+static void kernel_closed(const struct fd_event *ev)
+{
+	if (ev->how != FD_CLOSE)
+		kernel_fd(ev->who->pid, ev->f->fd, 0);
+}
+
+/* A new process: the kernel sends all its closes (__a) until it knows
+ * which fds it inherited. */
+static void kernel_forked(uint32_t child)
+{
+	struct ply_value k = ply_uint(child);
+	int fds[64];
+	size_t n, i, at = 0;
+
+	do {
+		n = fdtab__fds(tab, child, at, fds, 64);
+		for (i = 0; i < n; i++)
+			kernel_fd(child, fds[i], 1);
+		at += n;
+	} while (n == 64);
+	ply__map_delete(ply, "__a", &k, 1);
+}
+
 static void on_fd_event(const struct fd_event *ev, void *ctx)
 {
 	switch (ev->kind) {
 	case FDEV_OPEN: on_open(ev); break;
-	case FDEV_CLOSE: on_close(ev); break;
+	case FDEV_CLOSE: on_close(ev); kernel_closed(ev); break;
 	case FDEV_STILL_OPEN: on_still_open(ev); break;
 	case FDEV_REOPENED: on_reopened(ev); break;
 	}
@@ -599,7 +650,6 @@ static void failed_dir(const struct ply_value *a)
 
 /* ---- events ---- */
 
-static struct fdtab *tab;
 static char comm_buf[17];
 
 static void who_of(const struct ply_value *a, struct fd_who *w)
@@ -642,7 +692,10 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		break;
 	case S_EXEC: fdtab__exec(tab, &w); break;
 	case S_EXIT: fdtab__exit(tab, &w); break;
-	case S_FORK: fdtab__fork(tab, &w, a[4].u); break;
+	case S_FORK:
+		fdtab__fork(tab, &w, a[4].u);
+		kernel_forked(a[4].u);
+		break;
 	case S_FAILED_DIR: break;
 	}
 }
@@ -790,8 +843,6 @@ static void end_line(void)
 }
 
 /* ---- running ---- */
-
-static struct ply *ply;
 
 static void on_signal(int sig)
 {

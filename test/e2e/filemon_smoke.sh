@@ -58,6 +58,13 @@ expect_eq "inherited: the child's exit, then the opener's close" \
 	"$(pick $TMP/out '[(x["comm"], x["how"], x.get("via"), x.get("opener_pid") == e[1]["pid"]) for x in e if x["event"] == "close"]')" \
 	"[('cat', 'inherited', 'exit', True), ('sh', 'close', None, False)]"
 
+# The child closes it late, once filemon has seen the fork: the kernel,
+# which sends only the closes of watched fds, was told of the child's.
+run_fm $TMP/out $TMP/err -c "sh -c 'exec 3<$D/f; (sleep 0.5; exec 3<&-; sleep 0.2); exec 3<&-'" "$D"
+expect_eq "inherited, closed late: the child's close is sent" \
+	"$(pick $TMP/out '[(x["comm"], x["how"], x.get("via")) for x in e if x["event"] == "close"]')" \
+	"[('sleep', 'inherited', 'exit'), ('sh', 'inherited', 'close'), ('sh', 'close', None)]"
+
 # ---- exec closes an O_CLOEXEC fd; dup2 onto a watched fd closes it
 # (Python opens with O_CLOEXEC) ----
 run_fm $TMP/out $TMP/err -c "$PY -c 'import os; os.open(\"$D/f\", os.O_RDONLY | os.O_CLOEXEC); fd = os.open(\"$D/f\", os.O_RDONLY); os.dup2(0, fd); os.execv(\"/bin/true\", [\"true\"])'" "$D"
