@@ -364,9 +364,10 @@ static void test_strncmp(void)
 	CHECK(r.ok);
 	/* 8 + 3 + 8 byte pairs ("abcdef" and its NUL), each one "if!=" */
 	CHECK(r.code[0] && count_words(r.code[0], "if!=") == 19);
+	/* a literal's bytes are immediates: it takes no stack */
 	CHECK_CODE(&r, 0, "ldx8@-25 mov:0 if!= if== goto map_update_elem "
-		   "get_current_comm ldx8@-32 ldx8@-40 if!= if== ldx8@-31 "
-		   "ldx8@-39 if!= if== ldx8@-30 ldx8@-38 if!= if== goto L mov:1 "
+		   "get_current_comm mov:0 ldx8@-32 mov:97 if!= if== ldx8@-31 "
+		   "mov:98 if!= if== ldx8@-30 mov:99 if!= if== goto L mov:1 "
 		   "if> mov:-1 L stx64 map:0 map_update_elem");
 	done(&r);
 }
