@@ -263,8 +263,8 @@ void fdtab__open(struct fdtab *t, const struct fd_who *w, int fd,
 		 uint64_t flags, const char *path, size_t len)
 {
 	struct proc *p = proc_get(t, w->pid);
-	struct fd_file nf = { fd, path_new(path, len), flags, w->time, w->pid,
-			      0 };
+	struct fd_file nf = { fd, path_new(path, len), flags,
+			      !!(flags & FD_O_CLOEXEC), w->time, w->pid, 0 };
 	struct fd_file *old = file_at(p, fd);
 
 	proc_seen(p, w);
@@ -319,16 +319,26 @@ void fdtab__close_range(struct fdtab *t, const struct fd_who *w,
 	i = file_find(p, lo > 0x7fffffff ? 0x7fffffff : (int)lo);
 	while (i < p->n && (unsigned)p->f[i].fd <= hi) {
 		if (flags & FD_CLOSE_RANGE_CLOEXEC) {
-			p->f[i++].flags |= FD_O_CLOEXEC;
+			p->f[i++].cloexec = 1;
 			continue;
 		}
 		close_file(t, p, &p->f[i], w, FD_CLOSE_RANGE);
 	}
 }
 
+void fdtab__setfd(struct fdtab *t, const struct fd_who *w, int fd,
+		  int cloexec)
+{
+	struct proc *p = proc_of(t, w);
+	struct fd_file *f = p ? file_at(p, fd) : NULL;
+
+	if (f)
+		f->cloexec = !!cloexec;
+}
+
 static int not_cloexec(const struct fd_file *f)
 {
-	return !(f->flags & FD_O_CLOEXEC);
+	return !f->cloexec;
 }
 
 void fdtab__exec(struct fdtab *t, const struct fd_who *w)

@@ -45,7 +45,9 @@ struct fd_path {
 struct fd_file {
 	int fd;
 	struct fd_path *path;
-	uint64_t flags;		/* the open's; O_CLOEXEC as the fd has it now */
+	uint64_t flags;		/* the open's */
+	int cloexec;		/* closed at exec: O_CLOEXEC, or as fcntl or
+				 * close_range made it since */
 	int64_t open_time;
 	uint32_t opener_pid;	/* the process that opened it */
 	int inherited;		/* this process got it at fork */
@@ -86,7 +88,10 @@ void fdtab__dup2(struct fdtab *t, const struct fd_who *w, int newfd);
 /* close_range(lo, hi, flags) succeeded. */
 void fdtab__close_range(struct fdtab *t, const struct fd_who *w,
 			unsigned lo, unsigned hi, unsigned flags);
-/* The process exec'd: its O_CLOEXEC fds are closed. */
+/* fcntl(fd, F_SETFD, cloexec ? FD_CLOEXEC : 0). */
+void fdtab__setfd(struct fdtab *t, const struct fd_who *w, int fd,
+		  int cloexec);
+/* The process exec'd: its close-on-exec fds are closed. */
 void fdtab__exec(struct fdtab *t, const struct fd_who *w);
 /* The process's last thread exited: every fd it had is closed. */
 void fdtab__exit(struct fdtab *t, const struct fd_who *w);

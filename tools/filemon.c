@@ -27,6 +27,7 @@
 
 #define TOOL "filemon"
 #define MAX_PREFIX 32
+#define PREFIX_BYTES 2400	/* the prefixes' bytes, together */
 #define AT_FDCWD_ (-100)
 #define CLONE_THREAD_ 0x00010000
 
@@ -53,7 +54,8 @@ static void usage(FILE *f)
 "\n"
 "Every file the watched processes open and close, paired, with how long it\n"
 "stayed open; only paths under a PATH_PREFIX (whole components: /etc is\n"
-"/etc and /etc/hosts, not /etcetera) when some are given.\n"
+"/etc and /etc/hosts, not /etcetera) when some are given (at most 32, of\n"
+"2400 bytes together).\n"
 "\n"
 "Which processes (one of -p, -n, -c), and all they start, at any depth:\n"
 "  -p, --pid=PID        this process (repeatable; a thread id stands for its\n"
@@ -84,6 +86,7 @@ enum site_kind {
 	S_CLOSE,	/* who, fd */
 	S_DUP2,		/* who, newfd */
 	S_RANGE,	/* who, lo | hi << 32, flags */
+	S_SETFD,	/* who, fd, FD_CLOEXEC or 0 */
 	S_EXEC,		/* who */
 	S_EXIT,		/* who */
 	S_FORK,		/* who, child pid */
@@ -118,18 +121,47 @@ static const struct sys syscalls[] = {
 };
 #define NSYS (sizeof(syscalls) / sizeof(syscalls[0]))
 
-/* The condition on the path in __p[kpid]: under one of the prefixes,
- * whole components. */
-static void gen_match(FILE *f)
+/* The condition on the path in __p[kpid]: under one of prefixes
+ * [from, to), whole components. */
+#define CHUNK 4
+static void gen_match(FILE *f, size_t from, size_t to)
 {
 	size_t i, l;
 
-	for (i = 0; i < o.nprefix; i++) {
+	for (i = from; i < to; i++) {
 		l = strlen(o.prefix[i]);
 		fprintf(f, "%sstrncmp(__p[kpid], \"%s/\", %zu) == 0 || "
-			"strcmp(__p[kpid], \"%s\") == 0", i ? " ||\n\t\t    " : "",
-			o.prefix[i], l + 1, o.prefix[i]);
+			"strcmp(__p[kpid], \"%s\") == 0",
+			i > from ? " ||\n\t\t    " : "", o.prefix[i], l + 1,
+			o.prefix[i]);
 	}
+}
+
+/* The open, sent if its path is under a prefix. The prefixes are tested
+ * CHUNK at a time, each chunk a statement of its own that sets __m: one
+ * condition over many long prefixes would jump further than BPF can. */
+static void gen_prefixes(FILE *f)
+{
+	static const char send[] = "print(" WHO ", data->ret, __f[kpid], "
+				   "__p[kpid]);\n";
+	size_t i;
+
+	fprintf(f, "\tif (data->ret >= 0) {\n"
+		"\t\t__p[kpid] = fdpath(data->ret);\n");
+	for (i = 0; i < o.nprefix; i += CHUNK) {
+		fprintf(f, "\t\tif (");
+		gen_match(f, i, i + CHUNK < o.nprefix ? i + CHUNK : o.nprefix);
+		if (o.nprefix <= CHUNK)
+			fprintf(f, ") {\n\t\t\t%s\t\t\t__w[pid, data->ret] = 1;"
+				"\n\t\t}\n", send);
+		else
+			fprintf(f, ")\n\t\t\t__m[kpid] = 1;\n");
+	}
+	if (o.nprefix > CHUNK)
+		fprintf(f, "\t\tif (__m[kpid]) {\n\t\t\t%s"
+			"\t\t\t__w[pid, data->ret] = 1;\n"
+			"\t\t\tdelete __m[kpid];\n\t\t}\n", send);
+	fprintf(f, "\t\tdelete __p[kpid];\n\t}\n");
 }
 
 static void gen_open(FILE *f, const struct sys *s, const char *pred)
@@ -151,12 +183,7 @@ static void gen_open(FILE *f, const struct sys *s, const char *pred)
 			"\t\t__w[pid, data->ret] = 1;\n\t}\n");
 	} else {
 		/* the path walk once, into a map; compared there */
-		fprintf(f, "\tif (data->ret >= 0) {\n"
-			"\t\t__p[kpid] = fdpath(data->ret);\n\t\tif (");
-		gen_match(f);
-		fprintf(f, ") {\n\t\t\tprint(" WHO ", data->ret, __f[kpid], "
-			"__p[kpid]);\n\t\t\t__w[pid, data->ret] = 1;\n\t\t}\n"
-			"\t\tdelete __p[kpid];\n\t}\n");
+		gen_prefixes(f);
 	}
 	site(S_OPEN);
 	if (o.failed) {
@@ -224,6 +251,13 @@ static char *gen_program(void)
 		"__rf[kpid] & 0xffffffff);\n"
 		"\tdelete __r[kpid];\n\tdelete __rf[kpid];\n}\n", pred, pred);
 	site(S_RANGE);
+	/* fcntl(F_SETFD) of a watched fd: what exec will close */
+	fprintf(f, "tracepoint:syscalls/sys_enter_fcntl /%s && "
+		"(data->cmd & 0xffffffff) == 2 && "
+		"(__w[pid, data->fd & 0xffffffff]%s)/ {\n"
+		"\tprint(" WHO ", data->fd & 0xffffffff, data->arg & 1);\n}\n",
+		pred, o.no_children ? "" : " || __a[pid]");
+	site(S_SETFD);
 	fprintf(f, "tracepoint:sched/sched_process_exec /%s/ {\n"
 		"\tprint(" WHO ");\n}\n", pred);
 	site(S_EXEC);
@@ -690,6 +724,7 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		fdtab__close_range(tab, &w, a[4].u & 0xffffffff, a[4].u >> 32,
 				   a[5].u);
 		break;
+	case S_SETFD: fdtab__setfd(tab, &w, a[4].u, a[5].u); break;
 	case S_EXEC: fdtab__exec(tab, &w); break;
 	case S_EXIT: fdtab__exit(tab, &w); break;
 	case S_FORK:
@@ -976,8 +1011,8 @@ static int prefix_add(const char *arg)
 				   "or control characters");
 	while (l > 1 && arg[l - 1] == '/')
 		l--;
-	if (l > 200)
-		return bad("a path prefix is at most 200 bytes");
+	if (l > 254)	/* ply's paths are at most 255 bytes */
+		return bad("a path prefix is at most 254 bytes");
 	if (l == 1) {
 		o.all = 1;
 		return 0;
@@ -992,6 +1027,7 @@ static int prefix_add(const char *arg)
 
 static int parse_opts(int argc, char **argv)
 {
+	size_t i;
 	int c, n;
 
 	opterr = 0;	/* one line of ours instead */
@@ -1024,6 +1060,15 @@ static int parse_opts(int argc, char **argv)
 	if (o.all) {		/* "/" among others: every path */
 		while (o.nprefix)
 			free(o.prefix[--o.nprefix]);
+	}
+	for (n = 0, i = 0; i < o.nprefix; i++)
+		n += strlen(o.prefix[i]) + 1;
+	/* Each byte is compare code unrolled in the kernel, all inside one
+	 * branch, whose jump reaches 32767 instructions. */
+	if (n > PREFIX_BYTES) {
+		fprintf(stderr, TOOL ": the path prefixes are %d bytes together; "
+			"at most %d (see " TOOL " --help)\n", n, PREFIX_BYTES);
+		return 2;
 	}
 	n = !!o.scope.npids + !!o.scope.nnames + !!o.scope.command;
 	if (n == 0)

@@ -11,6 +11,7 @@
 #include "test.h"
 
 static char got[8192];
+static int show_flags;	/* the open's flags on each line */
 
 static void on_event(const struct fd_event *ev, void *ctx)
 {
@@ -30,6 +31,9 @@ static void on_event(const struct fd_event *ev, void *ctx)
 	if (f->inherited)
 		n += snprintf(got + n, sizeof(got) - n, " inherited opener=%u",
 			      f->opener_pid);
+	if (show_flags)
+		n += snprintf(got + n, sizeof(got) - n, " flags=%#llo",
+			      (unsigned long long)f->flags);
 	if (ev->kind == FDEV_REOPENED)
 		n += snprintf(got + n, sizeof(got) - n, " prev=%s",
 			      ev->prev->path->s);
@@ -119,6 +123,27 @@ static void test_exec_cloexec(void)
 	    "close 100 3 /etc/a exec d=10\n"
 	    "close 100 5 /etc/c exec d=8\n"
 	    "close 100 4 /etc/b exit d=19\n");
+}
+
+/* fcntl(F_SETFD) decides what exec closes, whatever the open said; the
+ * flags reported stay the open's. */
+static void test_setfd(void)
+{
+	start();
+	show_flags = 1;
+	op(100, 10, 3, FD_O_CLOEXEC, "/etc/a");
+	op(100, 11, 4, 0, "/etc/b");
+	fdtab__setfd(t, at(100, 12), 3, 0);
+	fdtab__setfd(t, at(100, 13), 4, 1);
+	fdtab__setfd(t, at(100, 14), 9, 1);	/* not watched */
+	fdtab__exec(t, at(100, 20));
+	CHECK(fdtab__count(t) == 1);
+	fdtab__close(t, at(100, 30), 3);
+	end("open 100 3 /etc/a flags=02000000\n"
+	    "open 100 4 /etc/b flags=0\n"
+	    "close 100 4 /etc/b exec flags=0 d=9\n"
+	    "close 100 3 /etc/a close flags=02000000 d=20\n");
+	show_flags = 0;
 }
 
 static void test_dup2(void)
@@ -252,6 +277,7 @@ int main(void)
 	test_open_close();
 	test_fork_inherited();
 	test_exec_cloexec();
+	test_setfd();
 	test_dup2();
 	test_close_range();
 	test_exit_all();
