@@ -1,5 +1,5 @@
 # ply: build the engine (libply.a), the ply command and the tests.
-#   make            ./ply and ./opentrace
+#   make            ./ply, ./opentrace and ./filemon
 #   make check      every test (unit, golden, end to end), on a plain and
 #                   on an ASan+UBSan build; needs root
 #   make check-fast the tests on the plain build only
@@ -55,12 +55,15 @@ UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:test/unit/%.c=$(B)/test/%)
 HELPERS  := $(patsubst test/helpers/%.c,$(B)/test/helpers/%,$(wildcard test/helpers/*.c))
 
-all: ply opentrace
+all: ply opentrace filemon
 
 ply: $(B)/ply
 	$(Q)cp $< $@
 
 opentrace: $(B)/opentrace
+	$(Q)cp $< $@
+
+filemon: $(B)/filemon
 	$(Q)cp $< $@
 
 $(B)/ply: $(B)/cli/ply.o $(B)/libply.a
@@ -95,7 +98,7 @@ $(B)/cli/%.o: cli/%.c include/ply/ply.h
 	$(Q)$(CC) $(PUB_CFLAGS) -c -o $@ $<
 
 # The file tools: tools/NAME.c and what they share, tools/common.c.
-$(B)/tools/%.o: tools/%.c tools/common.h include/ply/ply.h
+$(B)/tools/%.o: tools/%.c tools/common.h tools/fdtab.h include/ply/ply.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(PUB_CFLAGS) -c -o $@ $<
@@ -104,11 +107,21 @@ $(B)/opentrace: $(B)/tools/opentrace.o $(B)/tools/common.o $(B)/libply.a
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(B)/filemon: $(B)/tools/filemon.o $(B)/tools/fdtab.o $(B)/tools/common.o $(B)/libply.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # tools/common through ply.h alone, like the tools.
 $(B)/test/test_tools: test/unit/test_tools.c test/unit/test.h tools/common.h $(B)/tools/common.o $(B)/libply.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(PUB_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/common.o $(B)/libply.a $(LDLIBS)
+
+# filemon's pairing alone: no ply, no kernel.
+$(B)/test/test_fdtab: test/unit/test_fdtab.c test/unit/test.h tools/fdtab.h $(B)/tools/fdtab.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(PUB_CFLAGS) $(LDFLAGS) -o $@ $< $(B)/tools/fdtab.o
 
 $(B)/test/test_api: test/unit/test_api.c test/unit/test.h $(B)/libply.a
 	@mkdir -p $(dir $@)
@@ -140,7 +153,7 @@ $(B)/test/btf/vmlinux: $(B)/test/helpers/fakebtf
 	@mkdir -p $(dir $@)
 	$(Q)$< $(dir $@)
 
-tests: $(B)/ply $(B)/opentrace $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload \
+tests: $(B)/ply $(B)/opentrace $(B)/filemon $(UNIT_BIN) $(HELPERS) $(B)/test/helpers/benchload \
 	$(B)/test/btf/vmlinux
 
 # Fuzzing (fuzz/README.md): the targets, their generator of large and deep
@@ -188,14 +201,16 @@ check-fast: ply tests
 bench:
 	bench/run
 
-install: ply opentrace
+install: ply opentrace filemon
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 ply $(DESTDIR)$(BINDIR)/ply
 	install -m 755 opentrace $(DESTDIR)$(BINDIR)/opentrace
+	install -m 755 filemon $(DESTDIR)$(BINDIR)/filemon
 	install -m 644 man/ply.1 $(DESTDIR)$(MANDIR)/ply.1
 	install -m 644 man/opentrace.1 $(DESTDIR)$(MANDIR)/opentrace.1
+	install -m 644 man/filemon.1 $(DESTDIR)$(MANDIR)/filemon.1
 
 clean:
-	rm -rf build build-asan $(FUZZ_B) ply opentrace
+	rm -rf build build-asan $(FUZZ_B) ply opentrace filemon
 
 .PHONY: all check check-fast tests install clean bench fuzz fuzz-build fuzz-targets

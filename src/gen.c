@@ -527,7 +527,7 @@ static int gen_streq(struct gen *g, struct node *n)
 {
 	struct node *lit = n->a->kind == N_STR ? n->a : n->b;
 	struct node *s = lit == n->a ? n->b : n->a;
-	int buf = str_buf(g, s);
+	int top = g->ir->stack, buf = str_buf(g, s);
 	int r = ir_vreg(g->ir), differ = ir_label(g->ir), done = ir_label(g->ir);
 	size_t i, len = lit->slen + 1;
 
@@ -547,30 +547,45 @@ out:
 	ir_ja(g->ir, done);
 	ir_place(g->ir, differ);
 	ir_place(g->ir, done);
+	g->ir->stack = top;	/* the string is dead: its memory is free */
 	return r;
 }
 
-/* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C. Unrolled:
- * the kernel allows no loops. */
+/* Byte i of string n into reg: from its buffer on the stack, or, for a
+ * literal, the byte itself (a literal takes no stack); past the end, its
+ * padding, NUL. */
+static void str_byte(struct gen *g, struct node *n, int buf, size_t i, int reg)
+{
+	if (n->kind == N_STR)
+		ir_mov(g->ir, reg, ir_imm(i < n->slen ?
+					  (unsigned char)n->str[i] : 0));
+	else if (i < n->type->len)
+		ir_ldx(g->ir, 1, reg, ir_fp(), buf + i);
+	else
+		ir_mov(g->ir, reg, ir_imm(0));
+}
+
+/* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C;
+ * strncmp(a, b, n) the same over at most the first n bytes. Unrolled: the
+ * kernel allows no loops. */
 static int gen_strcmp(struct gen *g, struct node *n)
 {
 	struct node *a = n->args, *b = a->next;
 	size_t la = a->type->len, lb = b->type->len, i, len = la < lb ? la : lb;
-	int ba = str_buf(g, a), bb = str_buf(g, b);
+	int top = g->ir->stack;
+	int ba = a->kind == N_STR ? 0 : str_buf(g, a);
+	int bb = b->kind == N_STR ? 0 : str_buf(g, b);
 	int r = ir_vreg(g->ir), ca = ir_vreg(g->ir), cb = ir_vreg(g->ir);
 	int differ = ir_label(g->ir), done = ir_label(g->ir);
 
+	/* past the shorter one's end both differ or both end: len + 1 */
+	len++;
+	if (b->next && b->next->ival < len)
+		len = b->next->ival;
 	ir_mov(g->ir, r, ir_imm(0));
-	for (i = 0; i <= len; i++) {
-		/* past the shorter one, its padding reads as NUL */
-		if (i < la)
-			ir_ldx(g->ir, 1, ca, ir_fp(), ba + i);
-		else
-			ir_mov(g->ir, ca, ir_imm(0));
-		if (i < lb)
-			ir_ldx(g->ir, 1, cb, ir_fp(), bb + i);
-		else
-			ir_mov(g->ir, cb, ir_imm(0));
+	for (i = 0; i < len; i++) {
+		str_byte(g, a, ba, i, ca);
+		str_byte(g, b, bb, i, cb);
 		ir_jmp(g->ir, BPF_JNE, ir_v(ca), ir_v(cb), differ);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(ca), ir_imm(0), done);
 	}
@@ -580,20 +595,27 @@ static int gen_strcmp(struct gen *g, struct node *n)
 	ir_jmp(g->ir, BPF_JGT, ir_v(ca), ir_v(cb), done);
 	ir_mov(g->ir, r, ir_imm(-1));
 	ir_place(g->ir, done);
+	g->ir->stack = top;	/* the strings are dead: their memory is free */
 	return r;
 }
 
+/* a || b, a && b. The result is set after both sides, on each path, so
+ * it is live across neither side: a long chain (a path against many
+ * prefixes) holds no register, and spills nothing, while its sides run. */
 static int gen_logical(struct gen *g, struct node *n)
 {
-	int r = ir_vreg(g->ir), done = ir_label(g->ir), a, b;
-	int short_val = n->op == TK_OROR;
+	int short_val = n->op == TK_OROR, code = short_val ? BPF_JNE : BPF_JEQ;
+	int shortcut = ir_label(g->ir), done = ir_label(g->ir), a, b, r;
 
-	ir_mov(g->ir, r, ir_imm(short_val));
 	a = gen_scalar(g, n->a);
-	ir_jmp(g->ir, short_val ? BPF_JNE : BPF_JEQ, ir_v(a), ir_imm(0), done);
+	ir_jmp(g->ir, code, ir_v(a), ir_imm(0), shortcut);
 	b = gen_scalar(g, n->b);
-	ir_jmp(g->ir, short_val ? BPF_JNE : BPF_JEQ, ir_v(b), ir_imm(0), done);
+	r = ir_vreg(g->ir);
+	ir_jmp(g->ir, code, ir_v(b), ir_imm(0), shortcut);
 	ir_mov(g->ir, r, ir_imm(!short_val));
+	ir_ja(g->ir, done);
+	ir_place(g->ir, shortcut);
+	ir_mov(g->ir, r, ir_imm(short_val));
 	ir_place(g->ir, done);
 	return r;
 }
@@ -825,7 +847,7 @@ static int gen_scalar(struct gen *g, struct node *n)
 		v = ir_vreg(g->ir);
 		ir_ldconst(g->ir, v, PROG_CONST_TARGET);
 		return v;
-	case N_CALL:	/* strcmp(), the only function with a number */
+	case N_CALL:	/* strcmp() and strncmp(), the functions with a number */
 		return gen_strcmp(g, n);
 	case N_MAP:
 		return gen_map_read(g, n);

@@ -41,7 +41,17 @@ void json_str(FILE *f, const void *s, size_t len)
 	fputc('"', f);
 	while (p < end) {
 		unsigned char c = *p;
+		const unsigned char *run = p;
 
+		/* printable ASCII as it is, a run at a time (most names) */
+		while (run < end && *run >= 0x20 && *run < 0x7f && *run != '"' &&
+		       *run != '\\')
+			run++;
+		if (run > p) {
+			fwrite(p, 1, run - p, f);
+			p = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			fputc('\\', f);
 			fputc(c, f);

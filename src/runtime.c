@@ -202,14 +202,19 @@ int runtime__attach(struct runtime *rt)
 	size_t i;
 	int err = rt->prog_fds ? 0 : -EBADF;
 
-	if (!err)
-		err = scope_attach(rt);
 	if (!err && !rt->run_at) {
 		rt->run_at = calloc(rt->spec.nprogs + 1, sizeof(*rt->run_at));
 		err = rt->run_at ? 0 : -ENOMEM;
 	}
 	for (i = 0; !err && i < rt->spec.nprogs; i++)
 		err = probe_attach(rt, i);
+	/* The scope's programs after the probes: the kernel runs a
+	 * tracepoint's programs in the order they were attached, so a probe
+	 * of sched_process_exit still sees the exiting process in the scope
+	 * (the scope's own program then takes it out). Until the scope is
+	 * seeded, just below, the probes run for no one. */
+	if (!err)
+		err = scope_attach(rt);
 	if (!err)
 		err = progs_run(rt, ATTACH_BEGIN);
 	if (!err && rt->rb)

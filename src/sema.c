@@ -43,6 +43,7 @@ static const struct builtin builtins[] = {
 	{ "dyn", BI_DYN, 1 },
 	{ "mem", BI_MEM, 1 },
 	{ "strcmp", BI_STRCMP, 1 },
+	{ "strncmp", BI_STRNCMP, 1 },
 	{ "printf", BI_PRINTF, 1 },
 	{ "print", BI_PRINT, 1 },
 	{ "exit", BI_EXIT, 1 },
@@ -816,28 +817,47 @@ static struct type *check_strfn(struct sema *s, struct node *n)
 	return type_str(s->arena, size);
 }
 
+/* strcmp(a, b), strncmp(a, b, n): two strings (and n, a positive
+ * integer constant: the unrolled compare is as long as it). */
 static struct type *check_strcmp(struct sema *s, struct node *n)
 {
+	const struct builtin *bi = n->sym;
 	struct node *a = n->args;
 	struct type *ta, *tb;
+	const char *what;
+	int want = bi->id == BI_STRNCMP ? 3 : 2;
 
-	if (nargs(a) != 2) {
-		error(s, n->loc, "strcmp() takes two strings");
+	if (nargs(a) != want) {
+		error(s, n->loc, bi->id == BI_STRNCMP ?
+		      "strncmp() takes two strings and a length" :
+		      "strcmp() takes two strings");
 		return NULL;
 	}
 	ta = check_expr(s, a);
 	tb = check_expr(s, a->next);
 	if (ta && ta->kind != T_STR) {
-		error(s, a->loc, "strcmp() takes strings, not %s", ta->name);
+		error(s, a->loc, "%s() takes strings, not %s", n->name,
+		      ta->name);
 		return NULL;
 	}
 	if (tb && tb->kind != T_STR) {
-		error(s, a->next->loc, "strcmp() takes strings, not %s",
+		error(s, a->next->loc, "%s() takes strings, not %s", n->name,
 		      tb->name);
 		return NULL;
 	}
-	if (!fits_stack(s, a->loc, ta, "strcmp()") ||
-	    !fits_stack(s, a->next->loc, tb, "strcmp()"))
+	if (want == 3) {
+		struct node *l = a->next->next;
+
+		if (l->kind != N_INT || l->neg || l->ival == 0) {
+			error(s, l->loc, "strncmp()'s length must be a "
+			      "positive integer constant");
+			return NULL;
+		}
+		l->type = &type_u64;
+	}
+	what = arena_printf(s->arena, "%s()", n->name);
+	if (!fits_stack(s, a->loc, ta, what) ||
+	    !fits_stack(s, a->next->loc, tb, what))
 		return NULL;
 	return ta && tb ? &type_s64 : NULL;
 }
@@ -862,6 +882,7 @@ static struct type *check_call(struct sema *s, struct node *n)
 	case BI_MEM:
 		return check_strfn(s, n);
 	case BI_STRCMP:
+	case BI_STRNCMP:
 		return check_strcmp(s, n);
 	case BI_PATH:
 	case BI_FDPATH:

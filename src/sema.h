@@ -16,7 +16,7 @@ enum bi_id {
 	BI_WALLTIME,
 	BI_STACK,
 	BI_CURTASK, BI_PPID,
-	BI_AGG, BI_STR, BI_DYN, BI_MEM, BI_STRCMP,
+	BI_AGG, BI_STR, BI_DYN, BI_MEM, BI_STRCMP, BI_STRNCMP,
 	BI_PRINTF, BI_PRINT, BI_EXIT, BI_CLEAR,
 	BI_PATH, BI_FDPATH, BI_CWD,	/* absolute paths (path.h) */
 	BI_PROVIDER_VAR,	/* e.g. `data`: resolved by the probe's provider */

@@ -61,22 +61,41 @@ void clock_str(uint64_t realtime_ns, char *buf, size_t size);
 /* CLOCK_REALTIME - CLOCK_MONOTONIC, ns: a BPF time to wall clock. */
 int64_t mono_to_real(void);
 
+/* ---- paths ---- */
+
+/* Whether path[0..len) is prefix or under it, whole components ("/etc"
+ * and "/etc/" hold "/etc/hosts", not "/etcetera"; "/" holds every
+ * absolute path). */
+int path_under(const char *path, size_t len, const char *prefix);
+/* A name made absolute with the directory it is relative to: a malloc'd
+ * string; the name itself if absolute; NULL if it is relative and the
+ * directory is not known (dl 0 or not absolute). */
+char *path_join(const char *dir, size_t dl, const char *name, size_t nl);
+
 /* ---- text ---- */
 
+/* v in decimal into buf (24 bytes do), NUL-terminated: its length.
+ * Integers by hand: a row is formatted for every call, at up to a
+ * million calls a second, and printf is most of the cost. */
+size_t fmt_i64(char *buf, int64_t v);
 /* s[0..len) escaped as ply prints strings, into a malloc'd string. */
 char *escape_dup(const char *s, size_t len);
 
 /* ---- JSON lines ---- */
 
-struct jw {			/* one object on one line */
+struct jw {			/* one object on one line, built in buf and
+				 * written whole */
 	FILE *f;
 	int n;
+	size_t len;
+	char buf[1024];
 };
 
 void jw__begin(struct jw *w, FILE *f);
 void jw__str(struct jw *w, const char *key, const char *s, size_t len);
 void jw__int(struct jw *w, const char *key, int64_t v);
 void jw__null(struct jw *w, const char *key);
+void jw__bool(struct jw *w, const char *key, int v);
 void jw__end(struct jw *w);	/* "}\n" */
 
 /* One value of an object read back: a string's exact bytes (\udcXX

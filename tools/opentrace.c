@@ -314,18 +314,6 @@ static char *gen_program(void)
 
 /* ---- filters in user space (all of them for -r) ---- */
 
-static int under(const char *path, size_t len, const char *prefix)
-{
-	size_t pl = strlen(prefix);
-
-	while (pl > 1 && prefix[pl - 1] == '/')
-		pl--;
-	if (pl == 1 && prefix[0] == '/')
-		return len && path[0] == '/';
-	return len >= pl && !memcmp(path, prefix, pl) &&
-	       (len == pl || path[pl] == '/');
-}
-
 static int wanted(const struct call *c, int all)
 {
 	size_t i;
@@ -343,7 +331,7 @@ static int wanted(const struct call *c, int all)
 	if (!o.nprefix)
 		return 1;
 	for (i = 0; i < o.nprefix; i++)
-		if (c->path && under(c->path, c->path_len, o.prefix[i]))
+		if (c->path && path_under(c->path, c->path_len, o.prefix[i]))
 			return 1;
 	return 0;
 }
@@ -353,25 +341,6 @@ static int wanted(const struct call *c, int all)
 static int64_t start_mono, mono_real;
 static FILE *out, *rec;
 static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved, nno_path;
-
-/* Integers by hand: a row is formatted for every call, at up to a million
- * calls a second, and printf is most of the cost. */
-static size_t fmt_i64(char *buf, int64_t v)
-{
-	char tmp[24];
-	size_t n = 0, i = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	do
-		tmp[n++] = '0' + u % 10;
-	while (u /= 10);
-	if (v < 0)
-		buf[i++] = '-';
-	while (n)
-		buf[i++] = tmp[--n];
-	buf[i] = 0;
-	return i;
-}
 
 static void cell(const struct call *c, int id, char *buf, size_t size)
 {
@@ -779,17 +748,9 @@ static void on_path(enum site_kind k, const struct ply_value *a)
 	if (k == SITE_FILE) {
 		if (dl)
 			c->path = dup_mem(a[1].s, dl);
-	} else if (c->name[0] == '/') {
-		c->path = dup_mem(c->name, c->name_len);
-	} else if (dl && a[1].s[0] == '/') {
+	} else {
 		/* A failed open: its directory and the name, joined. */
-		c->path = malloc(dl + 1 + c->name_len + 1);
-		if (!c->path)
-			abort();
-		memcpy(c->path, a[1].s, dl);
-		if (dl > 1)
-			c->path[dl++] = '/';
-		memcpy(c->path + dl, c->name, c->name_len + 1);
+		c->path = path_join(a[1].s, dl, c->name, c->name_len);
 	}
 	if (c->path)
 		c->path_len = strlen(c->path);
@@ -1204,7 +1165,7 @@ static void path_group(const struct call *c, char *buf, size_t size)
 		return;
 	}
 	for (i = 0; i < o.nprefix; i++)
-		if (under(c->path, c->path_len, o.prefix[i])) {
+		if (path_under(c->path, c->path_len, o.prefix[i])) {
 			snprintf(buf, size, "%s", o.prefix[i]);
 			return;
 		}

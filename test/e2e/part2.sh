@@ -72,6 +72,15 @@ run_ply $TMP/out $TMP/err -c "$LOADER open /etc/hostname 1" \
 	'tracepoint:syscalls/sys_enter_openat /comm == $LOADER_COMM/ { print(mem(data->filename, 4)); }'
 expect_grep "mem(): the bytes of /etc" $TMP/out '2f:65:74:63'
 
+# strncmp(): the first n bytes; a path's whole first component, computed
+# in the kernel.
+run_ply $TMP/out $TMP/err 'BEGIN { printf("%d %d %d %d\n", strncmp("abc", "abd", 2), strncmp("abc", "abd", 3), strncmp("ab", "abc", 9), strncmp("b", "a", 1)); exit(0); }'
+expect_grep "strncmp: 0 -1 -1 1" $TMP/out '^0 -1 -1 1$'
+run_ply $TMP/out $TMP/err -c "$PLYLOAD open /etc/hostname 1" \
+	'tracepoint:syscalls/sys_exit_openat /comm == "plyload" && data->ret >= 0/ { printf("etc %d\n", strncmp(fdpath(data->ret), "/etc/", 5)); printf("etcx %d\n", strncmp(fdpath(data->ret), "/etcx", 5)); }'
+expect_grep "strncmp of fdpath: under /etc/" $TMP/out '^etc 0$'
+expect_grep "strncmp of fdpath: not /etcx" $TMP/out '^etcx -1$'
+
 # $target is the -c command's pid; $NAME reads the environment.
 run_ply $TMP/out $TMP/err -c "$LOADER getppid 50 1" \
 	'tracepoint:syscalls/sys_enter_getppid /pid == $target/ { @n = count(); }'

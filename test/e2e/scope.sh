@@ -18,7 +18,8 @@ ready='BEGIN { printf("ready\n"); } '
 expect_same() { if [ "$2" == "$3" ]; then ok "$1"; else nok "$1" "got:  $2" "want: $3" "ply said: $(head -c 1000 $TMP/err)"; fi; }
 wait_file() { local i; for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 # wait_ready OUT: ply's BEGIN said ready (every probe attached); a
-# machine busy with other tests may take its time.
+# machine busy with other tests may take its time. OUT is emptied before
+# ply starts: the last run's "ready" must not be taken for this one's.
 wait_ready() {
 	local i
 	for i in $(seq 1200); do grep -q '^ready$' "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -40,6 +41,7 @@ new_tree() {
 
 # ---- -p PID -F: the whole tree, started before ply and after ----
 new_tree $TMP/t1
+: >$TMP/out
 "$PLY" -p $TREE -F "$ready$per_pid" >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -62,6 +64,7 @@ expect_eq "-p -F: the total" "$(counts $TMP/out | total)" 155
 
 # ---- -p without -F: the process only; stops when it is gone ----
 new_tree $TMP/t2
+: >$TMP/out
 "$PLY" -p $TREE "$ready$per_pid" >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -87,6 +90,7 @@ expect_same "-c -F: every process of the command's tree, exactly" \
 
 # ---- -n NAME -F: a program started after ply, and its tree ----
 rm -rf $TMP/t4; mkdir -p $TMP/t4; touch $TMP/t4/go
+: >$TMP/out
 "$PLY" -n "sc$$" -F "$ready$per_pid" >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -99,6 +103,7 @@ expect_same "-n -F: a tree started after ply, exactly" \
 # ---- -n NAME: processes running with that name before ply too; forks
 # keep the name, and an exec'd process stays until it exits ----
 new_tree $TMP/t6
+: >$TMP/out
 "$PLY" -n "sc$$" "$ready$per_pid" >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -109,6 +114,7 @@ expect_same "-n: a tree named so since before ply, exactly" \
 	"$(counts $TMP/out)" "$(truth $TMP/t6)"
 
 # ---- -n NAME: that program only, not another making the same calls ----
+: >$TMP/out
 "$PLY" -n "sn$$" "$ready"'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -132,6 +138,14 @@ fi
 run_ply $TMP/out $TMP/err -F -c "$UN getppid 3 2" 'rawtracepoint:sched_process_fork { @n = count(); }'
 expect_grep "rawtracepoint -F -c: the tree's forks only" $TMP/out '^@n: 2$'
 
+# ---- a probe of sched_process_exit still sees the scope's exits: the
+# scope's own program, which takes the process out, runs after it ----
+run_ply $TMP/out $TMP/err -F -c "$UN getppid 3 2" 'BEGIN { print("target", $target); } tracepoint:task/task_newtask /!(data->clone_flags & 0x10000)/ { print("fork", data->pid); } tracepoint:sched/sched_process_exit /data->group_dead/ { print("exit", pid); }'
+born=$(sed -n 's/^\(target\|fork\), \([0-9]*\)$/\2/p' $TMP/out | sort -n | tr '\n' ' ')
+died=$(sed -n 's/^exit, \([0-9]*\)$/\1/p' $TMP/out | sort -n | tr '\n' ' ')
+expect_same "sched_process_exit in the scope: each of the tree's 3 processes exits once" "$died" "$born"
+expect_eq "sched_process_exit in the scope: 3 processes" "$(wc -w <<<"$born")" 3
+
 # ---- kprobes check it too (where the kernel has them: the VM) ----
 if grep -q ' __x64_sys_getppid$' /proc/kallsyms 2>/dev/null &&
    run_ply $TMP/out $TMP/err -F -c "$UN getppid 17 0" 'kprobe:__x64_sys_getppid { @n = count(); }' &&
@@ -144,6 +158,7 @@ fi
 # ---- the scope map full: reported, never silent ----
 # Four processes of the tree are alive when ply starts, for two places.
 new_tree $TMP/t5
+: >$TMP/out
 "$PLY" -M 2 -p $TREE -F "$ready"'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 ply=$!
 wait_ready $TMP/out
@@ -161,6 +176,7 @@ if [ -z "$CG2" ] && mkdir -p $TMP/cg2 && mount -t cgroup2 none $TMP/cg2 2>/dev/n
 fi
 CG=$CG2/plyscope$$
 if [ -n "$CG2" ] && mkdir $CG 2>/dev/null; then
+	: >$TMP/out
 	"$PLY" --cgroup $CG "$ready"'tracepoint:syscalls/sys_enter_getppid { @n = count(); }' >$TMP/out 2>$TMP/err &
 	ply=$!
 	wait_ready $TMP/out

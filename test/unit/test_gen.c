@@ -340,6 +340,54 @@ static void test_string_compare(void)
 	done(&r);
 }
 
+static int count_words(const char *code, const char *w)
+{
+	size_t l = strlen(w);
+	const char *p;
+	int n = 0;
+
+	for (p = code; p && (p = strstr(p, w)); p += l)
+		if ((p == code || p[-1] == ' ') && (!p[l] || p[l] == ' '))
+			n++;
+	return n;
+}
+
+/* strcmp compares up to the shorter string's end and its NUL; strncmp
+ * stops after its n bytes: the unrolled compare is that long. */
+static void test_strncmp(void)
+{
+	struct run r;
+
+	run(&r, "BEGIN { x[1] = strcmp(comm, \"abcdef\"); "
+	    "x[2] = strncmp(comm, \"abcdef\", 3); "
+	    "x[3] = strncmp(comm, \"abcdef\", 100); }");
+	CHECK(r.ok);
+	/* 8 + 3 + 8 byte pairs ("abcdef" and its NUL), each one "if!=" */
+	CHECK(r.code[0] && count_words(r.code[0], "if!=") == 19);
+	/* a literal's bytes are immediates: it takes no stack */
+	CHECK_CODE(&r, 0, "ldx8@-25 mov:0 if!= if== goto map_update_elem "
+		   "get_current_comm mov:0 ldx8@-32 mov:97 if!= if== ldx8@-31 "
+		   "mov:98 if!= if== ldx8@-30 mov:99 if!= if== goto L mov:1 "
+		   "if> mov:-1 L stx64 map:0 map_update_elem");
+	done(&r);
+}
+
+/* A compare's strings are dead once it has its answer: the next compare
+ * and the statement's record reuse their stack (once a bug: a path
+ * compared with two prefixes and printed needed 904 bytes). */
+static void test_compare_stack(void)
+{
+	struct run r;
+
+	run(&r, OPENAT " { p[kpid] = str(data->filename, 256); "
+	    "if (strncmp(p[kpid], \"/etc/\", 5) == 0 || "
+	    "strcmp(p[kpid], \"/etc\") == 0 || p[kpid] == \"/usr\") "
+	    "print(pid, comm, p[kpid]); }");
+	CHECK(r.ok);
+	CHECK(r.ir[0].stack_max <= 512);
+	done(&r);
+}
+
 /* $target is loaded from a value the loader fills in, not baked in. */
 static void test_target(void)
 {
@@ -618,6 +666,8 @@ int main(void)
 	test_predicate();
 	test_str();
 	test_string_compare();
+	test_strncmp();
+	test_compare_stack();
 	test_target();
 	test_exit();
 	test_caller_stack();

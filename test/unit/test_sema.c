@@ -786,6 +786,26 @@ static void test_err_strfn(void)
 	}
 }
 
+static void test_err_strncmp(void)
+{
+	CHECK_ERRS("BEGIN { print(strncmp(\"a\", \"b\"), "
+		   "strncmp(\"a\", \"b\", 0), strncmp(\"a\", 1, 2), "
+		   "strncmp(\"a\", \"b\", pid)); }", 4,
+		   "1:15: error: strncmp() takes two strings and a length\n"
+		   "1:52: error: strncmp()'s length must be a positive integer "
+		   "constant\n"
+		   "1:69: error: strncmp() takes strings, not s64\n"
+		   "1:94: error: strncmp()'s length must be a positive integer "
+		   "constant\n");
+	{
+		struct run r;
+
+		run(&r, "BEGIN { x[1] = strncmp(comm, \"ab\", 2) == 0; }");
+		REQUIRE_OK(&r);
+		done(&r);
+	}
+}
+
 static void test_err_operators(void)
 {
 	CHECK_ERRS("BEGIN { print(comm == comm, comm < \"a\", 1 + comm, "
@@ -1012,6 +1032,7 @@ int main(void)
 	test_err_members();
 	test_err_suggestions();
 	test_err_strfn();
+	test_err_strncmp();
 	test_err_operators();
 	test_err_maps();
 	test_err_aggregations();
