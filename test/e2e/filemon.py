@@ -14,6 +14,9 @@ lib.sh's format ("  ok   NAME", "  FAIL NAME" and "    detail" lines).
   filemon.py held OUT DIR T_STOP T_END
       the still_open line of `ftree hold`: its duration reaches from the
       open to between T_STOP and T_END (CLOCK_MONOTONIC)
+  filemon.py lost OUT PATH N
+      a run that lost events: N opens and closes of PATH, each delivered or
+      within the count reported lost, and an error line saying so
   filemon.py strace STRACE_OUT DIR
       the ground truth itself against strace -f -e trace=open,openat,openat2:
       the same opens, thread for thread, fd for fd
@@ -405,6 +408,23 @@ def check_held(out, d, t_stop, t_end):
           *[repr(e) for e in events if e["event"] in ("open", "close")][:5])
 
 
+def check_lost(out, path, n):
+    """A reader too slow: what did not come is reported lost, never
+    silent (a lost open takes its close with it)."""
+    events = load(out)
+    path = os.fsencode(path)
+    opens = sum(1 for e in events if e["event"] == "open" and e.get("path") == path)
+    closes = sum(1 for e in events if e["event"] == "close" and e.get("path") == path)
+    lost = [e for e in events if e["event"] == "error" and e.get("error") == "lost"]
+    end = events[-1] if events else {}
+    told = end.get("lost", 0) if end.get("event") == "end" else 0
+    check("a slow reader: events lost, each said (%d opens, %d closes of %d, %d lost)" %
+          (opens, closes, n, told),
+          lost and all(isinstance(e.get("count"), int) and e["count"] > 0 for e in lost) and
+          told > 0 and opens <= n and closes <= n and n - opens <= told and n - closes <= told,
+          "error lines: %r" % lost[:3], "end: %r" % end)
+
+
 # strace -f lines: "PID openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 5",
 # or cut in two: "PID openat(... <unfinished ...>", "PID <... openat
 # resumed>) = 5"
@@ -465,6 +485,8 @@ def main():
         check_summary(out, d, [os.fsencode(p) for p in rest])
     elif cmd == "held":
         check_held(out, d, int(rest[0]), int(rest[1]))
+    elif cmd == "lost":
+        check_lost(out, d, int(rest[0]))
     elif cmd == "strace":
         check_strace(out, d)
     else:

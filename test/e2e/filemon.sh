@@ -169,6 +169,20 @@ expect_grep "-t: the newline shown as \\n" $TMP/out3 'nl\\n\{"event":"open","pid
 expect_nogrep "-t: no line forged by a name" $TMP/out3 '^\{"event"'
 expect_grep "-t: the escape shown as \\x1b" $TMP/out3 'esc\\x1b\[2J\\x1b\]0;x\\x07$|esc\\x1b\[2J\\x1b\]0;x\\a$'
 
+# ---- a reader too slow: events lost, and said ----
+# filemon's output is a FIFO read only once the command is done: filemon
+# blocks writing, the kernel's buffer fills, events are dropped.
+D=$TMP/l; mkdir -p $D; echo x >$D/f; mkfifo $D/fifo
+timeout -k 5 120 "$FM" -c "$(dirname "$PLYLOAD")/benchload open $D/f 300000 $D/done" $D/f \
+	>$D/fifo 2>$TMP/err8 </dev/null &
+fmpid=$!
+exec 3<$D/fifo	# opened, not read: the start line fits the pipe
+wait_file $D/done	# the command's report: its loop is over
+cat <&3 >$TMP/out8; exec 3<&-
+wait $fmpid; rc=$?
+fm_rc "a slow reader: exit 0" 0 $TMP/err8
+py "lost" lost $TMP/out8 $D/f 300000
+
 # ---- -n: a program started after filemon; still_open at the end ----
 D=$TMP/n; mkfiles $D
 name=fmh$$
