@@ -15,28 +15,10 @@ FTREE=$(dirname "$PLYLOAD")/ftree
 CHECK=$(dirname "$0")/filemon.py
 
 # run_fm OUT ERR args...: filemon in the foreground, status in $rc
-run_fm() {
-	local out=$1 err=$2; shift 2
-	timeout -k 5 120 "$FM" "$@" >"$out" 2>"$err" </dev/null
-	rc=$?
-}
+run_fm() { run_tool "$1" "$2" "$FM" "${@:3}"; }
 # start_fm OUT ERR args...: in the background ($fmpid); returns once its
 # start line is out (the probes are attached), or fails the test
-start_fm() {
-	local out=$1 err=$2 i; shift 2
-	: >"$out"
-	timeout -k 5 120 "$FM" "$@" >"$out" 2>"$err" </dev/null &
-	fmpid=$!
-	# a busy machine can take long to load and attach
-	for i in $(seq 1200); do
-		grep -q '"event": *"start"' "$out" && return 0
-		kill -0 $fmpid 2>/dev/null || break
-		sleep 0.05
-	done
-	nok "filemon $* wrote its start line within 60 s" "$(head -c 1000 "$err")"
-	kill -INT $fmpid 2>/dev/null; wait $fmpid
-	return 1
-}
+start_fm() { start_tool "$1" "$2" "$1" '"event": *"start"' "$FM" "${@:3}" && fmpid=$bgpid; }
 # ends_alone NAME ERR: filemon ($fmpid) exits by itself within 30 s, status 0
 ends_alone() {
 	local i

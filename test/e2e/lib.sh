@@ -25,6 +25,33 @@ run_ply() {
 	rc=$?
 }
 
+# run_tool OUT ERR CMD...: a tool (opentrace, filemon) in the foreground,
+# its output in files, its status in $rc
+run_tool() {
+	local out=$1 err=$2; shift 2
+	timeout -k 5 120 "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+# start_tool OUT ERR READY REGEX CMD...: a tool in the background ($bgpid);
+# returns once the file READY (OUT or ERR) has a line matching REGEX (it
+# says it is attached), or fails the test; a busy machine takes its time
+start_tool() {
+	local out=$1 err=$2 ready=$3 re=$4 i; shift 4
+	# emptied first: the last run's line must not be taken for this one's
+	# (the background shell truncates the files only once it runs)
+	: >"$out"; : >"$err"
+	timeout -k 5 120 "$@" >"$out" 2>"$err" </dev/null &
+	bgpid=$!
+	for i in $(seq 1200); do
+		grep -Eq -- "$re" "$ready" && return 0
+		kill -0 $bgpid 2>/dev/null || break
+		sleep 0.05
+	done
+	nok "$(basename "$1") ${*:2} started within 60 s" "$(head -c 1000 "$err")"
+	kill -INT $bgpid 2>/dev/null; wait $bgpid
+	return 1
+}
+
 # expect_rc NAME WANT
 expect_rc() { if [ "$rc" = "$2" ]; then ok "$1"; else nok "$1" "exit status $rc, want $2" "$(head -c 2000 "$TMP/err" 2>/dev/null)"; fi; }
 # expect_grep NAME FILE REGEX

@@ -10,29 +10,10 @@ LOAD=$TMP/otload_$$
 cp "$PLYLOAD" "$LOAD"
 
 # run_ot OUT ERR args...: opentrace in the foreground (with -c)
-run_ot() {
-	local out=$1 err=$2; shift 2
-	timeout -k 5 60 "$OT" "$@" >"$out" 2>"$err" </dev/null
-	rc=$?
-}
+run_ot() { run_tool "$1" "$2" "$OT" "${@:3}"; }
 # start_ot OUT ERR args...: in the background until stop_ot; returns once
 # the probes are attached (the line on stderr says so), or fails the test
-start_ot() {
-	local out=$1 err=$2 i; shift 2
-	# Emptied first: the last run's line must not be taken for this one's
-	# (the background shell truncates the file only once it runs).
-	: >"$err"
-	timeout -k 5 120 "$OT" "$@" >"$out" 2>"$err" </dev/null &
-	otpid=$!
-	# A busy machine can take long to load and attach.
-	for i in $(seq 600); do
-		grep -q 'Ctrl-C to end' "$err" && return 0
-		kill -0 $otpid 2>/dev/null || break
-		sleep 0.1
-	done
-	nok "opentrace $* did not attach within 60 s" "$(head -c 1000 "$err")"
-	return 1
-}
+start_ot() { start_tool "$1" "$2" "$2" 'Ctrl-C to end' "$OT" "${@:3}" && otpid=$bgpid; }
 stop_ot() { kill -INT $otpid; wait $otpid; rc=$?; }
 
 # ---- usage errors: exit 2, one line saying why ----
