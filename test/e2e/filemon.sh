@@ -151,6 +151,19 @@ expect_grep "-t: the newline shown as \\n" $TMP/out3 'nl\\n\{"event":"open","pid
 expect_nogrep "-t: no line forged by a name" $TMP/out3 '^\{"event"'
 expect_grep "-t: the escape shown as \\x1b" $TMP/out3 'esc\\x1b\[2J\\x1b\]0;x\\x07$|esc\\x1b\[2J\\x1b\]0;x\\a$'
 
+# ---- -p of a thread's id: its process ----
+D=$TMP/tid; mkfiles $D
+"$FTREE" hold $D /etc/passwd & held=$!
+for i in $(seq 600); do grep -q '^role HT ' $D/truth 2>/dev/null && break; sleep 0.05; done
+tid=$(sed -n 's/^role HT //p' $D/truth)
+if start_fm $TMP/out9 $TMP/err9 -p "$tid" /etc; then
+	touch $D/release; wait $held
+	ends_alone "-p TID: filemon ends by itself with the thread's process, exit 0" $TMP/err9
+	py "-p TID" check $TMP/out9 $D ftree --scope "-p $tid" /etc
+else
+	touch $D/release; wait $held
+fi
+
 # ---- a reader too slow: events lost, and said ----
 # filemon's output is a FIFO read only once the command is done: filemon
 # blocks writing, the kernel's buffer fills, events are dropped.

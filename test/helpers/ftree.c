@@ -14,7 +14,9 @@
  *                     files until DIR/stop exists, writing nothing down but
  *                     "PID ROUNDS" to DIR/other at the end
  *   ftree hold DIR FILE  opens FILE, writes it down, and keeps it open
- *                     until DIR/release exists
+ *                     until DIR/release exists (a thread waits too: its
+ *                     id in a line "role HT TID"); then closes it, and
+ *                     opens and closes FILE once more
  *   ftree now         CLOCK_MONOTONIC in ns
  *
  * Every process appends lines to DIR/truth (one write(2) each, O_APPEND):
@@ -637,10 +639,19 @@ static int other(void)
 	return close(fd) != 0;
 }
 
+/* hold's thread: a thread id to name the process by (-p TID). */
+static void *held_thread(void *arg)
+{
+	say("role HT %d\n", (int)gettid());
+	wait_for("release");
+	return arg;
+}
+
 static int hold(const char *file)
 {
 	static char h[sizeof(((struct op *)0)->path) * 2 + 1];
 	struct op o;
+	pthread_t t;
 
 	role("H");
 	open_file(&o, 1, file, O_RDONLY);
@@ -648,8 +659,14 @@ static int hold(const char *file)
 	say("open %d %d %d - - %d %d %d %d %lld %lld - - %s\n", (int)o.opid,
 	    (int)o.otid, o.fd, (int)o.opid, (int)o.otid, (int)o.oppid,
 	    o.flags, o.t0, o.t1, h);
+	if (pthread_create(&t, NULL, held_thread, NULL))
+		die("pthread_create");
 	wait_for("release");
+	pthread_join(t, NULL);
+	/* its open was before anyone watched: no open's end */
 	syscall(SYS_close, o.fd);
+	open_file(&o, 1, file, O_RDONLY);
+	close_op(&o);
 	return 0;
 }
 
