@@ -17,6 +17,9 @@ lib.sh's format ("  ok   NAME", "  FAIL NAME" and "    detail" lines).
   filemon.py lost OUT PATH N
       a run that lost events: N opens and closes of PATH, each delivered or
       within the count reported lost, and an error line saying so
+  filemon.py unseen OUT DIR
+      ftree fioclex: a close filemon may not see is the exec's, or said when
+      its fd comes back (an error "reopened"), never another file's close
   filemon.py strace STRACE_OUT DIR
       the ground truth itself against strace -f -e trace=open,openat,openat2:
       the same opens, thread for thread, fd for fd
@@ -425,6 +428,32 @@ def check_lost(out, path, n):
           "error lines: %r" % lost[:3], "end: %r" % end)
 
 
+def check_unseen(out, d):
+    """ftree fioclex: a close filemon may not see (ioctl FIOCLEX, then
+    exec). Right: the exec's close, or an error "reopened" naming the file
+    when its fd comes back; wrong: any other close of it, or nothing."""
+    t = Truth(d)
+    events = load(out)
+    f1 = next(r for r in t.closes if r["how"] == "exec")
+    f2 = next(r for r in t.closes if r["how"] == "close")
+    mine = [e for e in events if e.get("pid") == f1["pid"] and e.get("fd") == f1["fd"]]
+    closes1 = [e for e in mine if e["event"] == "close" and e.get("path") == f1["path"]]
+    reopened = [e for e in mine if e["event"] == "error" and e.get("error") == "reopened"
+                and e.get("previous_path") == f1["path"]]
+    lo, hi = bounds(f1)
+    exec_close = len(closes1) == 1 and closes1[0].get("how") == "exec" and \
+        lo <= closes1[0].get("duration_ns", -1) <= hi
+    check("a close by exec of an fd made close-on-exec by ioctl(FIOCLEX): that, or "
+          "\"reopened\" when the fd comes back; no other close of it",
+          (exec_close and not reopened) or (not closes1 and len(reopened) == 1),
+          *[repr(e) for e in mine[:6]])
+    c2 = [e for e in mine if e["event"] == "close" and e.get("path") == f2["path"]]
+    lo, hi = bounds(f2)
+    check("the file that took the fd: opened and closed, paired",
+          len(c2) == 1 and c2[0].get("how") == "close" and
+          lo <= c2[0].get("duration_ns", -1) <= hi, *[repr(e) for e in mine[:6]])
+
+
 # strace -f lines: "PID openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 5",
 # or cut in two: "PID openat(... <unfinished ...>", "PID <... openat
 # resumed>) = 5"
@@ -487,6 +516,8 @@ def main():
         check_held(out, d, int(rest[0]), int(rest[1]))
     elif cmd == "lost":
         check_lost(out, d, int(rest[0]))
+    elif cmd == "unseen":
+        check_unseen(out, d)
     elif cmd == "strace":
         check_strace(out, d)
     else:

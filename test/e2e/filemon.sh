@@ -164,6 +164,12 @@ else
 	touch $D/release; wait $held
 fi
 
+# ---- a close filemon may not see: said, never another file's ----
+D=$TMP/fx; mkdir -p $D
+run_fm $TMP/out10 $TMP/err10 -c "$FTREE fioclex $D /etc/passwd /etc/group" /etc
+fm_rc "ioctl(FIOCLEX), exec: exit 0" 0 $TMP/err10
+py "unseen" unseen $TMP/out10 $D
+
 # ---- a reader too slow: events lost, and said ----
 # filemon's output is a FIFO read only once the command is done: filemon
 # blocks writing, the kernel's buffer fills, events are dropped.

@@ -17,6 +17,9 @@
  *                     until DIR/release exists (a thread waits too: its
  *                     id in a line "role HT TID"); then closes it, and
  *                     opens and closes FILE once more
+ *   ftree fioclex DIR F1 F2  opens F1, sets its close-on-exec by
+ *                     ioctl(FIOCLEX) and execs itself, which opens F2 (on
+ *                     the fd the exec closed) and closes it
  *   ftree now         CLOCK_MONOTONIC in ns
  *
  * Every process appends lines to DIR/truth (one write(2) each, O_APPEND):
@@ -76,6 +79,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -670,6 +674,36 @@ static int hold(const char *file)
 	return 0;
 }
 
+/* A close filemon does not see: close-on-exec set by ioctl(FIOCLEX), then
+ * the exec; the new image opens F2, which takes F1's fd. */
+static int fioclex(const char *f1, const char *f2)
+{
+	struct op o;
+	char fd[16];
+
+	role("P");
+	open_file(&o, 1, f1, O_RDONLY);
+	if (ioctl(o.fd, FIOCLEX))
+		die("ioctl FIOCLEX");
+	snprintf(fd, sizeof(fd), "%d", o.fd);
+	ended(&o, "exec", "-", now(), "E");
+	execl(self, self, "fioclex2", dir, f2, fd, (char *)NULL);
+	die("exec %s", self);
+	return 1;
+}
+
+static int fioclex2(const char *f2, int fd)
+{
+	struct op o;
+
+	say("exec %d %lld\n", (int)getpid(), now());
+	open_file(&o, 1, f2, O_RDONLY);
+	if (o.fd != fd)
+		die("%s: fd %d, not the exec's closed %d", f2, o.fd, fd);
+	close_op(&o);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char exe[4096];
@@ -689,6 +723,10 @@ int main(int argc, char **argv)
 	dir = argv[2];
 	if (argc == 4 && !strcmp(argv[1], "hold"))
 		return hold(argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "fioclex"))
+		return fioclex(argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "fioclex2"))
+		return fioclex2(argv[3], atoi(argv[4]));
 	if (argc != 3 && strcmp(argv[1], "execd"))
 		goto usage;
 	read_list();
