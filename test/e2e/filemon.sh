@@ -191,8 +191,8 @@ cp "$FTREE" $TMP/$name
 if start_fm $TMP/out4 $TMP/err4 -n $name /etc; then
 	"$FTREE" other $D & other=$!	# the same file, another name
 	$TMP/$name hold $D /etc/passwd & held=$!
-	for i in $(seq 200); do grep -q '^open ' $D/truth 2>/dev/null && break; sleep 0.05; done
-	sleep 0.2	# the open's line through filemon
+	# the open's line out of filemon, however busy the machine
+	for i in $(seq 600); do grep -q '"/etc/passwd"' $TMP/out4 && break; sleep 0.05; done
 	t_stop=$("$FTREE" now)
 	kill -INT $fmpid; wait $fmpid; rc=$?
 	t_end=$("$FTREE" now)
