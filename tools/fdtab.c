@@ -216,17 +216,12 @@ static void close_file(struct fdtab *t, struct proc *p, struct fd_file *f,
 	file_remove(t, p, f);
 }
 
-/* Close the files of p that keep() says, in fd order. */
-static void close_if(struct fdtab *t, struct proc *p, const struct fd_who *w,
-		     enum fd_how how, int (*keep)(const struct fd_file *))
+/* Close every file of p, in fd order. */
+static void close_all(struct fdtab *t, struct proc *p, const struct fd_who *w,
+		      enum fd_how how)
 {
-	size_t i = 0;
-
-	while (i < p->n)
-		if (keep && keep(&p->f[i]))
-			i++;
-		else
-			close_file(t, p, &p->f[i], w, how);
+	while (p->n)
+		close_file(t, p, &p->f[0], w, how);
 }
 
 /* ---- the events ---- */
@@ -288,6 +283,22 @@ static struct proc *proc_of(struct fdtab *t, const struct fd_who *w)
 	return *s;
 }
 
+int fdtab__reused(struct fdtab *t, const struct fd_who *w, int fd,
+		  uint64_t flags, const char *path, size_t len)
+{
+	struct proc *p = proc_of(t, w);
+	struct fd_file *old = p ? file_at(p, fd) : NULL;
+	struct fd_file nf = { fd, NULL, flags, 0, w->time, w->pid, 0 };
+
+	if (!old)
+		return 0;
+	nf.path = path_new(path, len);
+	report(t, FDEV_REOPENED, w, &nf, 0, old);
+	path_put(nf.path);
+	file_remove(t, p, old);
+	return 1;
+}
+
 static void close_fd(struct fdtab *t, const struct fd_who *w, int fd,
 		     enum fd_how how)
 {
@@ -336,17 +347,23 @@ void fdtab__setfd(struct fdtab *t, const struct fd_who *w, int fd,
 		f->cloexec = !!cloexec;
 }
 
-static int not_cloexec(const struct fd_file *f)
-{
-	return !f->cloexec;
-}
-
-void fdtab__exec(struct fdtab *t, const struct fd_who *w)
+void fdtab__exec(struct fdtab *t, const struct fd_who *w,
+		 const uint8_t *open, size_t nbits)
 {
 	struct proc *p = proc_of(t, w);
+	size_t i = 0;
+	unsigned fd;
 
-	if (p)
-		close_if(t, p, w, FD_EXEC, not_cloexec);
+	if (!open)
+		nbits = 0;
+	while (p && i < p->n) {
+		fd = p->f[i].fd;
+		if (fd < nbits ? open[fd / 8] & 1u << fd % 8 :
+				 !p->f[i].cloexec)
+			i++;
+		else
+			close_file(t, p, &p->f[i], w, FD_EXEC);
+	}
 }
 
 void fdtab__exit(struct fdtab *t, const struct fd_who *w)
@@ -355,7 +372,7 @@ void fdtab__exit(struct fdtab *t, const struct fd_who *w)
 
 	if (!p)
 		return;
-	close_if(t, p, w, FD_EXIT, NULL);
+	close_all(t, p, w, FD_EXIT);
 	proc_drop(t, p);
 }
 

@@ -58,7 +58,8 @@ enum fd_event_kind {
 	FDEV_CLOSE,		/* a close: .how, duration from .f->open_time */
 	FDEV_REOPENED,		/* an fd opened again with no close seen:
 				 * .prev is what the table had (dropped);
-				 * FDEV_OPEN of the new file follows */
+				 * FDEV_OPEN of the new file follows if it
+				 * is watched (fdtab__open) */
 	FDEV_STILL_OPEN,	/* fdtab__finish: open until .who->time */
 };
 
@@ -81,6 +82,12 @@ void fdtab__free(struct fdtab *t);
 /* A watched open returned fd. */
 void fdtab__open(struct fdtab *t, const struct fd_who *w, int fd,
 		 uint64_t flags, const char *path, size_t len);
+/* An open whose path is not watched returned fd: if the table has fd,
+ * its close was not seen (a close filemon does not follow): said as
+ * FDEV_REOPENED (.f the new file, .prev the table's), and the fd dropped.
+ * Whether the table had it. */
+int fdtab__reused(struct fdtab *t, const struct fd_who *w, int fd,
+		  uint64_t flags, const char *path, size_t len);
 /* close(fd): reported if the table has it. */
 void fdtab__close(struct fdtab *t, const struct fd_who *w, int fd);
 /* dup2(old, newfd) or dup3 succeeded with old != newfd. */
@@ -91,8 +98,14 @@ void fdtab__close_range(struct fdtab *t, const struct fd_who *w,
 /* fcntl(fd, F_SETFD, cloexec ? FD_CLOEXEC : 0). */
 void fdtab__setfd(struct fdtab *t, const struct fd_who *w, int fd,
 		  int cloexec);
-/* The process exec'd: its close-on-exec fds are closed. */
-void fdtab__exec(struct fdtab *t, const struct fd_who *w);
+/* The process exec'd. open, when not NULL: the kernel's bitmap of the
+ * fds open after it (bit fd % 8 of byte fd / 8), for fds below nbits;
+ * each fd of the table not in it was closed by the exec, whatever made it
+ * close-on-exec. An fd from nbits on, or every fd when open is NULL:
+ * closed if it was close-on-exec as the table knows it (O_CLOEXEC, fcntl,
+ * close_range). */
+void fdtab__exec(struct fdtab *t, const struct fd_who *w,
+		 const uint8_t *open, size_t nbits);
 /* The process's last thread exited: every fd it had is closed. */
 void fdtab__exit(struct fdtab *t, const struct fd_who *w);
 /* w's process made the process child (not a thread): the child has a

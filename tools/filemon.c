@@ -30,6 +30,8 @@
 #define PREFIX_BYTES 2400	/* the prefixes' bytes, together */
 #define AT_FDCWD_ (-100)
 #define CLONE_THREAD_ 0x00010000
+#define EXEC_FDS 2048	/* the fds whose close at exec is read from the
+			 * kernel's table (mem() reads at most 256 bytes) */
 
 /* ---- options ---- */
 
@@ -81,13 +83,15 @@ static void usage(FILE *f)
 /* What each print of the program is, in program order (ply__sites()). */
 enum site_kind {
 	S_OPEN,		/* who, fd, flags, path */
+	S_REUSED,	/* who, fd, flags, path: not watched, but the fd
+			 * was (a close not seen) */
 	S_FAILED,	/* who, ret, flags, dfd, name (-x) */
 	S_FAILED_DIR,	/* kpid, the name's directory (-x) */
 	S_CLOSE,	/* who, fd */
 	S_DUP2,		/* who, newfd */
 	S_RANGE,	/* who, lo | hi << 32, flags */
 	S_SETFD,	/* who, fd, FD_CLOEXEC or 0 */
-	S_EXEC,		/* who */
+	S_EXEC,		/* who, max_fds, the open fds' bitmap */
 	S_EXIT,		/* who */
 	S_FORK,		/* who, child pid */
 };
@@ -145,6 +149,11 @@ static void gen_prefixes(FILE *f)
 	static const char send[] = "print(" WHO ", data->ret, __f[kpid], "
 				   "__p[kpid]);\n";
 	size_t i;
+	/* not watched, on an fd the kernel has as watched: its close was
+	 * not seen (ioctl FIOCLEX then exec, io_uring, a CLONE_FILES
+	 * sibling...); sent so that it is said, never taken later for the
+	 * close of the old file */
+	const char *reused = o.no_children ? "" : " || __a[pid]";
 
 	fprintf(f, "\tif (data->ret >= 0) {\n"
 		"\t\t__p[kpid] = fdpath(data->ret);\n");
@@ -153,15 +162,19 @@ static void gen_prefixes(FILE *f)
 		gen_match(f, i, i + CHUNK < o.nprefix ? i + CHUNK : o.nprefix);
 		if (o.nprefix <= CHUNK)
 			fprintf(f, ") {\n\t\t\t%s\t\t\t__w[pid, data->ret] = 1;"
-				"\n\t\t}\n", send);
+				"\n\t\t}", send);
 		else
 			fprintf(f, ")\n\t\t\t__m[kpid] = 1;\n");
 	}
 	if (o.nprefix > CHUNK)
 		fprintf(f, "\t\tif (__m[kpid]) {\n\t\t\t%s"
 			"\t\t\t__w[pid, data->ret] = 1;\n"
-			"\t\t\tdelete __m[kpid];\n\t\t}\n", send);
-	fprintf(f, "\t\tdelete __p[kpid];\n\t}\n");
+			"\t\t\tdelete __m[kpid];\n\t\t}", send);
+	fprintf(f, " else if (__w[pid, data->ret]%s) {\n\t\t\t%s"
+		"\t\t\tdelete __w[pid, data->ret];\n\t\t}\n"
+		"\t\tdelete __p[kpid];\n\t}\n", reused, send);
+	site(S_OPEN);
+	site(S_REUSED);
 }
 
 static void gen_open(FILE *f, const struct sys *s, const char *pred)
@@ -185,7 +198,8 @@ static void gen_open(FILE *f, const struct sys *s, const char *pred)
 		/* the path walk once, into a map; compared there */
 		gen_prefixes(f);
 	}
-	site(S_OPEN);
+	if (o.all)
+		site(S_OPEN);
 	if (o.failed) {
 		/* the name and its directory: two events, both would not fit
 		 * the 512 bytes of BPF stack */
@@ -258,8 +272,13 @@ static char *gen_program(void)
 		"\tprint(" WHO ", data->fd & 0xffffffff, data->arg & 1);\n}\n",
 		pred, o.no_children ? "" : " || __a[pid]");
 	site(S_SETFD);
+	/* after the exec's close-on-exec pass: which fds are open (the
+	 * bitmap's first EXEC_FDS bits), whatever made the others
+	 * close-on-exec */
 	fprintf(f, "tracepoint:sched/sched_process_exec /%s/ {\n"
-		"\tprint(" WHO ");\n}\n", pred);
+		"\tprint(" WHO ", curtask->files->fdt->max_fds, "
+		"mem(curtask->files->fdt->open_fds, %d));\n}\n", pred,
+		EXEC_FDS / 8);
 	site(S_EXEC);
 	fprintf(f, "tracepoint:sched/sched_process_exit /%s && "
 		"data->group_dead/ {\n\tprint(" WHO ");\n%s}\n", pred,
@@ -557,11 +576,13 @@ static void kernel_fd(uint32_t pid, int fd, int watched)
 		ply__map_delete(ply, "__w", k, 2);
 }
 
-/* A close the kernel did not see as one (exit, exec, dup2, close_range):
- * its entry goes, or a later close of that fd number would be sent. */
+/* A close the kernel did not see as one (exit, exec, dup2, close_range),
+ * or an inherited fd's close(2) (which may have run before filemon told
+ * the kernel the fd was watched: kernel_forked): its entry goes, or a
+ * later close of that fd number would be sent. */
 static void kernel_closed(const struct fd_event *ev)
 {
-	if (ev->how != FD_CLOSE)
+	if (ev->how != FD_CLOSE || ev->f->inherited)
 		kernel_fd(ev->who->pid, ev->f->fd, 0);
 }
 
@@ -699,6 +720,21 @@ static void who_of(const struct ply_value *a, struct fd_who *w)
 	w->comm = comm_buf;
 }
 
+/* The exec's closes, from the bitmap of the fds open after it: max_fds
+ * bits of it are the table's (the rest of the read is past it); none
+ * open at all is taken as a read that failed, and the flags decide. */
+static void exec_closes(const struct fd_who *w, const struct ply_value *a)
+{
+	size_t nbits = a[5].len * 8, i;
+	const uint8_t *bits = (const uint8_t *)a[5].s;
+
+	if (a[4].u < nbits)
+		nbits = a[4].u;
+	for (i = 0; i < nbits / 8 && !bits[i]; i++)
+		;
+	fdtab__exec(tab, w, i < nbits / 8 ? bits : NULL, nbits);
+}
+
 static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 {
 	const struct ply_value *a = ev->args;
@@ -717,6 +753,13 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		fdtab__open(tab, &w, a[4].i, a[5].u, a[6].s,
 			    strnlen(a[6].s, a[6].len));
 		break;
+	case S_REUSED:
+		/* the kernel has dropped its entry; a child's inherited fd
+		 * may have been told to it since the open */
+		if (fdtab__reused(tab, &w, a[4].i, a[5].u, a[6].s,
+				  strnlen(a[6].s, a[6].len)))
+			kernel_fd(w.pid, a[4].i, 0);
+		break;
 	case S_FAILED: failed_add(&w, a); break;
 	case S_CLOSE: fdtab__close(tab, &w, (int)a[4].u); break;
 	case S_DUP2: fdtab__dup2(tab, &w, a[4].i); break;
@@ -725,7 +768,7 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 				   a[5].u);
 		break;
 	case S_SETFD: fdtab__setfd(tab, &w, a[4].u, a[5].u); break;
-	case S_EXEC: fdtab__exec(tab, &w); break;
+	case S_EXEC: exec_closes(&w, a); break;
 	case S_EXIT: fdtab__exit(tab, &w); break;
 	case S_FORK:
 		fdtab__fork(tab, &w, a[4].u);

@@ -97,7 +97,7 @@ static void test_fork_inherited(void)
 	fdtab__fork(t, at(102, 22), 103);	/* a grandchild */
 	fdtab__exit(t, at(102, 23));
 	fdtab__close(t, at(100, 30), 3);
-	fdtab__exec(t, at(103, 31));		/* not O_CLOEXEC: stays */
+	fdtab__exec(t, at(103, 31), NULL, 0);		/* not O_CLOEXEC: stays */
 	fdtab__exit(t, at(103, 40));
 	fdtab__exit(t, at(101, 41));		/* nothing left */
 	CHECK(fdtab__count(t) == 0);
@@ -114,8 +114,8 @@ static void test_exec_cloexec(void)
 	op(100, 10, 3, FD_O_CLOEXEC, "/etc/a");
 	op(100, 11, 4, 0, "/etc/b");
 	op(100, 12, 5, FD_O_CLOEXEC | 1, "/etc/c");
-	fdtab__exec(t, at(100, 20));
-	fdtab__exec(t, at(100, 21));		/* nothing more */
+	fdtab__exec(t, at(100, 20), NULL, 0);
+	fdtab__exec(t, at(100, 21), NULL, 0);		/* nothing more */
 	fdtab__exit(t, at(100, 30));
 	end("open 100 3 /etc/a\n"
 	    "open 100 4 /etc/b\n"
@@ -136,7 +136,7 @@ static void test_setfd(void)
 	fdtab__setfd(t, at(100, 12), 3, 0);
 	fdtab__setfd(t, at(100, 13), 4, 1);
 	fdtab__setfd(t, at(100, 14), 9, 1);	/* not watched */
-	fdtab__exec(t, at(100, 20));
+	fdtab__exec(t, at(100, 20), NULL, 0);
 	CHECK(fdtab__count(t) == 1);
 	fdtab__close(t, at(100, 30), 3);
 	end("open 100 3 /etc/a flags=02000000\n"
@@ -167,7 +167,7 @@ static void test_close_range(void)
 	fdtab__close_range(t, at(100, 20), 4, 5, 0);
 	fdtab__close_range(t, at(100, 21), 6, 3, 0);	/* lo > hi: EINVAL */
 	fdtab__close_range(t, at(100, 22), 0, ~0u, FD_CLOSE_RANGE_CLOEXEC);
-	fdtab__exec(t, at(100, 30));
+	fdtab__exec(t, at(100, 30), NULL, 0);
 	CHECK(fdtab__count(t) == 0);
 	end("open 100 3 /etc/a\n"
 	    "open 100 4 /etc/b\n"
@@ -206,6 +206,52 @@ static void test_reopened(void)
 	    "reopened 100 3 /etc/b prev=/etc/a\n"
 	    "open 100 3 /etc/b\n"
 	    "close 100 3 /etc/b close d=5\n");
+}
+
+/* An open filemon does not watch got an fd the table has: the close
+ * was not seen; said, and the fd dropped (its later close is not the
+ * table's file's). */
+static void test_reused(void)
+{
+	start();
+	op(100, 10, 3, 0, "/etc/a");
+	CHECK(fdtab__reused(t, at(100, 20), 3, 0, "/tmp/x", 6) == 1);
+	fdtab__close(t, at(100, 25), 3);
+	CHECK(fdtab__reused(t, at(100, 26), 3, 0, "/tmp/y", 6) == 0);
+	CHECK(fdtab__reused(t, at(101, 27), 3, 0, "/tmp/y", 6) == 0);
+	CHECK(fdtab__count(t) == 0);
+	end("open 100 3 /etc/a\n"
+	    "reopened 100 3 /tmp/x prev=/etc/a\n");
+}
+
+/* exec with the kernel's bitmap of open fds: what is not in it was
+ * closed, whatever the flags said; from nbits on, the flags decide. */
+static void test_exec_bitmap(void)
+{
+	uint8_t open[2] = { 1 << 3 | 1 << 5, 0 };
+
+	start();
+	op(100, 10, 3, FD_O_CLOEXEC, "/etc/a");	/* open: FD_CLOEXEC off */
+	op(100, 11, 4, 0, "/etc/b");		/* closed: FIOCLEX */
+	op(100, 12, 5, 0, "/etc/c");		/* open */
+	op(100, 13, 9, 0, "/etc/d");		/* closed */
+	op(100, 14, 16, 0, "/etc/e");		/* past nbits: stays */
+	op(100, 15, 17, FD_O_CLOEXEC, "/etc/f");	/* past nbits: closed */
+	fdtab__exec(t, at(100, 20), open, 16);
+	CHECK(fdtab__count(t) == 3);
+	fdtab__exit(t, at(100, 30));
+	end("open 100 3 /etc/a\n"
+	    "open 100 4 /etc/b\n"
+	    "open 100 5 /etc/c\n"
+	    "open 100 9 /etc/d\n"
+	    "open 100 16 /etc/e\n"
+	    "open 100 17 /etc/f\n"
+	    "close 100 4 /etc/b exec d=9\n"
+	    "close 100 9 /etc/d exec d=7\n"
+	    "close 100 17 /etc/f exec d=5\n"
+	    "close 100 3 /etc/a exit d=20\n"
+	    "close 100 5 /etc/c exit d=18\n"
+	    "close 100 16 /etc/e exit d=16\n");
 }
 
 static void test_finish(void)
@@ -282,6 +328,8 @@ int main(void)
 	test_close_range();
 	test_exit_all();
 	test_reopened();
+	test_reused();
+	test_exec_bitmap();
 	test_finish();
 	test_many();
 	test_pid_reused();
