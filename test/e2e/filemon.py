@@ -18,8 +18,12 @@ lib.sh's format ("  ok   NAME", "  FAIL NAME" and "    detail" lines).
       a run that lost events: N opens and closes of PATH, each delivered or
       within the count reported lost, and an error line saying so
   filemon.py unseen OUT DIR
-      ftree fioclex: a close filemon may not see is the exec's, or said when
-      its fd comes back (an error "reopened"), never another file's close
+      ftree fioclex: a close by exec of an fd made close-on-exec by
+      ioctl(FIOCLEX) is the exec's, never another file's close
+  filemon.py cfiles OUT DIR
+      ftree cfiles: a close filemon sees as another process's (a CLONE_FILES
+      sibling's) is said when the fd comes back (an error "reopened"), never
+      taken for a later close of another file
   filemon.py strace STRACE_OUT DIR
       the ground truth itself against strace -f -e trace=open,openat,openat2:
       the same opens, thread for thread, fd for fd
@@ -429,29 +433,57 @@ def check_lost(out, path, n):
 
 
 def check_unseen(out, d):
-    """ftree fioclex: a close filemon may not see (ioctl FIOCLEX, then
-    exec). Right: the exec's close, or an error "reopened" naming the file
-    when its fd comes back; wrong: any other close of it, or nothing."""
+    """ftree fioclex: a close filemon does not follow (ioctl FIOCLEX, then
+    exec) is the exec's, exactly (the exec's bitmap of open fds)."""
     t = Truth(d)
     events = load(out)
     f1 = next(r for r in t.closes if r["how"] == "exec")
     f2 = next(r for r in t.closes if r["how"] == "close")
     mine = [e for e in events if e.get("pid") == f1["pid"] and e.get("fd") == f1["fd"]]
     closes1 = [e for e in mine if e["event"] == "close" and e.get("path") == f1["path"]]
-    reopened = [e for e in mine if e["event"] == "error" and e.get("error") == "reopened"
-                and e.get("previous_path") == f1["path"]]
+    errors = [e for e in events if e["event"] == "error"]
     lo, hi = bounds(f1)
-    exec_close = len(closes1) == 1 and closes1[0].get("how") == "exec" and \
-        lo <= closes1[0].get("duration_ns", -1) <= hi
-    check("a close by exec of an fd made close-on-exec by ioctl(FIOCLEX): that, or "
-          "\"reopened\" when the fd comes back; no other close of it",
-          (exec_close and not reopened) or (not closes1 and len(reopened) == 1),
-          *[repr(e) for e in mine[:6]])
+    check("a close by exec of an fd made close-on-exec by ioctl(FIOCLEX): the exec's, "
+          "with its duration; no error",
+          len(closes1) == 1 and closes1[0].get("how") == "exec" and
+          lo <= closes1[0].get("duration_ns", -1) <= hi and not errors,
+          *[repr(e) for e in (mine + errors)[:6]])
     c2 = [e for e in mine if e["event"] == "close" and e.get("path") == f2["path"]]
     lo, hi = bounds(f2)
     check("the file that took the fd: opened and closed, paired",
           len(c2) == 1 and c2[0].get("how") == "close" and
           lo <= c2[0].get("duration_ns", -1) <= hi, *[repr(e) for e in mine[:6]])
+
+
+def check_cfiles(out, d):
+    """ftree cfiles: S, sharing P's fd table, closes P's file; filemon sees
+    S's close (inherited, via close) but not P's. The next open on the fd
+    in P (a file not watched) is said as "reopened" naming P's file, and
+    nothing of P's file follows: no close of it by P, ever."""
+    t = Truth(d)
+    events = load(out)
+    f1 = next(r for r in t.closes if r["how"] == "inherited")
+    p = f1["opid"]
+    s = f1["pid"]
+    ofp = [e for e in events if e.get("pid") == p and e.get("path") == f1["path"]]
+    reo = [e for e in events if e["event"] == "error" and e.get("error") == "reopened"]
+    cs = [e for e in events if e.get("pid") == s and e["event"] == "close"]
+    lo, hi = bounds(f1)
+    check("a CLONE_FILES sibling's close: its own, inherited via close, with its duration",
+          len(cs) == 1 and cs[0].get("how") == "inherited" and cs[0].get("via") == "close" and
+          cs[0].get("path") == f1["path"] and cs[0].get("opener_pid") == p and
+          lo <= cs[0].get("duration_ns", -1) <= hi, *[repr(e) for e in cs[:4]])
+    check("the fd taken by a file not watched in the opener: one \"reopened\" naming the "
+          "file it had, on its fd",
+          len(reo) == 1 and reo[0].get("pid") == p and reo[0].get("fd") == f1["fd"] and
+          reo[0].get("previous_path") == f1["path"] and
+          not reo[0].get("path", b"").startswith(b"/etc/"), *[repr(e) for e in reo[:4]])
+    check("the opener's file: its open, and no close of it by the opener",
+          [e["event"] for e in ofp] == ["open"], *[repr(e) for e in ofp[:4]])
+    end = [e for e in events if e["event"] == "end"]
+    check("end: one open, one close, none still open, none lost",
+          len(end) == 1 and (end[0].get("opens"), end[0].get("closes"), end[0].get("still_open"),
+                             end[0].get("lost")) == (1, 1, 0, 0), repr(end))
 
 
 # strace -f lines: "PID openat(AT_FDCWD, "/etc/passwd", O_RDONLY) = 5",
@@ -518,6 +550,8 @@ def main():
         check_lost(out, d, int(rest[0]))
     elif cmd == "unseen":
         check_unseen(out, d)
+    elif cmd == "cfiles":
+        check_cfiles(out, d)
     elif cmd == "strace":
         check_strace(out, d)
     else:

@@ -164,11 +164,16 @@ else
 	touch $D/release; wait $held
 fi
 
-# ---- a close filemon may not see: said, never another file's ----
+# ---- a close filemon may not see as the process's: exact, or said;
+# never another file's ----
 D=$TMP/fx; mkdir -p $D
 run_fm $TMP/out10 $TMP/err10 -c "$FTREE fioclex $D /etc/passwd /etc/group" /etc
 fm_rc "ioctl(FIOCLEX), exec: exit 0" 0 $TMP/err10
 py "unseen" unseen $TMP/out10 $D
+D=$TMP/cf; mkdir -p $D; echo x >$D/f2
+run_fm $TMP/out11 $TMP/err11 -c "$FTREE cfiles $D /etc/passwd $D/f2" /etc
+fm_rc "a CLONE_FILES sibling's close: exit 0" 0 $TMP/err11
+py "cfiles" cfiles $TMP/out11 $D
 
 # ---- a reader too slow: events lost, and said ----
 # filemon's output is a FIFO read only once the command is done: filemon

@@ -20,6 +20,10 @@
  *   ftree fioclex DIR F1 F2  opens F1, sets its close-on-exec by
  *                     ioctl(FIOCLEX) and execs itself, which opens F2 (on
  *                     the fd the exec closed) and closes it
+ *   ftree cfiles DIR F1 F2  opens F1; a process S it makes sharing its
+ *                     fd table (clone CLONE_FILES) closes it; then opens F2
+ *                     (on that fd: the close filemon saw was S's, not its
+ *                     own) and closes it
  *   ftree now         CLOCK_MONOTONIC in ns
  *
  * Every process appends lines to DIR/truth (one write(2) each, O_APPEND):
@@ -73,6 +77,7 @@
 #include <linux/close_range.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -704,6 +709,34 @@ static int fioclex2(const char *f2, int fd)
 	return 0;
 }
 
+/* A close filemon does not see as this process's: S, sharing the fd
+ * table, closes F1; F2 then takes its fd. */
+static int cfiles(const char *f1, const char *f2)
+{
+	struct op o, o2;
+	pid_t s;
+	int st;
+
+	role("P");
+	open_file(&o, 1, f1, O_RDONLY);
+	s = syscall(SYS_clone, CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+	if (s < 0)
+		die("clone");
+	if (s == 0) {
+		role("S");
+		close_op(&o);	/* inherited, via close */
+		_exit(0);
+	}
+	if (waitpid(s, &st, 0) != s || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("S");
+	say("reaped %d %lld\n", (int)s, now());
+	open_file(&o2, 1, f2, O_RDONLY);
+	if (o2.fd != o.fd)
+		die("%s: fd %d, not S's closed %d", f2, o2.fd, o.fd);
+	close_op(&o2);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static char exe[4096];
@@ -725,6 +758,8 @@ int main(int argc, char **argv)
 		return hold(argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "fioclex"))
 		return fioclex(argv[3], argv[4]);
+	if (argc == 5 && !strcmp(argv[1], "cfiles"))
+		return cfiles(argv[3], argv[4]);
 	if (argc == 5 && !strcmp(argv[1], "fioclex2"))
 		return fioclex2(argv[3], atoi(argv[4]));
 	if (argc != 3 && strcmp(argv[1], "execd"))
