@@ -85,6 +85,8 @@ enum site_kind {
 	S_OPEN,		/* who, fd, flags, path */
 	S_REUSED,	/* who, fd, flags, path: not watched, but the fd
 			 * was (a close not seen) */
+	S_CUT,		/* pid: an open whose path was cut (over 255
+			 * bytes: "+..."), so no prefix could match it */
 	S_FAILED,	/* who, ret, flags, dfd, name (-x) */
 	S_FAILED_DIR,	/* kpid, the name's directory (-x) */
 	S_CLOSE,	/* who, fd */
@@ -171,10 +173,13 @@ static void gen_prefixes(FILE *f)
 			"\t\t\t__w[pid, data->ret] = 1;\n"
 			"\t\t\tdelete __m[kpid];\n\t\t}", send);
 	fprintf(f, " else if (__w[pid, data->ret]%s) {\n\t\t\t%s"
-		"\t\t\tdelete __w[pid, data->ret];\n\t\t}\n"
+		"\t\t\tdelete __w[pid, data->ret];\n\t\t} else if "
+		"(strncmp(__p[kpid], \"+\", 1) == 0) {\n"
+		"\t\t\tprint(pid);\n\t\t}\n"
 		"\t\tdelete __p[kpid];\n\t}\n", reused, send);
 	site(S_OPEN);
 	site(S_REUSED);
+	site(S_CUT);
 }
 
 static void gen_open(FILE *f, const struct sys *s, const char *pred)
@@ -253,7 +258,8 @@ static char *gen_program(void)
 			"\tif (data->oldfd != data->newfd)\n"
 			"\t\t__u[kpid] = (data->newfd & 0xffffffff) + 1;\n}\n"
 			"tracepoint:syscalls/sys_exit_dup%zu /%s && __u[kpid]/ {\n"
-			"\tif (data->ret >= 0)\n\t\tprint(" WHO ", data->ret);\n"
+			"\tif (data->ret >= 0) {\n\t\tprint(" WHO ", data->ret);\n"
+			"\t\tdelete __w[pid, data->ret];\n\t}\n"
 			"\tdelete __u[kpid];\n}\n", i, pred, i, pred);
 	site(S_DUP2);
 	site(S_DUP2);
@@ -303,6 +309,7 @@ static FILE *out;
 static struct fdtab *tab;
 static int64_t mono_real;	/* kernel time + this = wall clock */
 static uint64_t nopens, ncloses, nstill, nlost;
+static uint64_t ncut;		/* opens whose path was cut */
 
 enum { T_OPEN, T_CLOSE, T_STILL, T_ERROR };
 
@@ -576,14 +583,54 @@ static void kernel_fd(uint32_t pid, int fd, int watched)
 		ply__map_delete(ply, "__w", k, 2);
 }
 
-/* A close the kernel did not see as one (exit, exec, dup2, close_range),
- * or an inherited fd's close(2) (which may have run before filemon told
- * the kernel the fd was watched: kernel_forked): its entry goes, or a
- * later close of that fd number would be sent. */
+/* Which entries of __w go: never one of a live process from here (the
+ * process may have opened another watched file on that fd since the
+ * event, and its entry is the same key), but those of a process that
+ * exited. An entry an exec, close_range or a child's early close left
+ * stale costs one event, the next close or open of that fd number (which
+ * deletes it in the kernel), and the table ignores it; those of exited
+ * processes, there or not in the table, go here and in kernel_gc. */
 static void kernel_closed(const struct fd_event *ev)
 {
-	if (ev->how != FD_CLOSE || ev->f->inherited)
+	if (ev->how == FD_EXIT)
 		kernel_fd(ev->who->pid, ev->f->fd, 0);
+}
+
+struct gc {
+	struct ply_value (*keys)[2];
+	size_t n, cap;
+};
+
+static void gc_entry(const struct ply_value *keys, size_t nkeys,
+		     const struct ply_value *value, void *ctx)
+{
+	struct gc *g = ctx;
+
+	if (nkeys != 2 || !kill(keys[0].u, 0) || errno != ESRCH)
+		return;
+	if (g->n == g->cap) {
+		g->cap = g->cap ? g->cap * 2 : 64;
+		g->keys = realloc(g->keys, g->cap * sizeof(*g->keys));
+		if (!g->keys)
+			abort();
+	}
+	g->keys[g->n][0] = ply_uint(keys[0].u);
+	g->keys[g->n++][1] = ply_int(keys[1].i);
+}
+
+/* The entries of processes gone: each second, so that the map does not
+ * fill with the fds of processes whose exit came before their stale
+ * entries were made (kernel_forked). */
+static void kernel_gc(void)
+{
+	struct gc g = { 0 };
+	size_t i;
+
+	if (ply__map_foreach(ply, "__w", gc_entry, &g))
+		return;
+	for (i = 0; i < g.n; i++)
+		ply__map_delete(ply, "__w", g.keys[i], 2);
+	free(g.keys);
 }
 
 /* A new process: the kernel sends all its closes (__a) until it knows
@@ -747,18 +794,22 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		failed_dir(a);
 		return;
 	}
+	if (site_of[ev->site] == S_CUT) {
+		ncut++;
+		return;
+	}
 	who_of(a, &w);
 	switch (site_of[ev->site]) {
 	case S_OPEN:
+		ncut += a[6].s[0] == '+';	/* all paths: said as it is */
 		fdtab__open(tab, &w, a[4].i, a[5].u, a[6].s,
 			    strnlen(a[6].s, a[6].len));
 		break;
 	case S_REUSED:
-		/* the kernel has dropped its entry; a child's inherited fd
-		 * may have been told to it since the open */
-		if (fdtab__reused(tab, &w, a[4].i, a[5].u, a[6].s,
-				  strnlen(a[6].s, a[6].len)))
-			kernel_fd(w.pid, a[4].i, 0);
+		ncut += a[6].s[0] == '+';
+		/* the kernel has dropped its entry */
+		fdtab__reused(tab, &w, a[4].i, a[5].u, a[6].s,
+			      strnlen(a[6].s, a[6].len));
 		break;
 	case S_FAILED: failed_add(&w, a); break;
 	case S_CLOSE: fdtab__close(tab, &w, (int)a[4].u); break;
@@ -774,7 +825,7 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		fdtab__fork(tab, &w, a[4].u);
 		kernel_forked(a[4].u);
 		break;
-	case S_FAILED_DIR: break;
+	case S_FAILED_DIR: case S_CUT: break;
 	}
 }
 
@@ -900,14 +951,37 @@ static void start_line(void)
 	free(paths);
 }
 
+/* The opens whose path was too long for a prefix to match: said. */
+static void cut_line(void)
+{
+	char what[96];
+	struct jw w;
+
+	if (!ncut)
+		return;
+	if (o.text) {
+		snprintf(what, sizeof(what), "%" PRIu64 " opens of paths over "
+			 "255 bytes, not compared with the prefixes", ncut);
+		text_row(mono_now(), "error", 0, "-", -1, -1, "paths_cut", what,
+			 strlen(what));
+		return;
+	}
+	jw__begin(&w, out);
+	jw__str(&w, "event", "error", 5);
+	jw__int(&w, "time", mono_now() + mono_real);
+	jw__str(&w, "error", "paths_cut", 9);
+	jw__int(&w, "count", ncut);
+	jw__end(&w);
+}
+
 static void end_line(void)
 {
 	struct jw w;
 
 	if (o.text) {
 		fprintf(stderr, TOOL ": %" PRIu64 " opens, %" PRIu64 " closes, "
-			"%" PRIu64 " still open, %" PRIu64 " lost\n", nopens,
-			ncloses, nstill, nlost);
+			"%" PRIu64 " still open, %" PRIu64 " lost, %" PRIu64
+			" paths cut\n", nopens, ncloses, nstill, nlost, ncut);
 		return;
 	}
 	jw__begin(&w, out);
@@ -917,6 +991,7 @@ static void end_line(void)
 	jw__int(&w, "closes", ncloses);
 	jw__int(&w, "still_open", nstill);
 	jw__int(&w, "lost", nlost);
+	jw__int(&w, "paths_cut", ncut);
 	jw__end(&w);
 }
 
@@ -981,6 +1056,7 @@ static int run(void)
 	while (!failed && (r = ply__step(ply, -1)) > 0) {
 		if (mono_now() >= next) {
 			losses_check(ply);
+			kernel_gc();
 			next = mono_now() + 1000000000;
 		}
 		if (fflush(out)) {
@@ -999,6 +1075,7 @@ static int run(void)
 	losses_check(ply);
 	fdtab__finish(tab, mono_now());
 	summary();
+	cut_line();
 	fflush(out);	/* the table before the counts on stderr (-t) */
 	end_line();
 	if (fflush(out) || ferror(out)) {

@@ -175,6 +175,28 @@ run_fm $TMP/out11 $TMP/err11 -c "$FTREE cfiles $D /etc/passwd $D/f2" /etc
 fm_rc "a CLONE_FILES sibling's close: exit 0" 0 $TMP/err11
 py "cfiles" cfiles $TMP/out11 $D
 
+# ---- paths over 255 bytes: counted and said, not dropped ----
+# Under the watched prefix (this run's own directory): a 280-byte path,
+# opened twice (two files), and a short one, once. The cut ones can match
+# no prefix: they are counted, in an error line and the end line.
+D=$TMP/cut; L=$D/$(printf 'a%.0s' $(seq 100))/$(printf 'b%.0s' $(seq 100))/$(printf 'c%.0s' $(seq 60))
+mkdir -p $L; echo x >$L/file1; echo x >$L/file2; echo x >$D/short
+run_fm $TMP/out12 $TMP/err12 -c "cat $L/file1 $D/short $L/file2 >/dev/null" $D
+fm_rc "paths over 255 bytes: exit 0" 0 $TMP/err12
+expect_eq "paths over 255 bytes: the short path's open and close, one error line \"paths_cut\" counting the two others, the end line's paths_cut" \
+	"$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+print([(e["event"], e.get("path", e.get("error")), e.get("count"))
+       for e in ev if e["event"] in ("open", "close", "error")],
+      [(e["opens"], e["closes"], e["paths_cut"]) for e in ev if e["event"] == "end"])
+' $TMP/out12 2>&1)" \
+	"[('open', '$D/short', None), ('close', '$D/short', None), ('error', 'paths_cut', 2)] [(1, 1, 2)]"
+run_fm $TMP/out13 $TMP/err13 -t -c "cat $L/file1 >/dev/null" $D
+expect_grep "paths over 255 bytes, -t: said on the table and in the counts" \
+	<(cat $TMP/out13 $TMP/err13) 'paths_cut +1 opens of paths over 255 bytes'
+expect_grep "paths over 255 bytes, -t: the counts on stderr" $TMP/err13 ', 1 paths cut$'
+
 # ---- a reader too slow: events lost, and said ----
 # filemon's output is a FIFO read only once the command is done: filemon
 # blocks writing, the kernel's buffer fills, events are dropped.
