@@ -16,7 +16,11 @@ struct perf_event_attr;
 
 struct attach;	/* one probe of a runtime, being attached */
 
-FILE *attach_err(const struct attach *at);	/* for the messages */
+FILE *attach_err(const struct attach *at);	/* for the messages, */
+/* which start here ("NAME: " and fmt; fmt ends the line, so it may go on
+ * through attach_err) */
+void attach_msg(const struct attach *at, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int attach_debug(const struct attach *at);	/* -d */
 int attach_ncpus(const struct attach *at);	/* possible CPUs */
 

@@ -498,8 +498,8 @@ static int pid_read(struct runtime *rt, const char *cmd)
 		rt->child = m.val;
 		return 0;
 	}
-	fprintf(rt->err, "ply: command '%s': failed to fork: %s\n", cmd,
-		n == sizeof(m) ? strerror(m.val) : "the guard process died");
+	rt_msg(rt, "command '%s': failed to fork: %s\n", cmd,
+	       n == sizeof(m) ? strerror(m.val) : "the guard process died");
 	return n == sizeof(m) ? -m.val : -ECHILD;
 }
 
@@ -524,8 +524,8 @@ int runtime__spawn(struct runtime *rt, const char *cmd)
 	argv = command_argv(cmd);
 	err = argv ? pipes(go, msg, life) : -ENOMEM;
 	if (err) {
-		fprintf(rt->err, "ply: command '%s': failed to set up: %s\n",
-			cmd, strerror(-err));
+		rt_msg(rt, "command '%s': failed to set up: %s\n",
+		       cmd, strerror(-err));
 		goto cleanup;
 	}
 	rt->child_cmd = strdup(cmd);
@@ -546,8 +546,8 @@ int runtime__spawn(struct runtime *rt, const char *cmd)
 	err = pid < 0 ? -errno : 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (err) {
-		fprintf(rt->err, "ply: command '%s': failed to fork: %s\n",
-			cmd, strerror(-err));
+		rt_msg(rt, "command '%s': failed to fork: %s\n",
+		       cmd, strerror(-err));
 		goto cleanup;
 	}
 	rt->guard = pid;
@@ -613,8 +613,8 @@ int runtime__start(struct runtime *rt)
 	while (n < 0 && errno == EINTR);
 	close_fd(&rt->child_go);
 	if (n != 1) {
-		fprintf(rt->err, "ply: command could not be started: %s\n",
-			n < 0 ? strerror(errno) : "short write");
+		rt_msg(rt, "command could not be started: %s\n",
+		       n < 0 ? strerror(errno) : "short write");
 		rt->failed = 1;
 		return n < 0 ? -errno : -EIO;
 	}

@@ -55,14 +55,14 @@ static int64_t const_of(struct runtime *rt, const struct probe_prog *p,
 	case PROG_CONST_TARGET:
 		if (rt->child > 0)
 			return rt->child;
-		fprintf(rt->err, "ply: probe '%s': uses $target, but there is "
-			"no command\n", p->name);
+		rt_msg(rt, "probe '%s': uses $target, but there is "
+		       "no command\n", p->name);
 		return -1;
 	case PROG_CONST_RB_WAKEUP:	/* a quarter full */
 		return rt->rb_size / 4;
 	}
-	fprintf(rt->err, "ply: probe '%s': loads value %d, which does not "
-		"exist\n", p->name, which);
+	rt_msg(rt, "probe '%s': loads value %d, which does not "
+	       "exist\n", p->name, which);
 	return -1;
 }
 
@@ -103,16 +103,16 @@ static int prog_patch(struct runtime *rt, const struct probe_prog *p,
 		if (insns[i].src_reg == BPF_PSEUDO_MAP_FD) {
 			fd = map_fd_of(rt, insns[i].imm);
 			if (insns[i].imm == MAP_IDX_STACK && fd < 0) {
-				fprintf(rt->err, "ply: probe '%s': uses stacks, "
-					"but there is no stack map (stack depth "
-					"0)\n", p->name);
+				rt_msg(rt, "probe '%s': uses stacks, "
+				       "but there is no stack map (stack depth "
+				       "0)\n", p->name);
 				free(insns);
 				return -EINVAL;
 			}
 			if (fd < 0 || i + 1 >= p->ninsns) {
-				fprintf(rt->err, "ply: probe '%s': instruction %zu "
-					"refers to map %d, which does not exist\n",
-					p->name, i, insns[i].imm);
+				rt_msg(rt, "probe '%s': instruction %zu "
+				       "refers to map %d, which does not "
+				       "exist\n", p->name, i, insns[i].imm);
 				free(insns);
 				return -EINVAL;
 			}
@@ -209,23 +209,23 @@ static void prog_refused(struct runtime *rt, const struct probe_prog *p,
 {
 	const char *last, *words;
 
-	fprintf(rt->err, "ply: probe '%s': the kernel refused the program: %s\n",
-		p->name, strerror(-err));
+	rt_msg(rt, "probe '%s': the kernel refused the program: %s\n",
+	       p->name, strerror(-err));
 	if (!log || !*log)
 		return;
 	if (rt->debug)
-		fprintf(rt->err, "ply: probe '%s': verifier log:\n%s\n",
-			p->name, log);
+		rt_msg(rt, "probe '%s': verifier log:\n%s\n",
+		       p->name, log);
 	last = vlog_last(log);
 	if (!last)
 		return;
 	words = vlog_words(last);
 	if (words)
-		fprintf(rt->err, "ply: probe '%s': %s (verifier: %s)\n",
-			p->name, words, last);
+		rt_msg(rt, "probe '%s': %s (verifier: %s)\n",
+		       p->name, words, last);
 	else
-		fprintf(rt->err, "ply: probe '%s': verifier: %s\n",
-			p->name, last);
+		rt_msg(rt, "probe '%s': verifier: %s\n",
+		       p->name, last);
 }
 
 /* Load once without a log; on refusal load again with one to explain. */
@@ -239,7 +239,7 @@ static int prog_load_one(struct runtime *rt, size_t i)
 	int fd, err;
 
 	if (!p->prov || !p->prov->attach) {
-		fprintf(rt->err, "ply: probe '%s': no provider\n", p->name);
+		rt_msg(rt, "probe '%s': no provider\n", p->name);
 		return -EINVAL;
 	}
 	err = prog_patch(rt, p, &insns);
@@ -249,7 +249,7 @@ static int prog_load_one(struct runtime *rt, size_t i)
 	if (p->prov->load_attrs) {
 		struct load_attrs la = { 0 };
 
-		err = p->prov->load_attrs(p, &la, rt->err);
+		err = p->prov->load_attrs(p, &la, &(struct attach){ rt, i });
 		if (err)
 			goto cleanup;
 		opts.expected_attach_type = la.attach_type;
@@ -275,8 +275,8 @@ static int prog_load_one(struct runtime *rt, size_t i)
 	err = 0;
 	rt->prog_fds[i] = fd;
 	if (rt->debug)
-		fprintf(rt->err, "ply: probe '%s': loaded, %zu instructions\n",
-			p->name, p->ninsns);
+		rt_msg(rt, "probe '%s': loaded, %zu instructions\n",
+		       p->name, p->ninsns);
 cleanup:
 	free(insns);
 	free(log);

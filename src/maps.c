@@ -68,8 +68,8 @@ static int map_create_fd(struct runtime *rt, const struct mapsym *m)
 	fd = bpf_map_create(type, name, map_ksize(m), m->vtype->size,
 			    map_entries(rt, m), NULL);
 	if (fd < 0)
-		fprintf(rt->err, "ply: map %s: failed to create: %s\n",
-			m->name, strerror(-fd));
+		rt_msg(rt, "map %s: failed to create: %s\n",
+		       m->name, strerror(-fd));
 	return fd;
 }
 
@@ -97,15 +97,15 @@ static int map_create_swap(struct runtime *rt, size_t i)
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, name, sizeof(zero),
 			    sizeof(uint32_t), 1, &opts);
 	if (fd < 0) {
-		fprintf(rt->err, "ply: map %s: failed to create its map of maps: "
-			"%s\n", m->name, strerror(-fd));
+		rt_msg(rt, "map %s: failed to create its map of maps: "
+		       "%s\n", m->name, strerror(-fd));
 		return fd;
 	}
 	rt->outer_fds[i] = fd;
 	err = bpf_map_update_elem(fd, &zero, &rt->map_fds[i], BPF_ANY);
 	if (err)
-		fprintf(rt->err, "ply: map %s: failed to fill its map of maps: "
-			"%s\n", m->name, strerror(-err));
+		rt_msg(rt, "map %s: failed to fill its map of maps: "
+		       "%s\n", m->name, strerror(-err));
 	return err;
 }
 
@@ -115,8 +115,8 @@ static int map_create_one(struct runtime *rt, size_t i)
 	int fd;
 
 	if (!m->vtype || !m->vtype->size || !map_ksize(m)) {
-		fprintf(rt->err, "ply: map %s: key or value has no size\n",
-			m->name);
+		rt_msg(rt, "map %s: key or value has no size\n",
+		       m->name);
 		return -EINVAL;
 	}
 	fd = map_create_fd(rt, m);
@@ -184,8 +184,8 @@ static int zero_map_create(struct runtime *rt)
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "ply_zero", sizeof(uint32_t),
 			    ALIGN_UP(size, 8), 1, &opts);
 	if (fd < 0) {
-		fprintf(rt->err, "ply: failed to create the map of zeros (%zu "
-			"bytes): %s\n", ALIGN_UP(size, 8), strerror(-fd));
+		rt_msg(rt, "failed to create the map of zeros (%zu "
+		       "bytes): %s\n", ALIGN_UP(size, 8), strerror(-fd));
 		return fd;
 	}
 	rt->zero_fd = fd;
@@ -202,8 +202,8 @@ static int pathbuf_create(struct runtime *rt)
 	fd = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "ply_paths",
 			    sizeof(uint32_t), PATH_BUF, 1, NULL);
 	if (fd < 0) {
-		fprintf(rt->err, "ply: failed to create the path buffer: %s\n",
-			strerror(-fd));
+		rt_msg(rt, "failed to create the path buffer: %s\n",
+		       strerror(-fd));
 		return fd;
 	}
 	rt->pathbuf_fd = fd;
@@ -249,13 +249,13 @@ static int stack_map_create(struct runtime *rt)
 	if (fd < 0) {
 		max = sysctl_long("/proc/sys/kernel/perf_event_max_stack");
 		if (max > 0 && depth > max)
-			fprintf(rt->err, "ply: stacks of %" PRIu32 " frames are "
-				"more than this kernel keeps "
-				"(kernel.perf_event_max_stack = %ld)\n",
-				depth, max);
+			rt_msg(rt, "stacks of %" PRIu32 " frames are "
+			       "more than this kernel keeps "
+			       "(kernel.perf_event_max_stack = %ld)\n",
+			       depth, max);
 		else
-			fprintf(rt->err, "ply: failed to create the stack map: "
-				"%s\n", strerror(-fd));
+			rt_msg(rt, "failed to create the stack map: "
+			       "%s\n", strerror(-fd));
 		return fd;
 	}
 	rt->stack_fd = fd;
@@ -295,8 +295,8 @@ int maps_create(struct runtime *rt)
 					   0, 0, rt->rb_size, NULL);
 		if (rt->rb_fd < 0) {
 			err = rt->rb_fd;
-			fprintf(rt->err, "ply: failed to create the ring buffer: "
-				"%s\n", strerror(-err));
+			rt_msg(rt, "failed to create the ring buffer: "
+			       "%s\n", strerror(-err));
 			return err;
 		}
 	}
@@ -305,8 +305,8 @@ int maps_create(struct runtime *rt)
 				      stat_scope_slot(&rt->spec) + 1, NULL);
 	if (rt->stats_fd < 0) {
 		err = rt->stats_fd;
-		fprintf(rt->err, "ply: failed to create the stats map: %s\n",
-			strerror(-err));
+		rt_msg(rt, "failed to create the stats map: %s\n",
+		       strerror(-err));
 		return err;
 	}
 	for (i = 0; i < rt->spec.nmaps; i++) {
@@ -326,8 +326,8 @@ int maps_create(struct runtime *rt)
 	rt->rb = ring_buffer__new(rt->rb_fd, event_cb, rt, NULL);
 	if (!rt->rb) {
 		err = -errno;
-		fprintf(rt->err, "ply: failed to map the ring buffer: %s\n",
-			strerror(-err));
+		rt_msg(rt, "failed to map the ring buffer: %s\n",
+		       strerror(-err));
 		return err;
 	}
 	return ringbuf_watch(rt);

@@ -38,6 +38,7 @@ struct metrics {
 	struct runtime *rt;
 	const struct rt_spec *spec;
 	FILE *err;
+	const char *prog;	/* err's messages start with it (msg_print) */
 	struct fmt_ctx fmt;	/* symbols loaded once, not per scrape */
 	const struct mapsym **maps;	/* the exported ones */
 	size_t nmaps;
@@ -160,8 +161,8 @@ static int file_write(struct metrics *m)
 		unlink(tmp);
 cleanup:
 	if (err && !m->file_failed) {
-		fprintf(m->err, "ply: error: cannot write the metrics to %s: "
-			"%s\n", m->file, strerror(-err));
+		msg_print(m->err, m->prog, "error: cannot write the metrics "
+			  "to %s: %s\n", m->file, strerror(-err));
 		m->file_failed = 1;
 	}
 	free(tmp);
@@ -185,9 +186,9 @@ static void on_file_timer(void *ctx)
  * server. */
 static int server_start(struct metrics *m, const char *spec)
 {
-	fprintf(m->err, "ply: error: --metrics %s: this ply was built "
-		"without libmicrohttpd (PLY_NO_HTTPD); --metrics-file works\n",
-		spec);
+	msg_print(m->err, m->prog, "error: --metrics %s: this ply was built "
+		  "without libmicrohttpd (PLY_NO_HTTPD); --metrics-file "
+		  "works\n", spec);
 	return -ENOTSUP;
 }
 
@@ -298,7 +299,8 @@ static void on_mhd(void *ctx)
 
 /* "HOST:PORT" or "[V6]:PORT", host required: ply binds only where it is
  * told. */
-static int addr_parse(const char *spec, struct addrinfo **res, FILE *err)
+static int addr_parse(const struct metrics *m, const char *spec,
+		      struct addrinfo **res)
 {
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -321,16 +323,17 @@ static int addr_parse(const char *spec, struct addrinfo **res, FILE *err)
 	ret = getaddrinfo(host, colon + 1, &hints, res);
 	if (!ret)
 		return 0;
-	fprintf(err, "ply: error: --metrics %s: %s\n", spec, gai_strerror(ret));
+	msg_print(m->err, m->prog, "error: --metrics %s: %s\n", spec,
+		  gai_strerror(ret));
 	return -EINVAL;
 bad:
-	fprintf(err, "ply: error: --metrics takes ADDR:PORT (127.0.0.1:9470, "
-		"[::1]:9470, 0.0.0.0:9470 for every address), not '%s'\n",
-		spec);
+	msg_print(m->err, m->prog, "error: --metrics takes ADDR:PORT "
+		  "(127.0.0.1:9470, [::1]:9470, 0.0.0.0:9470 for every "
+		  "address), not '%s'\n", spec);
 	return -EINVAL;
 }
 
-static int listen_on(const char *spec, FILE *err, int *v6)
+static int listen_on(const struct metrics *m, const char *spec, int *v6)
 {
 	struct addrinfo *ai;
 	int fd, one = 1, ret;
@@ -338,7 +341,7 @@ static int listen_on(const char *spec, FILE *err, int *v6)
 	struct sockaddr_storage sa;
 	socklen_t sl = sizeof(sa);
 
-	ret = addr_parse(spec, &ai, err);
+	ret = addr_parse(m, spec, &ai);
 	if (ret)
 		return ret;
 	*v6 = ai->ai_family == AF_INET6;
@@ -350,8 +353,8 @@ static int listen_on(const char *spec, FILE *err, int *v6)
 	    listen(fd, LISTEN_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)&sa, &sl)) {
 		ret = -errno;
-		fprintf(err, "ply: error: --metrics %s: cannot listen: %s\n",
-			spec, strerror(-ret));
+		msg_print(m->err, m->prog, "error: --metrics %s: cannot "
+			  "listen: %s\n", spec, strerror(-ret));
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
@@ -360,8 +363,9 @@ static int listen_on(const char *spec, FILE *err, int *v6)
 	freeaddrinfo(ai);
 	if (!getnameinfo((struct sockaddr *)&sa, sl, host, sizeof(host), port,
 			 sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV))
-		fprintf(err, "ply: metrics at http://%s%s%s:%s/metrics\n",
-			*v6 ? "[" : "", host, *v6 ? "]" : "", port);
+		msg_print(m->err, m->prog, "metrics at http://%s%s%s:%s/"
+			  "metrics\n", *v6 ? "[" : "", host, *v6 ? "]" : "",
+			  port);
 	return fd;
 }
 
@@ -369,7 +373,7 @@ static int server_start(struct metrics *m, const char *spec)
 {
 	int fd, v6 = 0, err;
 
-	fd = listen_on(spec, m->err, &v6);
+	fd = listen_on(m, spec, &v6);
 	if (fd < 0)
 		return fd;
 	m->mhd = MHD_start_daemon(MHD_USE_EPOLL | (v6 ? MHD_USE_IPv6 : 0),
@@ -382,8 +386,8 @@ static int server_start(struct metrics *m, const char *spec)
 				  MHD_OPTION_END);
 	if (!m->mhd) {
 		close(fd);
-		fprintf(m->err, "ply: error: --metrics %s: libmicrohttpd "
-			"could not start\n", spec);
+		msg_print(m->err, m->prog, "error: --metrics %s: "
+			  "libmicrohttpd could not start\n", spec);
 		return -EIO;
 	}
 	m->mhd_fd = MHD_get_daemon_info(m->mhd,
@@ -459,7 +463,8 @@ static int maps_pick(struct metrics *m)
 	for (i = 0; i < np; i++)
 		m->probes[i] = s->progs[i].name;
 	if (prom_clash(m->maps, m->nmaps, msg, sizeof(msg))) {
-		fprintf(m->err, "ply: error: --metrics: %s; rename one\n", msg);
+		msg_print(m->err, m->prog, "error: --metrics: %s; rename "
+			  "one\n", msg);
 		return -EINVAL;
 	}
 	return 0;
@@ -489,6 +494,7 @@ int metrics__new(struct metrics **out, struct runtime *rt,
 	*out = NULL;
 	if (!m)
 		return -ENOMEM;
+	m->prog = o->prog;
 	err = maps_pick(m);
 	if (!err && o->addr)
 		err = server_start(m, o->addr);

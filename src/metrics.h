@@ -18,6 +18,7 @@ struct metrics_opts {
 	const char *file;	/* the textfile, or NULL */
 	unsigned interval;	/* seconds between writes of file */
 	FILE *err;
+	const char *prog;	/* err's messages start with it: NULL, "ply" */
 };
 
 /* Once the runtime is loaded: binds addr, writes file a first time,

@@ -45,7 +45,7 @@ static void werr_set(struct out *o, int err)
 	o->werr = err ? err : EIO;
 	if (o->werr == EPIPE || o->werr == EINTR)
 		return;
-	fprintf(o->err, "ply: error: cannot write the output: %s\n",
+	out_err(o, "error: cannot write the output: %s\n",
 		strerror(o->werr));
 	fflush(o->err);
 }

@@ -65,7 +65,7 @@ struct out_ops {
 	void (*map)(struct out *o, const struct mapsym *m, const void *keys,
 		    const void *vals, size_t n);
 	void (*report)(struct out *o, const struct out_report *r);
-	/* an error or a warning in words, without "ply: " */
+	/* an error or a warning in words, without "ply: " (o->prog) */
 	void (*message)(struct out *o, const char *text);
 	void (*exit)(struct out *o, int64_t code);	/* exit() ran */
 	void (*end)(struct out *o);	/* nothing follows */
@@ -76,6 +76,8 @@ struct out {
 	const struct out_ops *ops;
 	FILE *f;		/* events and maps */
 	FILE *err;		/* reports and messages */
+	const char *prog;	/* what they start with (msg_print): NULL,
+				 * "ply" */
 	struct fmt_ctx fmt;
 	int werr;		/* errno of the first failed write to f */
 	void *priv;
@@ -97,6 +99,9 @@ void out_map(struct out *o, const struct mapsym *m, void *keys, void *vals,
 void out_report(struct out *o, const struct out_report *r);
 void out_msg(struct out *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Text on err: "NAME: " (o->prog, msg_print) and fmt, whatever the
+ * writer: the text writer's reports and messages, write errors. */
+#define out_err(o, ...)	msg_print((o)->err, (o)->prog, __VA_ARGS__)
 void out_exit(struct out *o, int64_t code);
 void out_end(struct out *o);
 

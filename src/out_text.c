@@ -1,7 +1,8 @@
 /* out_text: the text writer. Events one per line (printf as formatted,
  * print as comma-separated default formats), maps as aligned rows of
  * "{ key, key }: value" (histograms as bars under their key), reports and
- * messages on the error stream as "ply: ..." lines. */
+ * messages on the error stream as "ply: ..." lines (out_err: the front
+ * end's name). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,38 +182,36 @@ static void text_map(struct out *o, const struct mapsym *m,
 
 static void text_report(struct out *o, const struct out_report *r)
 {
-	FILE *f = o->err;
-
 	switch (r->kind) {
 	case OUT_LOST:
-		fprintf(f, "ply: %" PRIu64 " events lost (ring buffer full)\n",
+		out_err(o, "%" PRIu64 " events lost (ring buffer full)\n",
 			r->count);
 		return;
 	case OUT_STOP_LOST:
-		fputs("ply: stopping, since events were lost (-k keeps "
-		      "going)\n", f);
+		out_err(o, "stopping, since events were lost (-k keeps "
+			"going)\n");
 		return;
 	case OUT_MAP_FULL:
-		fprintf(f, "ply: map %s is full: %" PRIu64 " updates dropped "
+		out_err(o, "map %s is full: %" PRIu64 " updates dropped "
 			"(max_entries %" PRIu32 ")\n", r->map->name, r->count,
 			r->max_entries);
 		return;
 	case OUT_SCOPE_FULL:
-		fprintf(f, "ply: the scope is full: %" PRIu64 " processes "
+		out_err(o, "the scope is full: %" PRIu64 " processes "
 			"not traced (max_entries %" PRIu32 ", see -M)\n",
 			r->count, r->max_entries);
 		return;
 	case OUT_MISSED:
-		fprintf(f, "ply: probe '%s': %" PRIu64 " runs missed (the "
+		out_err(o, "probe '%s': %" PRIu64 " runs missed (the "
 			"kernel skips a probe that fires while another BPF "
 			"program runs on the same CPU)\n", r->probe, r->count);
 		return;
 	case OUT_SKIPPED:
-		fprintf(f, "ply: probe '%s': %" PRIu64 " ticks skipped (its "
+		out_err(o, "probe '%s': %" PRIu64 " ticks skipped (its "
 			"period is shorter than a run)\n", r->probe, r->count);
 		return;
 	case OUT_READ_FAILED:
-		fprintf(f, "ply: %s:%d:%d: %s(): %" PRIu64 " read%s failed "
+		out_err(o, "%s:%d:%d: %s(): %" PRIu64 " read%s failed "
 			"(the address could not be read; %s)\n",
 			r->loc.src ? r->loc.src->name : "<input>", r->loc.line,
 			r->loc.col, r->fn, r->count, r->count == 1 ? "" : "s",
@@ -220,18 +219,18 @@ static void text_report(struct out *o, const struct out_report *r)
 			"printed as zeros");
 		return;
 	case OUT_MALFORMED:
-		fprintf(f, "ply: %" PRIu64 " malformed events ignored\n",
+		out_err(o, "%" PRIu64 " malformed events ignored\n",
 			r->count);
 		return;
 	case OUT_BAD_EVENT:
-		fprintf(f, r->known ?
-			"ply: warning: event of site %" PRIu64 " is too short "
+		out_err(o, r->known ?
+			"warning: event of site %" PRIu64 " is too short "
 			"(%zu bytes), ignored\n" :
-			"ply: warning: event with unknown site id %" PRIu64 " "
+			"warning: event with unknown site id %" PRIu64 " "
 			"(%zu bytes) ignored\n", r->site, r->size);
 		return;
 	case OUT_BAD_MAP:
-		fprintf(f, "ply: warning: event of site %" PRIu64 " names map "
+		out_err(o, "warning: event of site %" PRIu64 " names map "
 			"%d, which does not exist\n", r->site, r->map_index);
 		return;
 	}
@@ -240,7 +239,7 @@ static void text_report(struct out *o, const struct out_report *r)
 
 static void text_message(struct out *o, const char *text)
 {
-	fprintf(o->err, "ply: %s\n", text);
+	out_err(o, "%s\n", text);
 }
 
 /* exit() shows in ply's exit status, not in its output. */

@@ -36,8 +36,8 @@ int attach_reserve(struct attach *at, size_t n)
 	if (cap != rt->perf_cap) {
 		fds = realloc(rt->perf_fds, cap * sizeof(*fds));
 		if (!fds) {
-			fprintf(rt->err, "ply: probe '%s': out of memory\n",
-				p->name);
+			rt_msg(rt, "probe '%s': out of memory\n",
+			       p->name);
 			return -ENOMEM;
 		}
 		rt->perf_fds = fds;

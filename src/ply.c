@@ -76,6 +76,13 @@ static FILE *err_of(const struct ply *p)
 	return p->opts.err ? p->opts.err : stderr;
 }
 
+/* The name messages start with (msg_print), once it is known to be
+ * one. */
+static const char *prog_of(const struct ply *p)
+{
+	return msg_name_bad(p->opts.prog_name) ? NULL : p->opts.prog_name;
+}
+
 /* ---- options ---- */
 
 _Static_assert(PLY_STRSIZE_MAX == STR_MAX, "ply.h's PLY_STRSIZE_MAX is "
@@ -119,8 +126,11 @@ static int opts_check(struct ply *p)
 {
 	const struct ply_opts *o = &p->opts;
 	const char *const *pa;
+	const char *why = msg_name_bad(o->prog_name);
 	int errs = p->diag.nerrors;
 
+	if (why)
+		diag_plain(&p->diag, "option prog_name: %s", why);
 	if (o->strsize > PLY_STRSIZE_MAX)
 		diag_plain(&p->diag, "option strsize: %zu is out of range (1 "
 			   "to %d, or 0 for 64)", o->strsize, PLY_STRSIZE_MAX);
@@ -485,19 +495,23 @@ int ply__compile(struct ply **out, const char *text,
 		return -ENOMEM;
 	p->stop_fd = -1;
 	err = opts_copy(p, opts);
+	msg_name_default(prog_of(p));
 	if (err) {
-		fprintf(opts->err ? opts->err : stderr, "ply: error: ply_opts "
-			"of %zu bytes: %s\n", opts->sz, err == -E2BIG ?
-			"it has options this libply does not know" :
-			"set sz to sizeof(struct ply_opts)");
+		msg_print(opts->err, prog_of(p), "error: ply_opts of %zu "
+			  "bytes: %s\n", opts->sz, err == -E2BIG ?
+			  "it has options this libply does not know" :
+			  "set sz to sizeof(struct ply_opts)");
 		free(p);
 		return -EINVAL;
 	}
 	p->arena = arena__new();
+	if (prog_of(p))
+		p->opts.prog_name = arena_strdup(p->arena, p->opts.prog_name);
 	p->src.name = p->opts.name ? p->opts.name : "<input>";
 	p->src.text = arena_strdup(p->arena, text ? text : "");
 	p->src.len = strlen(p->src.text);
 	p->diag.out = err_of(p);
+	p->diag.prog = prog_of(p);
 	p->sema.arena = p->arena;
 	p->sema.diag = &p->diag;
 	p->sema.strsize = p->opts.strsize;
@@ -756,6 +770,7 @@ static int metrics_start(struct ply *p)
 	struct metrics_opts mo = {
 		.addr = p->opts.metrics, .file = p->opts.metrics_file,
 		.interval = p->opts.metrics_interval, .err = p->opts.err,
+		.prog = prog_of(p),
 	};
 
 	if (!mo.addr && !mo.file)
@@ -778,6 +793,7 @@ int ply__load(struct ply *p)
 		.format = p->opts.format == PLY_OUTPUT_JSON ? &out_json : NULL,
 		.keep_going = p->opts.keep_going, .no_maps = p->opts.no_maps,
 		.stop_req = &p->stop_req, .stop_fd = p->stop_fd,
+		.prog = prog_of(p),
 	};
 	int ret;
 
@@ -794,8 +810,9 @@ int ply__load(struct ply *p)
 		p->out_file = fopen(p->opts.output, "we");
 		if (!p->out_file) {
 			ret = -errno;
-			fprintf(err_of(p), "ply: error: cannot write %s: %s\n",
-				p->opts.output, strerror(-ret));
+			msg_print(p->opts.err, prog_of(p), "error: cannot "
+				  "write %s: %s\n", p->opts.output,
+				  strerror(-ret));
 			return ret;
 		}
 		ro.out = p->out_file;

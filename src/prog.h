@@ -203,12 +203,12 @@ struct provider {
 
 	/* What loading the program needs beyond its type: fentry's attach
 	 * type and function (BTF id); 0, or -errno when this kernel cannot
-	 * load it, said in words on err. Optional. */
+	 * load it, said in words through attach_msg. Optional. */
 	int (*load_attrs)(const struct probe_prog *p, struct load_attrs *la,
-			  FILE *err);
+			  const struct attach *at);
 	/* Attach the loaded program through the runtime's services
 	 * (attach.h); what they open, the runtime closes. Messages are the
-	 * provider's, through attach_err. */
+	 * provider's, through attach_msg. */
 	int (*attach)(struct attach *at, const struct probe_prog *p);
 	/* Undo what attach did beyond the runtime's services. Optional. */
 	void (*detach)(struct attach *at, const struct probe_prog *p);

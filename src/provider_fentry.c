@@ -96,7 +96,7 @@ static const char *fexit_var_hint(const char *name)
 /* A kernel without BPF trampolines refuses every tracing program (this
  * one says EPERM, others EINVAL or ENOTSUPP): found out once, and said. */
 static int fent_attrs(const struct probe_prog *p, struct load_attrs *la,
-		      FILE *err)
+		      const struct attach *at)
 {
 	const struct fent *f = p->pdata;
 	static int supported = -1;
@@ -105,10 +105,12 @@ static int fent_attrs(const struct probe_prog *p, struct load_attrs *la,
 		supported = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_TRACING,
 						       NULL) == 1;
 	if (!supported) {
-		fprintf(err, "ply: probe '%s': this kernel has no fentry/fexit "
-			"(it loads no BPF_PROG_TYPE_TRACING program; they need "
-			"BPF trampolines: a BPF JIT, CONFIG_FUNCTION_TRACER and "
-			"CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)\n", p->name);
+		attach_msg(at, "probe '%s': this kernel has no fentry/fexit "
+			   "(it loads no BPF_PROG_TYPE_TRACING program; they "
+			   "need BPF trampolines: a BPF JIT, "
+			   "CONFIG_FUNCTION_TRACER and "
+			   "CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS)\n",
+			   p->name);
 		return -EOPNOTSUPP;
 	}
 	la->attach_type = p->prov == &provider_fexit ? BPF_TRACE_FEXIT :
@@ -127,8 +129,8 @@ static int fent_attach(struct attach *at, const struct probe_prog *p)
 		return err;
 	err = attach_raw_tp(at, NULL);
 	if (err)
-		fprintf(attach_err(at), "ply: probe '%s': cannot attach to %s: "
-			"%s\n", p->name, f->func, strerror(-err));
+		attach_msg(at, "probe '%s': cannot attach to %s: "
+			   "%s\n", p->name, f->func, strerror(-err));
 	return err;
 }
 

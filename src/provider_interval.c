@@ -68,8 +68,8 @@ static int interval_attach(struct attach *at, const struct probe_prog *p)
 	fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(attach_err(at), "ply: probe '%s': failed to create a "
-			"timer: %s\n", p->name, strerror(-err));
+		attach_msg(at, "probe '%s': failed to create a "
+			   "timer: %s\n", p->name, strerror(-err));
 		return err;
 	}
 	its.it_value.tv_sec = iv->period / 1000000000ULL;
@@ -78,8 +78,8 @@ static int interval_attach(struct attach *at, const struct probe_prog *p)
 	if (timerfd_settime(fd, 0, &its, NULL)) {
 		err = -errno;
 		close(fd);
-		fprintf(attach_err(at), "ply: probe '%s': failed to start its "
-			"timer: %s\n", p->name, strerror(-err));
+		attach_msg(at, "probe '%s': failed to start its "
+			   "timer: %s\n", p->name, strerror(-err));
 		return err;
 	}
 	return attach_timer(at, fd);

@@ -285,7 +285,6 @@ static int pmu_type = -1, pmu_retbit = -1;
 
 static int kprobe_pmu(struct attach *at, const struct probe_prog *p)
 {
-	FILE *ferr = attach_err(at);
 	char buf[64];
 	unsigned int bit;
 	int err, type;
@@ -295,17 +294,17 @@ static int kprobe_pmu(struct attach *at, const struct probe_prog *p)
 	err = file_line(KPROBE_PMU "/type", buf, sizeof(buf));
 	if (err == -ENOENT &&
 	    access("/sys/bus/event_source/devices", F_OK) == 0) {
-		fprintf(ferr, "ply: probe '%s': this kernel has no kprobes "
-			"(CONFIG_KPROBES is not set)\n", p->name);
+		attach_msg(at, "probe '%s': this kernel has no kprobes "
+			   "(CONFIG_KPROBES is not set)\n", p->name);
 		return -EOPNOTSUPP;
 	}
 	if (!err && sscanf(buf, "%d", &type) != 1)
 		err = -EINVAL;
 	if (err) {
-		fprintf(ferr, "ply: probe '%s': cannot read the kprobe PMU "
-			"type from %s/type: %s\n", p->name, KPROBE_PMU,
-			err == -ENOENT ? "sysfs is not mounted on /sys" :
-			strerror(-err));
+		attach_msg(at, "probe '%s': cannot read the kprobe PMU "
+			   "type from %s/type: %s\n", p->name, KPROBE_PMU,
+			   err == -ENOENT ? "sysfs is not mounted on /sys" :
+			   strerror(-err));
 		return err;
 	}
 	if (!file_line(KPROBE_PMU "/format/retprobe", buf, sizeof(buf)) &&
@@ -407,13 +406,13 @@ static int kp_attach(struct attach *at, const struct probe_prog *p)
 	if (err)
 		return err;
 	if (ret && pmu_retbit < 0) {
-		fprintf(ferr, "ply: probe '%s': this kernel's kprobe PMU "
-			"has no return probes\n", p->name);
+		attach_msg(at, "probe '%s': this kernel's kprobe PMU "
+			   "has no return probes\n", p->name);
 		return -EOPNOTSUPP;
 	}
 	if (!n) {
-		fprintf(ferr, "ply: probe '%s': no function to attach to\n",
-			p->name);
+		attach_msg(at, "probe '%s': no function to attach to\n",
+			   p->name);
 		return -ENOENT;
 	}
 	err = attach_reserve(at, n);
@@ -424,19 +423,19 @@ static int kp_attach(struct attach *at, const struct probe_prog *p)
 		if (!err)
 			continue;
 		if (stage != ATTACH_OPEN) {
-			fprintf(ferr, "ply: probe '%s': %s: %s\n", p->name,
-				attach_stage_words(stage), strerror(-err));
+			attach_msg(at, "probe '%s': %s: %s\n", p->name,
+				   attach_stage_words(stage), strerror(-err));
 			return err;
 		}
 		if (n == 1 || !err_local(err)) {
-			fprintf(ferr, "ply: probe '%s': cannot attach to ",
-				p->name);
+			attach_msg(at, "probe '%s': cannot attach to ",
+				   p->name);
 			target_failed(ferr, ret, &k[t], err);
 			fputc('\n', ferr);
 			return err;
 		}
 		if (attach_debug(at)) {
-			fprintf(ferr, "ply: probe '%s': skipped ", p->name);
+			attach_msg(at, "probe '%s': skipped ", p->name);
 			target_failed(ferr, ret, &k[t], err);
 			fputc('\n', ferr);
 		}
@@ -448,11 +447,11 @@ static int kp_attach(struct attach *at, const struct probe_prog *p)
 	if (!nfail)
 		return 0;
 	if (nfail == n)
-		fprintf(ferr, "ply: probe '%s': cannot attach to any of its "
-			"%zu targets (first: ", p->name, nfail);
+		attach_msg(at, "probe '%s': cannot attach to any of its "
+			   "%zu targets (first: ", p->name, nfail);
 	else
-		fprintf(ferr, "ply: warning: probe '%s': %zu of %zu targets "
-			"not attached (first: ", p->name, nfail, n);
+		attach_msg(at, "warning: probe '%s': %zu of %zu targets "
+			   "not attached (first: ", p->name, nfail, n);
 	target_failed(ferr, ret, first, first_err);
 	fputs(")\n", ferr);
 	return nfail == n ? first_err : 0;

@@ -131,7 +131,6 @@ static int profile_attach(struct attach *at, const struct probe_prog *p)
 		.type = PERF_TYPE_SOFTWARE,
 		.config = PERF_COUNT_SW_CPU_CLOCK,
 	};
-	FILE *ferr = attach_err(at);
 	enum attach_stage stage;
 	char line[4096];
 	int one = pf->cpu, *online = NULL, err = 0;
@@ -139,8 +138,8 @@ static int profile_attach(struct attach *at, const struct probe_prog *p)
 	size_t n = 1, c;
 
 	if (!pf->period) {
-		fprintf(ferr, "ply: probe '%s': no period or frequency\n",
-			p->name);
+		attach_msg(at, "probe '%s': no period or frequency\n",
+			   p->name);
 		return -EINVAL;
 	}
 	if (pf->freq) {
@@ -154,9 +153,9 @@ static int profile_attach(struct attach *at, const struct probe_prog *p)
 		if (!err)
 			err = cpus_parse(line, &online, &n);
 		if (err)
-			fprintf(ferr, "ply: probe '%s': cannot read the online "
-				"CPUs from %s: %s\n", p->name, CPUS_ONLINE,
-				strerror(-err));
+			attach_msg(at, "probe '%s': cannot read the online "
+				   "CPUs from %s: %s\n", p->name, CPUS_ONLINE,
+				   strerror(-err));
 		cpus = online;
 	}
 	if (!err)
@@ -164,9 +163,9 @@ static int profile_attach(struct attach *at, const struct probe_prog *p)
 	for (c = 0; !err && c < n; c++) {
 		err = attach_perf_event(at, &attr, cpus[c], &stage);
 		if (err)
-			fprintf(ferr, "ply: probe '%s': %s on CPU %d: %s\n",
-				p->name, attach_stage_words(stage), cpus[c],
-				err_words(at, pf, cpus[c], err));
+			attach_msg(at, "probe '%s': %s on CPU %d: %s\n",
+				   p->name, attach_stage_words(stage), cpus[c],
+				   err_words(at, pf, cpus[c], err));
 	}
 	free(online);
 	return err;

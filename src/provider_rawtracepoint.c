@@ -72,9 +72,10 @@ static int rawtp_attach(struct attach *at, const struct probe_prog *p)
 		return err;
 	err = attach_raw_tp(at, r->event);
 	if (err)
-		fprintf(attach_err(at), "ply: probe '%s': cannot attach to raw "
-			"tracepoint %s: %s\n", p->name, r->event,
-			err == -ENOENT ? "no such tracepoint" : strerror(-err));
+		attach_msg(at, "probe '%s': cannot attach to raw "
+			   "tracepoint %s: %s\n", p->name, r->event,
+			   err == -ENOENT ? "no such tracepoint" :
+			   strerror(-err));
 	return err;
 }
 

@@ -365,22 +365,22 @@ static int tp_name_ok(const char *tp)
 static int tp_id(struct attach *at, const struct probe_prog *p,
 		 const char *target)
 {
-	FILE *err = attach_err(at);
 	const char *dir;
 	char path[512];
 	FILE *f;
 	int id, e;
 
 	if (!tp_name_ok(target)) {
-		fprintf(err, "ply: probe '%s': '%s' is not a tracepoint "
-			"name (group/event)\n", p->name, target ? target : "");
+		attach_msg(at, "probe '%s': '%s' is not a tracepoint "
+			   "name (group/event)\n", p->name,
+			   target ? target : "");
 		return -EINVAL;
 	}
 	dir = sysroot_tracefs(&e);
 	if (!dir) {
-		fprintf(err, "ply: tracefs is not mounted and mounting it on "
-			"%s failed: %s\n", SYSROOT_TRACEFS,
-			e ? strerror(e) : "no events");
+		attach_msg(at, "tracefs is not mounted and mounting it on "
+			   "%s failed: %s\n", SYSROOT_TRACEFS,
+			   e ? strerror(e) : "no events");
 		return -ENOENT;
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/id", dir, target);
@@ -388,16 +388,16 @@ static int tp_id(struct attach *at, const struct probe_prog *p,
 	if (!f) {
 		e = -errno;
 		if (e == -ENOENT)
-			fprintf(err, "ply: probe '%s': no such tracepoint\n",
-				p->name);
+			attach_msg(at, "probe '%s': no such tracepoint\n",
+				   p->name);
 		else
-			fprintf(err, "ply: probe '%s': failed to read %s: "
-				"%s\n", p->name, path, strerror(-e));
+			attach_msg(at, "probe '%s': failed to read %s: "
+				   "%s\n", p->name, path, strerror(-e));
 		return e;
 	}
 	if (fscanf(f, "%d", &id) != 1 || id < 0) {
-		fprintf(err, "ply: probe '%s': %s holds no id\n", p->name,
-			path);
+		attach_msg(at, "probe '%s': %s holds no id\n", p->name,
+			   path);
 		id = -EINVAL;
 	}
 	fclose(f);
@@ -426,8 +426,8 @@ static int tp_attach(struct attach *at, const struct probe_prog *p)
 		return err;
 	err = attach_perf_event(at, &attr, 0, &stage);
 	if (err)
-		fprintf(attach_err(at), "ply: probe '%s': %s: %s\n", p->name,
-			attach_stage_words(stage), strerror(-err));
+		attach_msg(at, "probe '%s': %s: %s\n", p->name,
+			   attach_stage_words(stage), strerror(-err));
 	return err;
 }
 

@@ -90,6 +90,10 @@ struct runtime {
 	struct scope *scope;	/* scope.c's, when spec.scope */
 };
 
+/* A message of the runtime's, on its error stream: "NAME: " and fmt. */
+#define rt_msg(rt, ...) \
+	msg_print((rt)->err, (rt)->out->prog, __VA_ARGS__)
+
 /* What attach.h's services act on: program i of rt. */
 struct attach {
 	struct runtime *rt;

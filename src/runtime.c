@@ -7,6 +7,7 @@
  * events.c, loop.c. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <time.h>
 #include <sys/epoll.h>
@@ -60,6 +61,7 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 		goto err;
 	rt->err = rt->out->err;
 	if (opts) {
+		rt->out->prog = opts->prog;
 		rt->debug = opts->debug;
 		rt->keep_going = opts->keep_going;
 		rt->no_maps = opts->no_maps;
@@ -166,6 +168,15 @@ static int progs_run(struct runtime *rt, enum attach_when when)
 FILE *attach_err(const struct attach *at)
 {
 	return at->rt->err;
+}
+
+void attach_msg(const struct attach *at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vprint(at->rt->err, at->rt->out->prog, fmt, ap);
+	va_end(ap);
 }
 
 int attach_debug(const struct attach *at)

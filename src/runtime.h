@@ -61,6 +61,8 @@ struct rt_spec {
 struct rt_opts {
 	FILE *out;		/* events and maps; stdout if NULL */
 	FILE *err;		/* messages; stderr if NULL */
+	const char *prog;	/* what they start with (msg_print): NULL,
+				 * "ply" */
 	int debug;		/* -d: verifier log on refusal, more messages */
 	int keep_going;		/* -k */
 	int no_maps;		/* don't print the maps at the end */

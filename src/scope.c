@@ -353,20 +353,20 @@ static int cgroup_open(struct runtime *rt, struct scope *s)
 
 	s->cg_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->cg_fd < 0 || fstatfs(s->cg_fd, &st)) {
-		fprintf(rt->err, "ply: --cgroup %s: %s\n", dir, strerror(errno));
+		rt_msg(rt, "--cgroup %s: %s\n", dir, strerror(errno));
 		return -errno;
 	}
 	if (st.f_type != CGROUP2_SUPER_MAGIC) {
-		fprintf(rt->err, "ply: --cgroup %s: not a cgroup v2 directory\n",
-			dir);
+		rt_msg(rt, "--cgroup %s: not a cgroup v2 directory\n",
+		       dir);
 		return -EINVAL;
 	}
 	s->map_fd = bpf_map_create(BPF_MAP_TYPE_CGROUP_ARRAY, "ply_scope",
 				   sizeof(uint32_t), sizeof(uint32_t), 1, NULL);
 	if (s->map_fd < 0 ||
 	    bpf_map_update_elem(s->map_fd, &zero, &s->cg_fd, BPF_ANY)) {
-		fprintf(rt->err, "ply: --cgroup %s: failed to make its map: "
-			"%s\n", dir, strerror(errno));
+		rt_msg(rt, "--cgroup %s: failed to make its map: "
+		       "%s\n", dir, strerror(errno));
 		return -errno;
 	}
 	return 0;
@@ -437,8 +437,8 @@ int scope_load(struct runtime *rt)
 	err = maps_make(rt, s);
 	if (err) {
 		if (s->kind != SCOPE_CGROUP)	/* that one says why itself */
-			fprintf(rt->err, "ply: failed to create the scope's "
-				"maps: %s\n", strerror(-err));
+			rt_msg(rt, "failed to create the scope's "
+			       "maps: %s\n", strerror(-err));
 		return err;
 	}
 	if (s->kind == SCOPE_CGROUP)
@@ -449,9 +449,9 @@ int scope_load(struct runtime *rt)
 			continue;
 		err = trk_load(rt, s, i);
 		if (err) {
-			fprintf(rt->err, "ply: the scope's program for %s "
-				"could not be loaded: %s\n", trk_tp[i],
-				strerror(-err));
+			rt_msg(rt, "the scope's program for %s "
+			       "could not be loaded: %s\n", trk_tp[i],
+			       strerror(-err));
 			return err;
 		}
 	}
@@ -461,8 +461,8 @@ int scope_load(struct runtime *rt)
 	err = s->rb ? epoll_add(rt, ring_buffer__epoll_fd(s->rb), TAG_SCOPE) :
 		      -errno;
 	if (err)
-		fprintf(rt->err, "ply: failed to watch the scope's exits: %s\n",
-			strerror(-err));
+		rt_msg(rt, "failed to watch the scope's exits: %s\n",
+		       strerror(-err));
 	return err;
 }
 
@@ -615,7 +615,7 @@ static int roots_add(struct runtime *rt, struct scope *s)
 		snprintf(buf, sizeof(buf), "%d", (int)s->spec->pids[i]);
 		tgid = s->spec->pids[i] > 0 ? live_tgid(buf) : -1;
 		if (tgid <= 0) {
-			fprintf(rt->err, "ply: -p %s: no such process\n", buf);
+			rt_msg(rt, "-p %s: no such process\n", buf);
 			return -ESRCH;
 		}
 		s->seed_full += scope_add(s, tgid) < 0;
@@ -641,9 +641,9 @@ int scope_attach(struct runtime *rt)
 			continue;
 		err = trk_attach(rt, s, i);
 		if (err) {
-			fprintf(rt->err, "ply: the scope's program for %s "
-				"could not be attached: %s\n", trk_tp[i],
-				strerror(-err));
+			rt_msg(rt, "the scope's program for %s "
+			       "could not be attached: %s\n", trk_tp[i],
+			       strerror(-err));
 			return err;
 		}
 	}

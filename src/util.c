@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <ply/ply.h>
+
 #include "util.h"
 
 struct chunk {
@@ -22,9 +24,13 @@ struct arena {
 	struct deferred *deferred;	/* run at arena__free, newest first */
 };
 
+/* msg_name_default's: a copy, as the name it was given may not outlive
+ * the ply that had it. */
+static char default_name[PLY_PROG_NAME_MAX + 1];
+
 static _Noreturn void out_of_memory(void)
 {
-	fputs("ply: out of memory\n", stderr);
+	msg_print(stderr, default_name, "out of memory\n");
 	abort();
 }
 
@@ -193,8 +199,8 @@ void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
 
 	if (d->nerrors++ >= DIAG_MAX_SHOWN) {
 		if (d->nerrors == DIAG_MAX_SHOWN + 1)
-			fprintf(d->out ? d->out : stderr, "ply: error: too "
-				"many errors, the rest are not shown\n");
+			msg_print(d->out, d->prog, "error: too many errors, "
+				  "the rest are not shown\n");
 		return;
 	}
 	va_start(ap, fmt);
@@ -219,12 +225,56 @@ void diag_plain(struct diag *d, const char *fmt, ...)
 	FILE *out = d->out ? d->out : stderr;
 	va_list ap;
 
-	fputs("ply: error: ", out);
+	msg_print(out, d->prog, "error: ");
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
 	va_end(ap);
 	fputc('\n', out);
 	d->nerrors++;
+}
+
+/* ---- messages ---- */
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+void msg_vprint(FILE *f, const char *prog, const char *fmt, va_list ap)
+{
+	if (!f)
+		f = stderr;
+	fprintf(f, "%s: ", prog && *prog ? prog : "ply");
+	vfprintf(f, fmt, ap);
+}
+
+void msg_print(FILE *f, const char *prog, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_vprint(f, prog, fmt, ap);
+	va_end(ap);
+}
+
+const char *msg_name_bad(const char *prog)
+{
+	const char *c;
+
+	if (!prog)
+		return NULL;
+	if (strlen(prog) > PLY_PROG_NAME_MAX)
+		return "it is longer than " STRINGIFY(PLY_PROG_NAME_MAX)
+		       " bytes";
+	for (c = prog; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			return *c == '\n' ? "it holds a newline" :
+			       "it holds a control character";
+	return NULL;
+}
+
+void msg_name_default(const char *prog)
+{
+	snprintf(default_name, sizeof(default_name), "%s",
+		 prog && !msg_name_bad(prog) ? prog : "");
 }
 
 /* ---- suggestions ---- */
@@ -279,7 +329,7 @@ const char *closest_name(const char *name, const char *const *cands,
 
 void ply_unreachable(const char *file, int line, const char *func)
 {
-	fprintf(stderr, "ply: internal error at %s:%d (%s); please report "
-		"this with the output of -S\n", file, line, func);
+	msg_print(stderr, default_name, "internal error at %s:%d (%s); please "
+	    "report this with the output of -S\n", file, line, func);
 	abort();
 }

@@ -39,7 +39,7 @@ char *arena_printf(struct arena *a, const char *fmt, ...)
 } while (0)
 
 /* ---- memory outside the arena: what can't be had ends ply ("ply: out
- * of memory"), as it does in the arena ---- */
+ * of memory", under msg_name_default's name), as it does in the arena ---- */
 void *xmalloc(size_t size);		/* size 0 gives a pointer too */
 
 /* ---- text written through a stream, kept as a string ----
@@ -75,6 +75,8 @@ struct loc {
  * between passes when nerrors > 0. */
 struct diag {
 	FILE *out;
+	const char *prog;	/* diag_plain's prefix (msg_print): NULL,
+				 * "ply" */
 	int nerrors;
 };
 
@@ -86,9 +88,26 @@ void diag_error(struct diag *d, struct loc l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void diag_note(struct diag *d, struct loc l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* An error with no source location ("ply: error: ..."). */
+/* An error with no source location ("ply: error: ...", msg's prefix). */
 void diag_plain(struct diag *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- messages without a source location ----
+ * Every message the library writes that is not a diagnostic of the
+ * program starts "NAME: ": NAME is the front end's name for itself
+ * (ply_opts.prog_name), "ply" when prog is NULL or empty. msg_print
+ * writes it and then the text as fmt says, on f (stderr if NULL); fmt
+ * ends the line itself, so a message may go on in more writes to f. */
+void msg_print(FILE *f, const char *prog, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void msg_vprint(FILE *f, const char *prog, const char *fmt, va_list ap);
+/* Why prog can't be a name for messages (a control character, more than
+ * PLY_PROG_NAME_MAX bytes), or NULL if it can. */
+const char *msg_name_bad(const char *prog);
+/* The name of the messages that can come from anywhere and have no stream
+ * nor name at hand (out of memory, internal errors): the last one set
+ * (ply__compile sets its prog_name), "ply" until then. */
+void msg_name_default(const char *prog);
 
 /* ---- suggestions ("did you mean 'pid'?") ---- */
 /* Edits (insert, delete, change, swap of neighbours) from a to b. */

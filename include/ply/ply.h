@@ -186,8 +186,9 @@ enum ply_output_format {
 
 struct ply_opts {
 	size_t sz;		/* sizeof(struct ply_opts) */
-	const char *name;	/* program file name for messages, or NULL:
-				 * "<input>" */
+	const char *name;	/* program file name for diagnostics
+				 * (file:line:col), or NULL: "<input>";
+				 * not the front end's: see prog_name */
 	FILE *out;		/* events and maps: stdout if NULL */
 	FILE *err;		/* diagnostics: stderr if NULL */
 	int debug;		/* -d: verifier logs, more detail */
@@ -248,9 +249,18 @@ struct ply_opts {
 				 * process they start, now and later, at any
 				 * depth; with command, ply__loop stops when
 				 * the whole tree has exited */
+	/* The front end's name, which starts every message the library
+	 * writes that is not a diagnostic of the program ("filemon: -p 12:
+	 * no such process", where the ply command says "ply: ..."); those
+	 * keep "file:line:col: error: ...". NULL or "": "ply". At most
+	 * PLY_PROG_NAME_MAX bytes, no control characters. Out of memory and
+	 * internal errors, which can happen anywhere, carry the name of the
+	 * latest ply__compile. */
+	const char *prog_name;
 };
 
 #define PLY_STRSIZE_MAX		256
+#define PLY_PROG_NAME_MAX	64
 #define PLY_MAP_SIZE_MAX	(1u << 26)
 
 /* ---- the pipeline ---- */
