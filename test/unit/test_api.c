@@ -2,6 +2,7 @@
  * it: options and their range checks, parameters, declared maps filled
  * from C, map lookup/update/delete/iterate, event sites described before
  * any event, exit() and print(@map) in the callback, stats as numbers,
+ * the tool's name on the library's messages (prog_name),
  * ply__fd/ply__step in the caller's own poll loop, ply__stop from a
  * signal handler, and the -c command exec'd as itself. Real programs are
  * loaded (on tracepoints of getppid, which this process calls a known
@@ -480,6 +481,111 @@ static void test_stats(void)
 	cap_free(&c);
 }
 
+/* ---- prog_name: the tool's name on the library's messages ---- */
+
+static void test_prog_name_refused(void)
+{
+	char longname[PLY_PROG_NAME_MAX + 2];
+	const char *prog = "BEGIN { exit(0); }";
+	struct ply_opts o;
+	struct ply *p;
+	struct cap c;
+
+	/* a bad name is no name: its refusal is said under ply's */
+	memset(&o, 0, sizeof(o));
+	o.prog_name = "file\nmon: forged";
+	refused(&o, prog, "ply: error: option prog_name: it holds a newline");
+	o.prog_name = "file\033[2Jmon";
+	refused(&o, prog, "ply: error: option prog_name: it holds a control "
+		"character");
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	o.prog_name = longname;
+	refused(&o, prog, "ply: error: option prog_name: it is longer than 64 "
+		"bytes");
+	/* another option's refusal, under a good name */
+	memset(&o, 0, sizeof(o));
+	o.prog_name = "sometool";
+	o.strsize = PLY_STRSIZE_MAX + 1;
+	refused(&o, prog, "sometool: error: option strsize: 257 is out of "
+		"range");
+
+	/* PLY_PROG_NAME_MAX bytes are a name */
+	longname[PLY_PROG_NAME_MAX] = '\0';
+	cap_open(&c);
+	c.opts.prog_name = longname;
+	CHECK(compile(&p, &c, prog) == 0);
+	ply__free(p);
+	cap_close(&c);
+	CHECK_STR(c.err, "");
+	cap_free(&c);
+
+	/* the program's own errors keep file:line:col, opts.name's */
+	cap_open(&c);
+	c.opts.prog_name = "sometool";
+	c.opts.name = "x.ply";
+	CHECK(compile(&p, &c, "BEGIN { nosuch(); }") == -EINVAL);
+	cap_close(&c);
+	CHECK(!strncmp(c.err, "x.ply:1:9: error: ", 18));
+	CHECK(!strstr(c.err, "sometool"));
+	cap_free(&c);
+}
+
+/* What the runtime says while it runs: a -p of a process that is gone
+ * (the runtime's own message) and a full map (a report of the output). */
+static void test_prog_name(void)
+{
+	char name[32], want[128], param[64];
+	const char *params[] = { param, NULL };
+	pid_t dead;
+	struct ply *p;
+	struct cap c;
+
+	snprintf(name, sizeof(name), "tool%d", (int)getpid());
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	CHECK(dead > 0 && waitpid(dead, NULL, 0) == dead);
+	cap_open(&c);
+	c.opts.prog_name = name;
+	c.opts.pids = &dead;
+	c.opts.npids = 1;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "{ @n = count(); }") == 0);
+	if (p) {
+		CHECK(ply__load(p) == 0);
+		CHECK(ply__attach(p) == -ESRCH);
+		ply__free(p);
+	}
+	cap_close(&c);
+	snprintf(want, sizeof(want), "%s: -p %d: no such process\n", name,
+		 (int)dead);
+	CHECK_STR(c.err, want);
+	cap_free(&c);
+
+	snprintf(param, sizeof(param), "ME=%d", (int)getpid());
+	cap_open(&c);
+	c.opts.prog_name = name;
+	c.opts.params = params;
+	c.opts.map_size = 4;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "/pid == $ME/ { @k[time] = count(); }") == 0);
+	if (!p)
+		return;
+	CHECK(up(p) == 0);
+	getppids(10);
+	ply__stop(p);
+	CHECK(ply__loop(p) == 0);
+	CHECK(ply__finish(p) == 0);
+	ply__free(p);
+	cap_close(&c);
+	snprintf(want, sizeof(want), "%s: map @k is full: 6 updates dropped",
+		 name);
+	CHECK(!strncmp(c.err, want, strlen(want)));
+	CHECK(!strstr(c.err, "ply:"));
+	cap_free(&c);
+}
+
 /* ---- metrics: ply__metrics_write, opts.metrics_file ---- */
 
 static int file_has(const char *path, const char *want)
@@ -846,6 +952,8 @@ int main(int argc, char **argv)
 	test_declared_map();
 	test_take_with_callback();
 	test_stats();
+	test_prog_name_refused();
+	test_prog_name();
 	test_metrics();
 	test_own_loop();
 	test_stop_from_signal();

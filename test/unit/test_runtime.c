@@ -581,26 +581,36 @@ static void test_refused(void)
 	capture_free(&c);
 }
 
+/* A provider's message starts with the front end's name (ply's when it
+ * has none). */
 static void test_no_tracepoint(void)
 {
 	struct bpf_insn ok[] = { MOV64_IMM(R0, 0), EXIT() };
 	struct probe_prog prog = TP_PROG("tracepoint:syscalls/sys_enter_nope",
 					 "syscalls/sys_enter_nope", ok);
 	struct rt_spec spec = { .progs = &prog, .nprogs = 1 };
+	const char *names[] = { NULL, "", "sometool" };
+	const char *want[] = { "ply", "ply", "sometool" };
+	char line[128];
 	struct capture c;
 	struct runtime *rt;
 	int fds = fd_count();
+	size_t i;
 
-	capture_open(&c);
-	rt = runtime__new(&spec, &c.opts);
-	CHECK(runtime__load(rt) == 0);
-	CHECK(runtime__attach(rt) == -ENOENT);
-	runtime__free(rt);
-	capture_close(&c);
-	CHECK_STR(c.err, "ply: probe 'tracepoint:syscalls/sys_enter_nope': "
-		  "no such tracepoint\n");
-	CHECK(fd_count() == fds);
-	capture_free(&c);
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		capture_open(&c);
+		c.opts.prog = names[i];
+		rt = runtime__new(&spec, &c.opts);
+		CHECK(runtime__load(rt) == 0);
+		CHECK(runtime__attach(rt) == -ENOENT);
+		runtime__free(rt);
+		capture_close(&c);
+		snprintf(line, sizeof(line), "%s: probe 'tracepoint:syscalls/"
+			 "sys_enter_nope': no such tracepoint\n", want[i]);
+		CHECK_STR(c.err, line);
+		CHECK(fd_count() == fds);
+		capture_free(&c);
+	}
 }
 
 /* ---- losses counted by the programs are reported, never dropped ---- */
