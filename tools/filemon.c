@@ -1012,6 +1012,7 @@ static int compile(void)
 	int err;
 
 	po.name = TOOL;
+	po.prog_name = TOOL;
 	po.on_event = on_event;
 	po.no_maps = 1;
 	po.keep_going = 1;	/* losses are said as error events */

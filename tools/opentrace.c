@@ -868,6 +868,7 @@ static int live(void)
 		return 0;
 	}
 	po.name = TOOL;
+	po.prog_name = TOOL;
 	po.on_event = on_event;
 	po.no_maps = 1;
 	po.keep_going = 1;	/* losses are counted and said at the end */

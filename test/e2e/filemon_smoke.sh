@@ -5,7 +5,8 @@
 # inherited at fork closed by the child and by its opener; exec closing an
 # O_CLOEXEC fd; dup2 onto a watched fd; a name with a newline and a byte
 # that is not UTF-8; filemon ending by itself when nothing matches; -S a
-# program ply accepts; usage errors.
+# program ply accepts; usage errors; the library's messages under
+# filemon's name.
 . "$(dirname "$0")/lib.sh"
 FM=${FILEMON:-$(dirname "$PLY")/filemon}
 PY=/usr/bin/python3
@@ -116,5 +117,12 @@ for args in "-p 1 -c true" "-n x -p 1" "" "-c true etc" "-c true /a\"b" "--bogus
 done
 run_fm $TMP/out $TMP/err -p 2147483 /etc
 expect_rc "-p of no process: exit 1" 1
+# a process that was and is gone: the library says so under filemon's name
+true & dead=$!; wait $dead
+run_fm $TMP/out $TMP/err -p $dead /etc
+expect_rc "-p of a dead process: exit 1" 1
+expect_grep "-p of a dead process: said by filemon" $TMP/err \
+	"^filemon: -p $dead: no such process\$"
+expect_nogrep "-p of a dead process: not by ply" $TMP/err '^ply:'
 
 finish filemon_smoke
