@@ -1,9 +1,10 @@
 /* progstat: what the BPF programs of a tracer cost in the kernel while a
  * command runs.
  *
- *   progstat -o OUT -- CMD ARGS...
+ *   progstat -o OUT [-P PID] -- CMD ARGS...
  *
- * Run it as the tracer's own -c command. It reads run_cnt and run_time_ns
+ * Run it as the tracer's own -c command, or beside a tracer started
+ * before it, named by -P (its pid). It reads run_cnt and run_time_ns
  * of every BPF program before and after CMD (the kernel keeps them while
  * kernel.bpf_stats_enabled is 1) and writes to OUT one line per program
  * that ran, then a total over the tracer's programs:
@@ -11,7 +12,7 @@
  *   prog id=I type=T name=N owned=0|1 run_cnt=C run_time_ns=R
  *   total match=owned|tracepoint progs=K run_cnt=C run_time_ns=R
  *
- * The tracer's programs are those an ancestor process holds a file
+ * The tracer's programs are those an ancestor process (or -P) holds a file
  * descriptor to (its /proc/PID/fdinfo says prog_id). A tracer that keeps
  * no program fd open after attaching leaves none to find: then the total
  * falls back to every tracepoint program that ran ("match=tracepoint").
@@ -188,10 +189,13 @@ int main(int argc, char **argv)
 	pid_t pid;
 	FILE *f;
 
-	while ((opt = getopt(argc, argv, "+o:")) != -1) {
-		if (opt != 'o')
+	while ((opt = getopt(argc, argv, "+o:P:")) != -1) {
+		if (opt == 'o')
+			outp = optarg;
+		else if (opt == 'P')
+			scan_fds(atoi(optarg));
+		else
 			goto usage;
-		outp = optarg;
 	}
 	if (!outp || optind >= argc)
 		goto usage;
@@ -224,6 +228,6 @@ int main(int argc, char **argv)
 	fclose(f);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 usage:
-	fprintf(stderr, "usage: progstat -o OUT -- CMD ARGS...\n");
+	fprintf(stderr, "usage: progstat -o OUT [-P PID] -- CMD ARGS...\n");
 	return 2;
 }

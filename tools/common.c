@@ -98,10 +98,8 @@ int scope__check(const struct scope *s, const char *tool)
 		why = "-p or -c are mutually exclusive with -u";
 	else if (s->nnames && (s->npids || s->command))
 		why = "-n is mutually exclusive with -p and -c";
-	else if (s->follow)
-		/* Following descendants is decided in the kernel by the
-		 * engine's scope (branch scope), not yet in ply.h. */
-		why = "-F needs the engine's process scope, not in this build";
+	else if (s->follow && !s->npids && !s->nnames && !s->command)
+		why = "-F follows the processes of -p, -n or -c: give one";
 	if (!why)
 		return 0;
 	fprintf(stderr, "%s: %s\n", tool, why);
@@ -125,30 +123,65 @@ static size_t cat(char *buf, size_t size, size_t at, const char *fmt, ...)
 	return n < 0 ? at : at + n;
 }
 
+/* -c alone is the command's process only: the engine's scope holds a
+ * command with its tree (-F), so without -F it is a predicate. */
 void scope__predicate(const struct scope *s, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = 0;
+	if (s->command && !s->follow)
+		at = cat(buf, size, at, "pid == $target");
+	if (s->uid >= 0)
+		at = cat(buf, size, at, "%suid == %lld", at ? " && " : "",
+			 s->uid);
+}
+
+void scope__apply(const struct scope *s, struct ply_opts *po)
+{
+	po->pids = s->npids ? s->pids : NULL;
+	po->npids = s->npids;
+	po->names = s->nnames ? s->names : NULL;
+	po->nnames = s->nnames;
+	po->follow = s->follow;
+	po->command = s->command;
+}
+
+/* s as one shell word, in single quotes unless it needs none. */
+static size_t cat_word(char *buf, size_t size, size_t at, const char *s)
+{
+	const char *c;
+
+	for (c = s; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_-./,:=+@%", *c))
+			break;
+	if (*s && !*c)
+		return cat(buf, size, at, "%s", s);
+	at = cat(buf, size, at, "'");
+	for (c = s; *c; c++)
+		at = *c == '\'' ? cat(buf, size, at, "'\\''") :
+				  cat(buf, size, at, "%c", *c);
+	return cat(buf, size, at, "'");
+}
+
+void scope__ply_args(const struct scope *s, char *buf, size_t size)
 {
 	size_t at = 0, i;
 
 	buf[0] = 0;
-	if (s->npids) {
-		at = cat(buf, size, at, "(");
-		for (i = 0; i < s->npids; i++)
-			at = cat(buf, size, at, "%spid == %d",
-				 i ? " || " : "", (int)s->pids[i]);
-		at = cat(buf, size, at, ")");
+	for (i = 0; i < s->npids; i++)
+		at = cat(buf, size, at, "%s-p %d", at ? " " : "",
+			 (int)s->pids[i]);
+	for (i = 0; i < s->nnames; i++) {
+		at = cat(buf, size, at, "%s-n ", at ? " " : "");
+		at = cat_word(buf, size, at, s->names[i]);
 	}
-	if (s->command)
-		at = cat(buf, size, at, "%spid == $target", at ? " && " : "");
-	if (s->nnames) {
-		at = cat(buf, size, at, "%s(", at ? " && " : "");
-		for (i = 0; i < s->nnames; i++)
-			at = cat(buf, size, at, "%scomm == \"%s\"",
-				 i ? " || " : "", s->names[i]);
-		at = cat(buf, size, at, ")");
+	if (s->command) {
+		at = cat(buf, size, at, "%s-c ", at ? " " : "");
+		at = cat_word(buf, size, at, s->command);
 	}
-	if (s->uid >= 0)
-		at = cat(buf, size, at, "%suid == %lld", at ? " && " : "",
-			 s->uid);
+	if (s->follow)
+		at = cat(buf, size, at, "%s-F", at ? " " : "");
 }
 
 int scope__match(const struct scope *s, pid_t pid, uint32_t uid,

@@ -27,11 +27,19 @@ struct scope {
 void scope__init(struct scope *s);
 /* -p, -u, -c, -n, -F: 0, or -1 with a one-line message on stderr. */
 int scope__opt(struct scope *s, int opt, const char *arg, const char *tool);
-/* The combinations seed 000 refuses: -1 with one line saying why. */
+/* The combinations seed 000 refuses, and -F without what it follows: -1
+ * with one line saying why. */
 int scope__check(const struct scope *s, const char *tool);
-/* The predicate that decides the scope in the kernel, "" for none, written
- * as ply source ("(pid == 12 || pid == 13) && uid == 1000"). */
+/* -p, -n, -F and -c go to the engine's scope (decided in the kernel, one
+ * map lookup; ply stops once -p's processes or -c -F's tree are gone). */
+struct ply_opts;
+void scope__apply(const struct scope *s, struct ply_opts *po);
+/* What is left to the program, as a predicate in ply source, "" for none:
+ * -u ("uid == 1000"), and -c without -F ("pid == $target"). */
 void scope__predicate(const struct scope *s, char *buf, size_t size);
+/* The ply options that give the program the same scope ("-p 12 -F"), ""
+ * for none; shell words. */
+void scope__ply_args(const struct scope *s, char *buf, size_t size);
 /* Whether a recorded call matches the scope (for -r). */
 int scope__match(const struct scope *s, pid_t pid, uint32_t uid,
 		 const char *comm);

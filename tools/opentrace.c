@@ -125,7 +125,7 @@ static void usage(FILE *f)
 "  -c, --command=CMD    run CMD once the probes are attached, trace it,\n"
 "                       stop when it exits\n"
 "  -n, --name=NAME      processes whose command name is NAME (repeatable)\n"
-"  -F, --follow         and their descendants (needs the engine's scope)\n"
+"  -F, --follow         and the processes they start, at any depth\n"
 "Which calls:\n"
 "  -x, --failed         failed opens only\n"
 "  -e, --errno=ERRNO    opens failing with ERRNO (ENOENT or 2)\n"
@@ -855,7 +855,7 @@ static int live(void)
 	struct ply_opts po = { .sz = sizeof(po) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec ts;
-	char *prog;
+	char *prog, args[4096];
 	const struct ply_site *sites;
 	size_t nsites;
 	struct ply_value off;
@@ -863,6 +863,11 @@ static int live(void)
 
 	prog = gen_program();
 	if (o.show) {
+		/* The scope is the engine's, not in the text: say which ply
+		 * options give it. */
+		scope__ply_args(&o.scope, args, sizeof(args));
+		if (*args)
+			printf("# run with: ply %s\n", args);
 		fputs(prog, stdout);
 		free(prog);
 		return 0;
@@ -873,7 +878,7 @@ static int live(void)
 	po.no_maps = 1;
 	po.keep_going = 1;	/* losses are counted and said at the end */
 	po.strsize = 64;
-	po.command = o.scope.command;
+	scope__apply(&o.scope, &po);
 	po.map_size = 16384;
 	err = ply__compile(&ply, prog, &po);
 	free(prog);
@@ -1344,6 +1349,9 @@ static int parse_opts(int argc, char **argv)
 		return 2;
 	if (o.report && (o.record || o.scope.command || o.show))
 		return bad("-r is mutually exclusive with -w, -c and -S");
+	if (o.report && o.scope.follow)
+		return bad("-F does not go with -r: a recording does not hold "
+			   "the process tree");
 	if (!o.report && (o.sort >= 0 || o.summary))
 		return bad("--sort and --summary go with -r");
 	if (o.record && !strcmp(o.record, "-") && o.json)

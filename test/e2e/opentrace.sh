@@ -171,6 +171,56 @@ sleep 0.3; stop_ot
 expect_grep "-n: the named process" $TMP/out "^otload_$$ +$TMP/d/sub/f$"
 expect_eq "-n: no other name" "$(tail -n +2 $TMP/out | grep -vc "^otload_$$ ")" 0
 
+# ---- the engine's scope: -F follows the tree, -p alone does not ----
+# A parent started before opentrace, held on a fifo; once released it
+# starts a child shell, which starts the grandchild that opens (each ";
+# true" keeps the shell from exec'ing its last command).
+tree() {
+	rm -f $TMP/go; mkfifo $TMP/go
+	sh -c "read x <$TMP/go; sh -c '$LOAD opens openat $TMP/d/sub/f openat $TMP/d/$1; true'; true" &
+	sp=$!
+}
+tree gcF
+start_ot $TMP/out $TMP/err -p $sp -F -o pid,ppid,comm,result,path
+echo >$TMP/go
+# -p stops by itself once its processes are gone
+for i in $(seq 200); do kill -0 $otpid 2>/dev/null || break; sleep 0.1; done
+wait $sp
+if kill -0 $otpid 2>/dev/null; then
+	nok "-p -F: opentrace stops once the tree has exited"
+	stop_ot
+else
+	wait $otpid; rc=$?
+	ok "-p -F: opentrace stops once the tree has exited"
+fi
+expect_grep "-p -F: the grandchild's failed open, started after opentrace" $TMP/out \
+	" otload_$$ +ENOENT +$TMP/d/gcF$"
+gc=$(awk -v f="$TMP/d/gcF" '$NF == f { print $1 }' $TMP/out)
+gcp=$(awk -v f="$TMP/d/gcF" '$NF == f { print $2 }' $TMP/out)
+expect_eq "-p -F: a grandchild (its parent is not the -p process)" \
+	"$([ -n "$gc" ] && [ "$gc" != $sp ] && [ "$gcp" != $sp ] && echo yes)" yes
+expect_eq "-p -F: nothing from outside the tree" "$(tail -n +2 $TMP/out | grep -vc " otload_$$ \| sh ")" 0
+tree gcP
+start_ot $TMP/out $TMP/err -p $sp -o pid,comm,result,path
+echo >$TMP/go; wait $sp
+sleep 0.3; stop_ot
+expect_nogrep "-p without -F: not the grandchild" $TMP/out "$TMP/d/gcP"
+expect_eq "-p without -F: only the process itself" "$(tail -n +2 $TMP/out | grep -vc "^ *$sp ")" 0
+run_ot $TMP/out $TMP/err -F -o comm,result,path -c "sh -c '$LOAD opens openat $TMP/d/gcC; true'"
+expect_grep "-c -F: the command's child" $TMP/out "^otload_$$ +ENOENT +$TMP/d/gcC$"
+run_ot $TMP/out $TMP/err -o comm,result,path -c "sh -c '$LOAD opens openat $TMP/d/gcC; true'"
+expect_nogrep "-c without -F: the command's process only" $TMP/out "$TMP/d/gcC"
+sleep 2 &
+sp=$!
+run_ot $TMP/prog $TMP/err -S -p $sp -F
+expect_eq "-S: the ply options of the scope, as a comment" "$(head -1 $TMP/prog)" "# run with: ply -p $sp -F"
+expect_nogrep "-S: -p is not in the text" $TMP/prog "pid == $sp"
+run_ply $TMP/out $TMP/err -p $sp -F -e "$(cat $TMP/prog)"
+expect_rc "-S: ply runs the program with those options (and stops with the process)" 0
+wait $sp
+run_ot $TMP/out $TMP/err -F
+expect_eq "usage: -F alone: exit 2, one line" "$rc $(wc -l <$TMP/err)" "2 1"
+
 # ---- calls cut by the start or the end of tracing: said, never merged ----
 # A reader blocks in open(2) of a FIFO until a writer comes.
 mkfifo $TMP/fifo

@@ -127,6 +127,7 @@ static void test_times(void)
 
 static void test_scope(void)
 {
+	struct ply_opts po = { .sz = sizeof(po) };
 	struct scope s;
 	char pred[256];
 
@@ -134,19 +135,50 @@ static void test_scope(void)
 	CHECK(scope__opt(&s, 'p', "12", "t") == 0);
 	CHECK(scope__opt(&s, 'p', "13", "t") == 0);
 	CHECK(scope__opt(&s, 'p', "x", "t") < 0);
+	/* -p is the engine's: nothing in the program */
 	scope__predicate(&s, pred, sizeof(pred));
-	CHECK_STR(pred, "(pid == 12 || pid == 13)");
+	CHECK_STR(pred, "");
+	scope__ply_args(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "-p 12 -p 13");
+	scope__apply(&s, &po);
+	CHECK(po.npids == 2 && po.pids[0] == 12 && po.pids[1] == 13 &&
+	      !po.names && !po.follow && !po.command);
 	CHECK(scope__check(&s, "t") == 0);
+	CHECK(scope__opt(&s, 'F', NULL, "t") == 0);
+	CHECK(scope__check(&s, "t") == 0);
+	scope__ply_args(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "-p 12 -p 13 -F");
 	CHECK(scope__opt(&s, 'c', "true", "t") == 0);
 	CHECK(scope__check(&s, "t") < 0);	/* -p with -c */
 	scope__init(&s);
+	CHECK(scope__opt(&s, 'F', NULL, "t") == 0);
+	CHECK(scope__check(&s, "t") < 0);	/* -F alone follows nothing */
+	scope__init(&s);
 	CHECK(scope__opt(&s, 'u', "root", "t") == 0);
 	CHECK(scope__opt(&s, 'n', "cat", "t") == 0);
+	CHECK(scope__opt(&s, 'n', "my cat", "t") == 0);
 	CHECK(scope__opt(&s, 'n', "a\"b", "t") < 0);
 	scope__predicate(&s, pred, sizeof(pred));
-	CHECK_STR(pred, "(comm == \"cat\") && uid == 0");
+	CHECK_STR(pred, "uid == 0");
+	scope__ply_args(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "-n cat -n 'my cat'");
 	CHECK(scope__match(&s, 5, 0, "cat") && !scope__match(&s, 5, 1, "cat"));
 	CHECK(!scope__match(&s, 5, 0, "dog"));
+	/* -c alone is the command's process, in the program; with -F its
+	 * tree, in the engine */
+	scope__init(&s);
+	CHECK(scope__opt(&s, 'c', "cat 'a b'", "t") == 0);
+	scope__predicate(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "pid == $target");
+	scope__ply_args(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "-c 'cat '\\''a b'\\'''");
+	CHECK(scope__opt(&s, 'F', NULL, "t") == 0);
+	scope__predicate(&s, pred, sizeof(pred));
+	CHECK_STR(pred, "");
+	memset(&po, 0, sizeof(po));
+	scope__apply(&s, &po);
+	CHECK(po.follow && po.command && !strcmp(po.command, "cat 'a b'") &&
+	      !po.npids);
 }
 
 static void test_cols(void)
