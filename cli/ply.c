@@ -21,6 +21,10 @@ static const char usage[] =
 "the -c command).\n"
 "\n"
 "options:\n"
+"  -B, --buffer-size=SIZE\n"
+"                      the ring buffer events go through: bytes, or with\n"
+"                      K, M or G; a power of two from 4K to 1G (default\n"
+"                      4M); events that find it full are counted lost\n"
 "  -c, --command=CMD   run CMD once every probe is attached (as plain\n"
 "                      words, or with sh -c if it has shell syntax);\n"
 "                      stop when it exits; $target is its pid.\n"
@@ -86,6 +90,7 @@ static const char usage[] =
 enum { OPT_METRICS = 256, OPT_METRICS_FILE, OPT_METRICS_INTERVAL };
 
 static const struct option longopts[] = {
+	{ "buffer-size", required_argument, NULL, 'B' },
 	{ "cgroup", required_argument, NULL, 'C' },
 	{ "command", required_argument, NULL, 'c' },
 	{ "debug", no_argument, NULL, 'd' },
@@ -206,6 +211,32 @@ struct scope_args {
 };
 
 /* -p 12,34: appended to the pids; 0 or a message. */
+/* "64M", "4096": bytes, a power of two in the ring buffer's range; 0 if
+ * not one. */
+static size_t size_parse(const char *s)
+{
+	char *end;
+	unsigned long long v;
+	int shift = 0;
+
+	if (*s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		shift = 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30, end++;
+	if (errno || *end || v > PLY_RINGBUF_SIZE_MAX >> shift)
+		return 0;
+	v <<= shift;
+	if (v < PLY_RINGBUF_SIZE_MIN || (v & (v - 1)))
+		return 0;
+	return v;
+}
+
 static int pids_add(struct scope_args *sa, const char *arg)
 {
 	const char *s = arg;
@@ -353,7 +384,7 @@ int main(int argc, char **argv)
 	char *end;
 	int dry_run = 0, dump = 0, list = 0, v = 0, c, status = 1;
 
-	while ((c = getopt_long(argc, argv, "+c:def:FhklM:n:o:p:Sv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+B:c:def:FhklM:n:o:p:Sv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': opts.command = optarg; break;
 		case 'C': opts.cgroup = optarg; break;
@@ -383,6 +414,15 @@ int main(int argc, char **argv)
 			break;
 		case 'h': fputs(usage, stdout); status = 0; goto out;
 		case 'k': opts.keep_going = 1; break;
+		case 'B':
+			opts.ringbuf_size = size_parse(optarg);
+			if (!opts.ringbuf_size) {
+				fprintf(stderr, "ply: error: -B takes a size, "
+					"a power of two from 4K to 1G (64M, "
+					"16777216)\n");
+				goto out;
+			}
+			break;
 		case 'M':
 			opts.map_size = strtoul(optarg, &end, 0);
 			if (*end || !opts.map_size || opts.map_size > 1u << 26) {

@@ -138,6 +138,13 @@ static int opts_check(struct ply *p)
 		diag_plain(&p->diag, "option map_size: %" PRIu32 " entries is "
 			   "out of range (1 to %u, or 0 for 4096)", o->map_size,
 			   PLY_MAP_SIZE_MAX);
+	if (o->ringbuf_size && (o->ringbuf_size < PLY_RINGBUF_SIZE_MIN ||
+				o->ringbuf_size > PLY_RINGBUF_SIZE_MAX ||
+				(o->ringbuf_size & (o->ringbuf_size - 1))))
+		diag_plain(&p->diag, "option ringbuf_size: %zu bytes is not a "
+			   "power of two from %zu to %zu (or 0 for 4 MiB)",
+			   o->ringbuf_size, PLY_RINGBUF_SIZE_MIN,
+			   PLY_RINGBUF_SIZE_MAX);
 	if (o->metrics_interval > 86400)
 		diag_plain(&p->diag, "option metrics_interval: %u seconds is "
 			   "out of range (1 to 86400, or 0 for 15)",
@@ -538,6 +545,7 @@ int ply__compile(struct ply **out, const char *text,
 	p->spec.reads = p->sema.reads.v;
 	p->spec.nreads = p->sema.reads.n;
 	p->spec.map_size = p->opts.map_size;
+	p->spec.ringbuf_size = p->opts.ringbuf_size;
 	p->spec.stack_depth = p->sema.uses_stack ? 64 : 0;
 	describe(p);
 	*out = p;

@@ -257,11 +257,20 @@ struct ply_opts {
 	 * internal errors, which can happen anywhere, carry the name of the
 	 * latest ply__compile. */
 	const char *prog_name;
+	/* Bytes of the ring buffer that carries events to ply (a program
+	 * without printf, print or exit makes none): a power of two from
+	 * PLY_RINGBUF_SIZE_MIN to PLY_RINGBUF_SIZE_MAX; 0 means 4 MiB.
+	 * Events that find it full are lost and counted (ply_stats.lost).
+	 * Programs wake ply when it is a quarter full; ply reads it every
+	 * 10 ms anyway. */
+	size_t ringbuf_size;
 };
 
 #define PLY_STRSIZE_MAX		256
 #define PLY_PROG_NAME_MAX	64
 #define PLY_MAP_SIZE_MAX	(1u << 26)
+#define PLY_RINGBUF_SIZE_MIN	((size_t)4096)
+#define PLY_RINGBUF_SIZE_MAX	((size_t)1 << 30)
 
 /* ---- the pipeline ---- */
 

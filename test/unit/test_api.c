@@ -440,6 +440,74 @@ static void test_take_with_callback(void)
 	cap_free(&c);
 }
 
+/* ---- the ring buffer's size ---- */
+
+/* 200 events of this process, nobody reading them until the end: as many
+ * fit as the ring buffer has room for (each record with its 8-byte
+ * header, 8-aligned), every other one is lost and counted. */
+static void ringbuf_fill(size_t size, int calls)
+{
+	char param[64];
+	const char *params[] = { param, NULL };
+	const struct ply_site *sites;
+	struct ply_stats st;
+	struct events e;
+	struct ply *p;
+	struct cap c;
+	size_t n, fit;
+
+	memset(&e, 0, sizeof(e));
+	snprintf(param, sizeof(param), "ME=%d", (int)getpid());
+	cap_open(&c);
+	c.opts.params = params;
+	c.opts.ringbuf_size = size;
+	c.opts.keep_going = 1;
+	c.opts.on_event = on_event;
+	c.opts.ctx = &e;
+	CHECK(compile(&p, &c, "tracepoint:syscalls/sys_enter_getppid "
+		      "/pid == $ME/ { print(pid, kpid, time); }") == 0);
+	if (!p)
+		return;
+	sites = ply__sites(p, &n);
+	CHECK(n == 1);
+	fit = size ? size / (8 + (sites[0].size + 7) / 8 * 8) : (size_t)calls;
+	CHECK(up(p) == 0);
+	getppids(calls);
+	ply__stop(p);
+	CHECK(ply__loop(p) == 0);
+	CHECK(ply__finish(p) == 0);
+	CHECK(ply__stats(p, &st) == 0);
+	CHECK(st.lost == calls - fit);
+	CHECK(e.n == (int)fit);
+	if (st.lost != calls - fit || e.n != (int)fit)
+		fprintf(stderr, "  ringbuf %zu: %d events, %llu lost, "
+			"want %zu and %zu\n", size, e.n, (unsigned long long)st.lost, fit,
+			calls - fit);
+	ply__free(p);
+	cap_close(&c);
+	cap_free(&c);
+}
+
+static void test_ringbuf_size(void)
+{
+	struct ply_opts o;
+	const char *prog = "BEGIN { exit(0); }";
+
+	memset(&o, 0, sizeof(o));
+	o.ringbuf_size = 6000;
+	refused(&o, prog, "option ringbuf_size: 6000 bytes is not a power of "
+		"two from 4096 to 1073741824 (or 0 for 4 MiB)");
+	memset(&o, 0, sizeof(o));
+	o.ringbuf_size = 2048;
+	refused(&o, prog, "option ringbuf_size: 2048 bytes");
+	memset(&o, 0, sizeof(o));
+	o.ringbuf_size = PLY_RINGBUF_SIZE_MAX * 2;
+	refused(&o, prog, "option ringbuf_size: 2147483648 bytes");
+	ringbuf_fill(4096, 200);	/* 102 of 40 bytes fit */
+	ringbuf_fill(8192, 300);
+	ringbuf_fill(0, 300);		/* 4 MiB: all of them */
+}
+
 /* ---- stats ---- */
 
 static void test_stats(void)
@@ -954,6 +1022,7 @@ int main(int argc, char **argv)
 	test_stats();
 	test_prog_name_refused();
 	test_prog_name();
+	test_ringbuf_size();
 	test_metrics();
 	test_own_loop();
 	test_stop_from_signal();
