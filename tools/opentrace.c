@@ -3,7 +3,8 @@
  * A front end over include/ply/ply.h: it writes a ply program from its
  * options (-S shows it), in which each open, openat, openat2 and creat is
  * merged in the kernel (its entry's time and arguments kept in plain maps
- * keyed by thread id until its return), runs it through the library and
+ * keyed by thread id until its return), runs it through the library, the
+ * scope (-p, -n, -F, -c -F) the engine's, decided in the kernel, and
  * formats the typed events it gets: text rows, JSON lines, a recording
  * that -r reports on later with the same filters. */
 #define _GNU_SOURCE
