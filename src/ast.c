@@ -93,6 +93,7 @@ static void dump_head(FILE *out, const struct node *n)
 			dump_field(out, n->sym);
 		break;
 	case N_INDEX: fputs("index", out); break;
+	case N_TUPLE: fputs("tuple", out); break;
 	case N_CAST:
 		fprintf(out, "cast (%s%s%.*s)", n->name, n->ival ? " " : "",
 			(int)(n->ival < 32 ? n->ival : 32),

@@ -29,6 +29,8 @@ enum node_kind {
 	N_INDEX,	/* a[b] on an array or pointer value */
 	N_CAST,		/* (name *...)a: name is "struct file", "pid_t";
 			 * ival counts the '*' */
+	N_TUPLE,	/* (a, b, ...): args; a map's value, read back
+			 * member by member (m[k].0) */
 
 	/* statements */
 	N_BLOCK,	/* body: list of statements */
@@ -52,7 +54,7 @@ struct node {
 	int arrow;		/* N_MEMBER */
 	struct node *a, *b, *c;	/* operands, see above */
 	struct node *keys;	/* N_MAP: list via next, NULL if keyless */
-	struct node *args;	/* N_CALL: list via next */
+	struct node *args;	/* N_CALL, N_TUPLE: list via next */
 	struct node *body;	/* N_BLOCK: statements via next */
 
 	/* filled in by sema */

@@ -402,33 +402,45 @@ static int map_lookup(struct gen *g, struct node *n)
 		    A_V(map_reg(g, n->map->index)), A_FP(key));
 }
 
-/* Copies size bytes from the pointer in vreg p to the stack at dst. */
-static void copy_from(struct gen *g, int p, size_t size, int dst)
+/* Copies size bytes from the pointer in vreg p, from byte from on, to the
+ * stack at dst. */
+static void copy_from(struct gen *g, int p, size_t from, size_t size, int dst)
 {
 	size_t i = 0;
 	int v;
 
 	for (; i + 8 <= size; i += 8) {
 		v = ir_vreg(g->ir);
-		ir_ldx(g->ir, 8, v, ir_v(p), i);
+		ir_ldx(g->ir, 8, v, ir_v(p), from + i);
 		ir_stx(g->ir, 8, ir_fp(), dst + i, v);
 	}
 	for (; i < size; i++) {
 		v = ir_vreg(g->ir);
-		ir_ldx(g->ir, 1, v, ir_v(p), i);
+		ir_ldx(g->ir, 1, v, ir_v(p), from + i);
 		ir_stx(g->ir, 1, ir_fp(), dst + i, v);
 	}
 }
 
+/* m[k], or a member of the tuple it holds (m[k].1), a number: 0 if the
+ * key is not there. */
 static int gen_map_read(struct gen *g, struct node *n)
 {
-	int p = map_lookup(g, n), v = ir_vreg(g->ir), none = ir_label(g->ir);
+	const struct field *f = n->kind == N_MEMBER ? n->sym : NULL;
+	int p = map_lookup(g, f ? n->a : n), v = ir_vreg(g->ir);
+	int none = ir_label(g->ir);
 
 	ir_mov(g->ir, v, ir_imm(0));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
-	ir_ldx(g->ir, 8, v, ir_v(p), 0);
+	ir_ldx(g->ir, 8, v, ir_v(p), f ? f->offset : 0);
 	ir_place(g->ir, none);
 	return v;
+}
+
+/* A tuple's member held in a map (m[k].0): its members are 8-byte
+ * integers and strings. */
+static int is_map_member(const struct node *n)
+{
+	return n->kind == N_MEMBER && n->a->kind == N_MAP;
 }
 
 /* ---- scalars ---- */
@@ -858,6 +870,9 @@ static int gen_scalar(struct gen *g, struct node *n)
 	case N_COND:
 		return gen_cond(g, n);
 	case N_MEMBER:
+		if (is_map_member(n))
+			return gen_map_read(g, n);
+		return lval_load(g, n);
 	case N_INDEX:
 		return lval_load(g, n);
 	case N_CAST:
@@ -938,6 +953,9 @@ static void gen_into(struct gen *g, struct node *n, int off,
 		     const struct type *dst)
 {
 	const struct type *t = n->type;
+	const struct field *f = n->sym;
+	struct node *a;
+	size_t i;
 	int p, none;
 
 	if (type_is_scalar(dst)) {
@@ -963,7 +981,22 @@ static void gen_into(struct gen *g, struct node *n, int off,
 		}
 		gen_strfn(g, n, off);
 		return;
+	case N_TUPLE:	/* at the offsets and types of dst, the map's */
+		for (a = n->args, i = 0; a; a = a->next, i++)
+			gen_into(g, a, off + dst->fields[i].offset,
+				 dst->fields[i].type);
+		return;
 	case N_MEMBER:
+		if (is_map_member(n)) {
+			p = map_lookup(g, n->a);
+			none = ir_label(g->ir);
+			ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
+			copy_from(g, p, f->offset, t->size < dst->size ?
+				  t->size : dst->size, off);
+			ir_place(g->ir, none);
+			return;
+		}
+		/* fall through */
 	case N_INDEX:
 	case N_UNARY:	/* *p of a struct */
 		lval_copy(g, n, t->size < dst->size ? t->size : dst->size, off);
@@ -972,7 +1005,7 @@ static void gen_into(struct gen *g, struct node *n, int off,
 		p = map_lookup(g, n);
 		none = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
-		copy_from(g, p, n->map->vtype->size, off);
+		copy_from(g, p, 0, n->map->vtype->size, off);
 		ir_place(g->ir, none);
 		return;
 	default:

@@ -399,16 +399,28 @@ static struct node *cast(struct parser *p)
 	return n;
 }
 
-/* paren = '(' expr ')' | cast */
+/* paren = '(' expr ')' | tuple | cast
+ * tuple = '(' expr (',' expr)+ ')' */
 static struct node *paren(struct parser *p)
 {
-	struct node *n;
+	struct node *n, *t, **tail;
 
 	next(p);
 	if (tok_is(p, "struct") || tok_is(p, "union") || tok_is(p, "enum") ||
 	    (at(p, TK_IDENT) && stars_then_paren(p)) || int_cast(p))
 		return cast(p);
 	n = nested(p, expr);
+	if (at(p, TK_COMMA)) {
+		t = new_node(p, N_TUPLE);
+		t->loc = n->loc;
+		t->args = n;
+		tail = &n->next;
+		while (accept(p, TK_COMMA)) {
+			*tail = nested(p, expr);
+			tail = &(*tail)->next;
+		}
+		n = t;
+	}
 	expect(p, TK_RPAREN);
 	return n;
 }
@@ -437,7 +449,7 @@ static struct node *primary(struct parser *p)
 	}
 }
 
-/* member = ('->' | '.') IDENT */
+/* member = ('->' | '.') IDENT | '.' INT (a tuple's member, from 0) */
 static struct node *member(struct parser *p, struct node *base)
 {
 	struct node *n = new_node(p, N_MEMBER);
@@ -446,6 +458,12 @@ static struct node *member(struct parser *p, struct node *base)
 	n->a = base;
 	next(p);
 	n->name = "";
+	if (!n->arrow && at(p, TK_INT)) {
+		n->name = arena_printf(p->a, "%llu",
+				       (unsigned long long)p->tok.ival);
+		next(p);
+		return n;
+	}
 	if (at(p, TK_IDENT))
 		n->name = tok_text(p);
 	expect(p, TK_IDENT);

@@ -128,6 +128,26 @@ static struct type *widen(struct sema *s, struct type *t)
 	return t;
 }
 
+static struct type *merge(struct sema *s, struct type *old, struct type *new);
+static struct type *tuple_of(struct sema *s, struct type **members, size_t n);
+
+/* Two tuples of as many members: member by member. */
+static struct type *merge_tuple(struct sema *s, struct type *old,
+				struct type *new)
+{
+	struct type **m = arena_alloc(s->arena, old->nfields * sizeof(*m));
+	size_t i;
+	int same = 1;
+
+	for (i = 0; i < old->nfields; i++) {
+		m[i] = merge(s, old->fields[i].type, new->fields[i].type);
+		if (!m[i])
+			return NULL;
+		same &= m[i] == old->fields[i].type;
+	}
+	return same ? old : tuple_of(s, m, old->nfields);
+}
+
 /* The type that holds both old and new, or NULL if they conflict. It
  * only ever moves one way (signed, plain, longer), so inference ends: an
  * integer stored both signed and unsigned is signed, and values stored
@@ -144,6 +164,8 @@ static struct type *merge(struct sema *s, struct type *old, struct type *new)
 			t = type_with_fmt(s->arena, &type_s64, old->fmt);
 	} else if (old->kind == T_STR && new->kind == T_STR) {
 		return new->len > old->len ? new : old;
+	} else if (old->tuple && new->tuple && old->nfields == new->nfields) {
+		return merge_tuple(s, old, new);
 	} else if (!type_equal(old, new)) {
 		return NULL;
 	}
@@ -502,6 +524,46 @@ static int in_memory(const struct node *n)
 {
 	return n->kind == N_MEMBER || n->kind == N_INDEX ||
 	       (n->kind == N_UNARY && n->op == TK_STAR);
+}
+
+/* A tuple of these members, named after them: "(s64, char[16])". */
+static struct type *tuple_of(struct sema *s, struct type **members, size_t n)
+{
+	struct type *t = type_tuple(s->arena, NULL, members, n);
+	char *name = "(";
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		name = arena_printf(s->arena, "%s%s%s", name, i ? ", " : "",
+				    members[i]->name);
+	t->name = arena_printf(s->arena, "%s)", name);
+	t->tuple = 1;
+	return t;
+}
+
+/* (a, b, ...), a map's value: integers 64 bits wide, as in maps. */
+static struct type *check_tuple(struct sema *s, struct node *n)
+{
+	struct type **m, *t;
+	struct node *a;
+	size_t i = 0;
+	int bad = 0;
+
+	m = arena_alloc(s->arena, nargs(n->args) * sizeof(*m));
+	for (a = n->args; a; a = a->next) {
+		t = a->kind == N_TUPLE ? NULL : check_expr(s, a);
+		if (a->kind == N_TUPLE)
+			error(s, a->loc, "a tuple cannot hold a tuple");
+		else if (t && t->kind == T_VOID)
+			error(s, a->loc, "this expression has no value to "
+			      "hold");
+		if (!t || t->kind == T_VOID) {
+			bad = 1;
+			continue;
+		}
+		m[i++] = widen(s, t);
+	}
+	return bad ? NULL : tuple_of(s, m, i);
 }
 
 static struct type *check_map_read(struct sema *s, struct node *n)
@@ -1108,7 +1170,11 @@ static struct type *check_member(struct sema *s, struct node *n)
 		error(s, n->loc, "'.' needs a struct, not %s%s", t->name,
 		      t->kind == T_PTR ? " (did you mean '->'?)" : "");
 		return NULL;
-	} else if (!in_memory(n->a)) {
+	} else if (t->tuple && n->a->kind != N_MAP) {
+		error(s, n->loc, "'.' reads a member of a tuple held in a map "
+		      "(m[k].0)");
+		return NULL;
+	} else if (!t->tuple && !in_memory(n->a)) {
 		error(s, n->loc, "'.' reads a member of a struct in the "
 		      "kernel's memory (p->a.b), not of %s held by ply",
 		      t->name);
@@ -1358,6 +1424,10 @@ static struct type *check_expr_kind(struct sema *s, struct node *n)
 		return check_index(s, n);
 	case N_CAST:
 		return check_cast(s, n);
+	case N_TUPLE:
+		error(s, n->loc, "a tuple is a map's value (m[k] = (a, b)), "
+		      "read back by member (m[k].0)");
+		return NULL;
 	default:
 		unreachable();
 	}
@@ -1677,7 +1747,10 @@ static void check_assign(struct sema *s, struct node *n)
 		      n->b->name, lhs->name);
 		return;
 	}
-	t = check_expr(s, n->b);
+	if (n->b->kind == N_TUPLE)
+		t = n->b->type = check_tuple(s, n->b);
+	else
+		t = check_expr(s, n->b);
 	if (t && t->kind == T_VOID) {
 		error(s, n->b->loc, "this expression has no value to assign");
 		return;

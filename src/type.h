@@ -52,6 +52,8 @@ struct type {
 	int btf_id;
 	int user;		/* T_PTR: into user memory (a syscall's
 				 * argument), read with probe_read_user */
+	int tuple;		/* T_STRUCT: a tuple the program made,
+				 * (a, b) as a map's value */
 };
 
 extern struct type type_void;

@@ -41,4 +41,25 @@ run_ply $TMP/out $TMP/err -c "$LOADER open /etc/hostname 3; $LOADER open /etc/ho
 expect_grep "string keys: hostname" $TMP/out '^\{ /etc/hostname +\}: 3$'
 expect_grep "string keys: hosts" $TMP/out '^\{ /etc/hosts +\}: 2$'
 
+# A tuple carries a call's entry to its return in one map value: the name's
+# pointer, flags and dfd as the process passed them, read at the return.
+LOADT=$TMP/pltup_$$
+cp "$PLYLOAD" "$LOADT"
+mkdir -p $TMP/tup && echo x >$TMP/tup/f
+run_ply $TMP/out $TMP/err -c "$LOADT opens openat $TMP/tup/f at $TMP/tup nope" \
+	'tracepoint:syscalls/sys_enter_openat /comm == "pltup_'$$'"/ {
+		e[kpid] = (time, data->filename, data->flags, data->dfd, "tag");
+	 }
+	 tracepoint:syscalls/sys_exit_openat /e[kpid].0/ {
+		printf("%s flags=%d cwd=%d ret=%d lat=%d %s\n", str(e[kpid].1),
+		       e[kpid].2, e[kpid].3 == -100, data->ret,
+		       time - e[kpid].0 > 0, e[kpid].4);
+		delete e[kpid];
+	 }'
+expect_rc "tuple: exit 0" 0
+expect_grep "tuple: openat's name, flags and AT_FDCWD from its entry" $TMP/out \
+	"^$TMP/tup/f flags=0 cwd=1 ret=3 lat=1 tag\$"
+expect_grep "tuple: openat with a directory fd, failed" $TMP/out \
+	'^nope flags=0 cwd=0 ret=-2 lat=1 tag$'
+
 finish maps

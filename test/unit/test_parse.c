@@ -508,6 +508,29 @@ static void test_dump(void)
 		  "            str \"q\\t\\001\"\n"
 		  "          int 2\n");
 	done(&r);
+
+	/* a tuple, and its members by number */
+	run(&r, "BEGIN { m[1] = (time, \"a\", (3)); print(m[1].2, m[1].0x1); }");
+	CHECK(r.nerrors == 0);
+	CHECK_STR(dump(&r),
+		  "probe 0 BEGIN\n"
+		  "  block\n"
+		  "    assign\n"
+		  "      map m\n"
+		  "        int 1\n"
+		  "      tuple\n"
+		  "        ident time\n"
+		  "        str \"a\"\n"
+		  "        int 3\n"
+		  "    expr\n"
+		  "      call print\n"
+		  "        member .2\n"
+		  "          map m\n"
+		  "            int 1\n"
+		  "        member .1\n"
+		  "          map m\n"
+		  "            int 1\n");
+	done(&r);
 }
 
 static void test_op_str(void)
@@ -611,10 +634,14 @@ static void test_errors(void)
 		     "<input>:1:17: error: expected ';', found '('\n"
 		     "BEGIN { regs->ip(1); }\n"
 		     "                ^\n");
-	CHECK_ERRORS("BEGIN { f((2, 3)); }", 1,
-		     "<input>:1:13: error: expected ')', found ','\n"
-		     "BEGIN { f((2, 3)); }\n"
-		     "            ^\n");
+	CHECK_ERRORS("BEGIN { f((2, )); }", 1,
+		     "<input>:1:15: error: expected expression, found ')'\n"
+		     "BEGIN { f((2, )); }\n"
+		     "              ^\n");
+	CHECK_ERRORS("BEGIN { m[1]->0; }", 1,
+		     "<input>:1:15: error: expected identifier, found integer '0'\n"
+		     "BEGIN { m[1]->0; }\n"
+		     "              ^\n");
 	CHECK_ERRORS("{ }", 1,
 		     "<input>:1:1: error: expected a probe specifier, found '{'\n"
 		     "{ }\n"

@@ -464,6 +464,52 @@ static void test_key_tuple(void)
 	done(&r);
 }
 
+/* (a, b, ...) as a map's value: one update, one lookup per member read */
+static void test_value_tuple(void)
+{
+	struct run r;
+	struct mapsym *m;
+
+	run(&r, OPENAT " { m[kpid] = (time, data->filename, pid, comm); "
+	    "print(m[kpid].0, str(m[kpid].1), m[kpid].3); }");
+	REQUIRE_OK(&r);
+	REQUIRE(&r, (m = map(&r, "m")) && m->vtype);
+	CHECK(m->vtype->tuple && m->vtype->nfields == 4);
+	CHECK_STR(desc(&r, m->vtype), "{s64 time@0, s8 * hex@8, u64@16, "
+		  "char[16]@24}/40");
+	CHECK_STR(rec(&r), "{u64@0, s64 time@8, char[64]@16, char[16]@80}/96");
+	done(&r);
+
+	/* member by member: strings grow, integers take the sign */
+	run(&r, "BEGIN { m[1] = (1, \"ab\"); } END { m[2] = (-1, \"abcdef\"); "
+	    "m[3] = (pid, comm); }");
+	REQUIRE_OK(&r);
+	CHECK_STR(desc(&r, map(&r, "m")->vtype), "{s64@0, char[16]@8}/24");
+	done(&r);
+
+	CHECK_ERRS("BEGIN { m[1] = (1, 2); m[2] = (1, 2, 3); }", 1,
+		   "1:24: error: value of map m: (s64, s64, s64) here conflicts "
+		   "with (s64, s64)\n"
+		   "1:9: note: value of m first set to (s64, s64) here\n");
+	CHECK_ERRS("BEGIN { m[1] = (1, \"a\"); m[2] = (\"a\", 1); }", 1,
+		   "1:26: error: value of map m: (char[2], s64) here conflicts "
+		   "with (s64, char[2])\n"
+		   "1:9: note: value of m first set to (s64, char[2]) here\n");
+	CHECK_ERRS("BEGIN { m[1] = (1, 2); print(m[1].2); }", 1,
+		   "1:34: error: (s64, s64) has no member '2' (did you mean "
+		   "'0'?); its members are 0, 1\n");
+	CHECK_ERRS("BEGIN { print((1, 2)); }", 1,
+		   "1:16: error: a tuple is a map's value (m[k] = (a, b)), read "
+		   "back by member (m[k].0)\n");
+	CHECK_ERRS("BEGIN { m[(1, 2)] = 1; }", 1,
+		   "1:12: error: a tuple is a map's value (m[k] = (a, b)), read "
+		   "back by member (m[k].0)\n");
+	CHECK_ERRS("BEGIN { m[1] = (1, (2, 3)); }", 1,
+		   "1:21: error: a tuple cannot hold a tuple\n");
+	CHECK_ERRS("BEGIN { m[1] = 5; print(m[1].0); }", 1,
+		   "1:29: error: '.' needs a struct, not s64\n");
+}
+
 /* What each key is named after (the metrics' labels): a variable or a
  * field at every use; anything else, or uses that differ, nothing. */
 static void test_key_names(void)
@@ -1021,6 +1067,7 @@ int main(void)
 	test_map_widening();
 	test_map_across_probes();
 	test_key_tuple();
+	test_value_tuple();
 	test_key_names();
 	test_aggregations();
 	test_event_sites();
