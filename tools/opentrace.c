@@ -2,8 +2,8 @@
  *
  * A front end over include/ply/ply.h: it writes a ply program from its
  * options (-S shows it), in which each open, openat, openat2 and creat is
- * merged in the kernel (its entry's time and arguments kept in plain maps
- * keyed by thread id until its return), runs it through the library, the
+ * merged in the kernel (its entry's time and arguments kept in one map,
+ * a tuple keyed by thread id, until its return), runs it through the library, the
  * scope (-p, -n, -F, -c -F) the engine's, decided in the kernel, and
  * formats the typed events it gets: text rows, JSON lines, a recording
  * that -r reports on later with the same filters. */
@@ -215,12 +215,12 @@ static void gen_paths(FILE *f, const struct sys *s, const char *t)
 		"\n", t, t);
 	site_add(s, SITE_FILE);
 	if (s->dfd) {
-		fprintf(f, "%sif (data->ret < 0 && __d[kpid])\n%s\t"
-			"print(kpid, ppid, fdpath(__d[kpid] - 100));\n", t, t);
+		fprintf(f, "%sif (data->ret < 0 && __e[kpid].3 != -100)\n%s\t"
+			"print(kpid, ppid, fdpath(__e[kpid].3));\n", t, t);
 		site_add(s, SITE_DIR);
 	}
 	fprintf(f, "%sif (data->ret < 0%s)\n%s\tprint(kpid, ppid, cwd);\n", t,
-		s->dfd ? " && !__d[kpid]" : "", t);
+		s->dfd ? " && __e[kpid].3 == -100" : "", t);
 	site_add(s, SITE_DIR);
 }
 
@@ -232,33 +232,27 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 
 	fprintf(f, "tracepoint:syscalls/sys_enter_%s %s%s%s{\n", s->name,
 		*pred ? "/" : "", pred, *pred ? "/ " : "");
-	fprintf(f, "\tif (__t[kpid]) {\t/* the previous call's return was "
-		"not seen */\n\t\tprint(kpid, __t[kpid]);\n%s\t}\n",
-		s->dfd ? "\t\tdelete __d[kpid];\n" : "");
+	fprintf(f, "\tif (__e[kpid].0)\t/* the previous call's return was "
+		"not seen */\n\t\tprint(kpid, __e[kpid].0);\n");
 	site_add(s, SITE_LOST);
-	fprintf(f, "\t__t[kpid] = time;\n\t__n[kpid] = data->%s;\n", s->fname);
+	/* The entry in one map value, a tuple: its time, the name's
+	 * address, flags and mode (openat2: its struct open_how's address),
+	 * the directory fd. */
+	fprintf(f, "\t__e[kpid] = (time, data->%s, ", s->fname);
 	if (s->how)
-		fprintf(f, "\t__a[kpid] = data->how;\n");
+		fprintf(f, "data->how");
 	else if (s->flags)
-		fprintf(f, "\t__a[kpid] = %s | data->mode << 32;\n", s->flags);
+		fprintf(f, "%s | data->mode << 32", s->flags);
 	else
-		fprintf(f, "\t__a[kpid] = (data->flags & 0xffffffff) | "
-			"data->mode << 32;\n");
-	/* Most calls are relative to the working directory (AT_FDCWD, -100):
-	 * they store no directory fd, which saves a map update and a delete;
-	 * the others store it plus 100, never 0, so a missing one reads as
-	 * AT_FDCWD. */
-	if (s->dfd)
-		fprintf(f, "\tif (data->dfd != -100)\n\t\t__d[kpid] = "
-			"data->dfd + 100;\n");
-	fprintf(f, "}\n");
+		fprintf(f, "(data->flags & 0xffffffff) | data->mode << 32");
+	fprintf(f, ", %s);\n}\n", s->dfd ? "data->dfd" : "-100");
 
 	if (o.slower > 0)
-		snprintf(slow, sizeof(slow), "time - __t[kpid] > %" PRId64,
+		snprintf(slow, sizeof(slow), "time - __e[kpid].0 > %" PRId64,
 			 o.slower);
 	fprintf(f, "tracepoint:syscalls/sys_exit_%s %s%s%s{\n", s->name,
 		*pred ? "/" : "", pred, *pred ? "/ " : "");
-	fprintf(f, "\tif (__t[kpid]) {\n");
+	fprintf(f, "\tif (__e[kpid].0) {\n");
 	if (rf || *slow) {
 		fprintf(f, "\t\tif (");
 		ret_filter(f);
@@ -268,18 +262,15 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	/* The name is read at the return, when its page is in. */
 	/* pid and tid, uid and gid, two to a word: the record and the path
 	 * after it must fit the 512 bytes of BPF stack. */
-	fprintf(f, "%sprint(__t[kpid], time, pid | kpid << 32, uid | gid << 32, comm, %s, "
-		"data->ret, %s, str(__n[kpid], 256));\n", ind,
-		s->how ? "mem(__a[kpid], 16)" : "__a[kpid]",
-		s->dfd ? "__d[kpid] - 100" : "-100");
+	fprintf(f, "%sprint(__e[kpid].0, time, pid | kpid << 32, uid | gid << 32, "
+		"comm, %s, data->ret, %s, str(__e[kpid].1, 256));\n", ind,
+		s->how ? "mem(__e[kpid].2, 16)" : "__e[kpid].2",
+		s->dfd ? "__e[kpid].3" : "-100");
 	site_add(s, SITE_MERGED);
 	gen_paths(f, s, ind);
 	if (rf || *slow)
 		fprintf(f, "\t\t}\n");
-	fprintf(f, "\t\tdelete __t[kpid];\n\t\tdelete __n[kpid];\n"
-		"\t\tdelete __a[kpid];\n");
-	if (s->dfd)
-		fprintf(f, "\t\tif (__d[kpid])\n\t\t\tdelete __d[kpid];\n");
+	fprintf(f, "\t\tdelete __e[kpid];\n");
 	fprintf(f, "\t} else%s", rf ? " if (" : " {\n");
 	if (rf) {
 		ret_filter(f);
@@ -798,11 +789,15 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 	call__free(&c);
 }
 
-/* Entries still waiting for their return when tracing stopped. */
+/* Entries still waiting for their return when tracing stopped: the
+ * first member of their tuple is the time. */
 static void on_pending(const struct ply_value *keys, size_t nkeys,
 		       const struct ply_value *value, void *ctx)
 {
-	no_return(NULL, keys[0].i, value->u);
+	uint64_t t0 = 0;
+
+	memcpy(&t0, value->s, value->len < 8 ? value->len : 8);
+	no_return(NULL, keys[0].i, t0);
 }
 
 /* ---- live ---- */
@@ -939,7 +934,7 @@ static int live(void)
 		emit_waiting(0);
 	}
 	free(waiting);
-	ply__map_foreach(ply, "__t", on_pending, NULL);
+	ply__map_foreach(ply, "__e", on_pending, NULL);
 	fflush(out);
 	if (rec && rec != stdout && fclose(rec))
 		fprintf(stderr, TOOL ": %s: %s\n", o.record, strerror(errno));

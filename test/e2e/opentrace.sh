@@ -30,7 +30,7 @@ expect_grep "usage: -o unknown column named" $TMP/err 'bogus: no such column'
 # ---- -S: the program, which ply itself accepts ----
 run_ot $TMP/prog $TMP/err -S -u root -x -d 10us
 expect_grep "-S: openat2's return probe" $TMP/prog 'sys_exit_openat2 /.*uid == 0'
-expect_grep "-S: -x and -d in the kernel" $TMP/prog 'if \(data->ret < 0 && time - __t\[kpid\] > 10000\)'
+expect_grep "-S: -x and -d in the kernel" $TMP/prog 'if \(data->ret < 0 && time - __e\[kpid\]\.0 > 10000\)'
 run_ply $TMP/out $TMP/err -e "$(cat $TMP/prog)"
 expect_rc "-S: the program compiles with ply" 0
 
