@@ -329,17 +329,37 @@ void oflags_str(uint64_t flags, char *buf, size_t size)
 void human_ns(int64_t ns, char *buf, size_t size)
 {
 	static const char *unit[] = { "ns", "us", "ms", "s" };
-	uint64_t v = ns < 0 ? -(uint64_t)ns : (uint64_t)ns, div = 1;
+	uint64_t v = ns < 0 ? -(uint64_t)ns : (uint64_t)ns, div = 1, ip;
+	char tmp[48], dig[24];
+	size_t n = 0, k = 0;
+	unsigned frac;
 	int u = 0;
 
-	/* Integers only: this runs once per row. */
+	/* Integers only, and no printf: this runs once per row. */
 	while (u < 3 && v >= div * 1000)
 		div *= 1000, u++;
-	if (!u)
-		snprintf(buf, size, "%s%" PRIu64 "ns", ns < 0 ? "-" : "", v);
-	else
-		snprintf(buf, size, "%s%" PRIu64 ".%02u%s", ns < 0 ? "-" : "",
-			 v / div, (unsigned)(v % div * 100 / div), unit[u]);
+	if (ns < 0)
+		tmp[n++] = '-';
+	ip = v / div;
+	do
+		dig[k++] = '0' + ip % 10;
+	while (ip /= 10);
+	while (k)
+		tmp[n++] = dig[--k];
+	if (u) {
+		frac = v % div * 100 / div;
+		tmp[n++] = '.';
+		tmp[n++] = '0' + frac / 10;
+		tmp[n++] = '0' + frac % 10;
+	}
+	memcpy(tmp + n, unit[u], strlen(unit[u]) + 1);
+	n += strlen(unit[u]);
+	if (!size)
+		return;
+	if (n >= size)
+		n = size - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = 0;
 }
 
 int64_t duration_parse(const char *s)

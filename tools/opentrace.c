@@ -350,11 +350,12 @@ static void cell(const struct call *c, int id, char *buf, size_t size)
 	case C_TIME:
 		if (o.wall) {
 			clock_str(c->start_ns, buf, size);
-		} else {
+		} else {	/* seconds, and microseconds in 6 digits */
 			n = fmt_i64(buf, c->rel_ns / 1000000000);
 			buf[n++] = '.';
-			snprintf(buf + n, size - n, "%06u",
-				 (unsigned)(c->rel_ns % 1000000000 / 1000));
+			fmt_i64(buf + n, 1000000 + c->rel_ns % 1000000000 /
+				1000);
+			memmove(buf + n, buf + n + 1, 7);
 		}
 		break;
 	case C_USER:
@@ -363,8 +364,8 @@ static void cell(const struct call *c, int id, char *buf, size_t size)
 			break;
 		}
 		u = user_name(c->uid);
-		if (u)
-			snprintf(buf, size, "%s", u);
+		if (u && (n = strlen(u)) < size)
+			memcpy(buf, u, n + 1);
 		else
 			fmt_i64(buf, c->uid);
 		break;

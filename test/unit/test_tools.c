@@ -118,6 +118,20 @@ static void test_times(void)
 	CHECK_STR(buf, "3.20ms");
 	human_ns(2500000000LL, buf, sizeof(buf));
 	CHECK_STR(buf, "2.50s");
+	human_ns(0, buf, sizeof(buf));
+	CHECK_STR(buf, "0ns");
+	human_ns(999, buf, sizeof(buf));
+	CHECK_STR(buf, "999ns");
+	human_ns(1000, buf, sizeof(buf));
+	CHECK_STR(buf, "1.00us");
+	human_ns(-1234567, buf, sizeof(buf));
+	CHECK_STR(buf, "-1.23ms");
+	human_ns(123456789012345LL, buf, sizeof(buf));
+	CHECK_STR(buf, "123456.78s");
+	human_ns(INT64_MIN, buf, sizeof(buf));
+	CHECK_STR(buf, "-9223372036.85s");
+	human_ns(123456789012345LL, buf, 5);	/* cut, terminated */
+	CHECK_STR(buf, "1234");
 	CHECK(duration_parse("10us") == 10000);
 	CHECK(duration_parse("1.5ms") == 1500000);
 	CHECK(duration_parse("2s") == 2000000000LL);
