@@ -7,6 +7,15 @@
 #include "prog.h"
 #include "provider.h"
 
+/* A map lookup the rest of the probe can use again (see map_lookup). */
+struct lookup {
+	const struct mapsym *m;		/* NULL: forgotten */
+	const struct node *keys;
+	int p;				/* vreg: the value's address, or 0 */
+};
+
+#define LOOKUPS_MAX 16
+
 struct gen {
 	struct sema *s;
 	struct ir *ir;
@@ -14,6 +23,8 @@ struct gen {
 	int ctx;		/* vreg holding the program's context */
 	int out;		/* label of the program's exit */
 	int nerrors;
+	struct lookup lookups[LOOKUPS_MAX];
+	int nlookups;
 };
 
 struct arg {
@@ -393,13 +404,90 @@ static int gen_key(struct gen *g, struct node *n)
 	return off;
 }
 
-/* Looks n up; returns the vreg holding the value pointer (or 0). */
+/* Keys that are the same all through a run of the probe: constants,
+ * $NAME, and who runs it (pid, kpid, uid, gid, cpu). */
+static int keys_stable(const struct node *k)
+{
+	const struct builtin *bi;
+
+	for (; k; k = k->next) {
+		if (k->kind == N_INT || k->kind == N_DOLLAR)
+			continue;
+		if (k->kind != N_IDENT)
+			return 0;
+		bi = k->sym;
+		if (bi->id != BI_PID && bi->id != BI_KPID && bi->id != BI_UID &&
+		    bi->id != BI_GID && bi->id != BI_CPU)
+			return 0;
+	}
+	return 1;
+}
+
+static int keys_same(const struct node *a, const struct node *b)
+{
+	for (; a && b; a = a->next, b = b->next) {
+		if (a->kind != b->kind)
+			return 0;
+		if (a->kind == N_INT && (a->ival != b->ival || a->neg != b->neg))
+			return 0;
+		if (a->kind == N_DOLLAR && strcmp(a->name, b->name))
+			return 0;
+		if (a->kind == N_IDENT && a->sym != b->sym)
+			return 0;
+	}
+	return !a && !b;
+}
+
+/* Looks n up; returns the vreg holding the value pointer (or 0). A map
+ * read again with the same stable keys (m[kpid] in the condition, then
+ * m[kpid].0, m[kpid].1 in a print) takes the first lookup's pointer: no
+ * statement of the probe has changed the entry since (an update or
+ * delete of the map forgets its lookups), and the first lookup is on
+ * every path to this one (a lookup made in a branch is forgotten at the
+ * branch's end). Maps swapped by print-and-clear are looked up each time. */
 static int map_lookup(struct gen *g, struct node *n)
 {
-	int key = gen_key(g, n);
+	int stable = keys_stable(n->keys) && !n->map->swap, key, p, i;
+	struct lookup *l;
 
-	return call(g, BPF_FUNC_map_lookup_elem, 2,
-		    A_V(map_reg(g, n->map->index)), A_FP(key));
+	for (i = 0; stable && i < g->nlookups; i++) {
+		l = &g->lookups[i];
+		if (l->m == n->map && keys_same(l->keys, n->keys))
+			return l->p;
+	}
+	key = gen_key(g, n);
+	p = call(g, BPF_FUNC_map_lookup_elem, 2,
+		 A_V(map_reg(g, n->map->index)), A_FP(key));
+	if (stable && g->nlookups < LOOKUPS_MAX) {
+		l = &g->lookups[g->nlookups++];
+		l->m = n->map;
+		l->keys = n->keys;
+		l->p = p;
+	}
+	return p;
+}
+
+/* Before an update or delete of m: its lookups are stale. They stay
+ * forgotten after a branch that does it (see branch_end). */
+static void lookups_forget(struct gen *g, const struct mapsym *m)
+{
+	int i;
+
+	for (i = 0; i < g->nlookups; i++)
+		if (g->lookups[i].m == m)
+			g->lookups[i].m = NULL;
+}
+
+/* Code that runs on one path only (an if's branch, the right of && or ||,
+ * an arm of ?:) starts at branch_start; its lookups go at its end. */
+static int branch_start(const struct gen *g)
+{
+	return g->nlookups;
+}
+
+static void branch_end(struct gen *g, int mark)
+{
+	g->nlookups = mark;
 }
 
 /* Copies size bytes from the pointer in vreg p, from byte from on, to the
@@ -617,11 +705,13 @@ static int gen_strcmp(struct gen *g, struct node *n)
 static int gen_logical(struct gen *g, struct node *n)
 {
 	int short_val = n->op == TK_OROR, code = short_val ? BPF_JNE : BPF_JEQ;
-	int shortcut = ir_label(g->ir), done = ir_label(g->ir), a, b, r;
+	int shortcut = ir_label(g->ir), done = ir_label(g->ir), a, b, r, mark;
 
 	a = gen_scalar(g, n->a);
 	ir_jmp(g->ir, code, ir_v(a), ir_imm(0), shortcut);
+	mark = branch_start(g);
 	b = gen_scalar(g, n->b);
+	branch_end(g, mark);
 	r = ir_vreg(g->ir);
 	ir_jmp(g->ir, code, ir_v(b), ir_imm(0), shortcut);
 	ir_mov(g->ir, r, ir_imm(!short_val));
@@ -831,12 +921,16 @@ static int gen_unary(struct gen *g, struct node *n)
 static int gen_cond(struct gen *g, struct node *n)
 {
 	int r = ir_vreg(g->ir), no = ir_label(g->ir), done = ir_label(g->ir);
+	int mark;
 
 	ir_jmp(g->ir, BPF_JEQ, ir_v(gen_scalar(g, n->c)), ir_imm(0), no);
+	mark = branch_start(g);
 	ir_mov(g->ir, r, operand(g, n->a));
+	branch_end(g, mark);
 	ir_ja(g->ir, done);
 	ir_place(g->ir, no);
 	ir_mov(g->ir, r, operand(g, n->b));
+	branch_end(g, mark);
 	ir_place(g->ir, done);
 	return r;
 }
@@ -1287,6 +1381,7 @@ static void gen_assign(struct gen *g, struct node *n)
 	if (!type_is_scalar(m->vtype))
 		ir_zero(g->ir, val, vsize);
 	gen_into(g, n->b, val, m->vtype);
+	lookups_forget(g, m);	/* after the value, which may read m */
 	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map_reg(g, m->index)),
 		 A_FP(key), A_FP(val), A_I(BPF_ANY));
 	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
@@ -1317,7 +1412,7 @@ static void stack_check(struct gen *g, struct node *n)
 static void gen_stmt(struct gen *g, struct node *n)
 {
 	struct node *c;
-	int no, done;
+	int no, done, mark;
 
 	switch (n->kind) {
 	case N_BLOCK:
@@ -1334,12 +1429,15 @@ static void gen_stmt(struct gen *g, struct node *n)
 	case N_IF:
 		no = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(gen_scalar(g, n->c)), ir_imm(0), no);
+		mark = branch_start(g);
 		gen_stmt(g, n->a);
+		branch_end(g, mark);
 		if (n->b) {
 			done = ir_label(g->ir);
 			ir_ja(g->ir, done);
 			ir_place(g->ir, no);
 			gen_stmt(g, n->b);
+			branch_end(g, mark);
 			ir_place(g->ir, done);
 		} else {
 			ir_place(g->ir, no);
@@ -1350,6 +1448,7 @@ static void gen_stmt(struct gen *g, struct node *n)
 		break;
 	case N_DELETE:
 		c = n->a;
+		lookups_forget(g, c->map);
 		call(g, BPF_FUNC_map_delete_elem, 2,
 		     A_V(map_reg(g, c->map->index)), A_FP(gen_key(g, c)));
 		break;

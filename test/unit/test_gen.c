@@ -507,6 +507,41 @@ static int ncalls(const struct run *r, int i, int helper)
 	return n;
 }
 
+/* A tuple: one update at the entry; at the return one lookup serves the
+ * condition and every member read after it (their loads at the members'
+ * offsets), until the delete; a lookup in a branch is not taken after it,
+ * one before an update of the map is not taken after the update. */
+static void test_tuple_lookups(void)
+{
+	struct run r;
+
+	run(&r, OPENAT " { e[kpid] = (time, data->filename, 7); } "
+	    "tracepoint:syscalls/sys_exit_openat { if (e[kpid].0) { "
+	    "print(e[kpid].0, e[kpid].2, str(e[kpid].1)); delete e[kpid]; "
+	    "print(e[kpid].2); } }");
+	REQUIRE(r.ok);
+	CHECK(ncalls(&r, 0, BPF_FUNC_map_update_elem) == 1);
+	CHECK(ncalls(&r, 0, BPF_FUNC_map_lookup_elem) == 1);	/* stats' */
+	CHECK_CODE(&r, 1, "map_lookup_elem if== ldx64@0 L if== "
+		   "ldx64@0 L if== ldx64@16 L if== ldx64@8 L "
+		   "probe_read_str ringbuf_output "
+		   "map_delete_elem map_lookup_elem if== ldx64@16");
+	/* 5: before the delete, after it, and the stats' for a failed read
+	 * and for each lost event */
+	CHECK(ncalls(&r, 1, BPF_FUNC_map_lookup_elem) == 5);
+	done(&r);
+
+	run(&r, "BEGIN { m[1] = (1, 2); } END { if (pid) { print(m[1].0); } "
+	    "print(m[1].1); print(pid && m[2].0 ? m[2].1 : m[2].0); "
+	    "m[1] = (m[1].1, 3); print(m[1].0); }");
+	REQUIRE(r.ok);
+	/* m[1] in the branch and after it, m[2] after && and in each arm
+	 * of ?: (m[1] in the value is the one before it); and the stats'
+	 * for each of four prints' lost events and the update's full map */
+	CHECK(ncalls(&r, 1, BPF_FUNC_map_lookup_elem) == 3 + 3 + 4 + 1);
+	done(&r);
+}
+
 /* Kernel types (the fake BTF of test/helpers/fakebtf.c): a chain a->b->c
  * is one probe_read_kernel per '->', of the member's size, at its offset,
  * with no other helper call (the cost of a hand-written read). */
@@ -673,6 +708,7 @@ int main(void)
 	test_caller_stack();
 	test_quantize();
 	test_sum_delete();
+	test_tuple_lookups();
 	test_scope();
 	return test_report("gen");
 }
