@@ -230,8 +230,8 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	char slow[64] = "";
 	int rf = o.err || o.failed;
 
-	fprintf(f, "tracepoint:syscalls/sys_enter_%s %s%s%s{\n", s->name,
-		*pred ? "/" : "", pred, *pred ? "/ " : "");
+	fprintf(f, "tracepoint:syscalls/sys_enter_%s /%s && __on[0]/ {\n",
+		s->name, pred);
 	fprintf(f, "\tif (__e[kpid].0)\t/* the previous call's return was "
 		"not seen */\n\t\tprint(kpid, __e[kpid].0);\n");
 	site_add(s, SITE_LOST);
@@ -250,8 +250,7 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	if (o.slower > 0)
 		snprintf(slow, sizeof(slow), "time - __e[kpid].0 > %" PRId64,
 			 o.slower);
-	fprintf(f, "tracepoint:syscalls/sys_exit_%s %s%s%s{\n", s->name,
-		*pred ? "/" : "", pred, *pred ? "/ " : "");
+	fprintf(f, "tracepoint:syscalls/sys_exit_%s /%s/ {\n", s->name, pred);
 	fprintf(f, "\tif (__e[kpid].0) {\n");
 	if (rf || *slow) {
 		fprintf(f, "\t\tif (");
@@ -271,11 +270,12 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 	if (rf || *slow)
 		fprintf(f, "\t\t}\n");
 	fprintf(f, "\t\tdelete __e[kpid];\n");
-	fprintf(f, "\t} else%s", rf ? " if (" : " {\n");
+	fprintf(f, "\t} else if (");
 	if (rf) {
 		ret_filter(f);
-		fprintf(f, ") {\n");
+		fprintf(f, " && ");
 	}
+	fprintf(f, "__on[0]) {\n");
 	fprintf(f, "\t\t/* its entry was not seen: it began before the "
 		"probes */\n\t\tprint(time, pid, kpid, uid, gid, comm, "
 		"data->ret, ppid);\n\t}\n}\n");
@@ -296,10 +296,10 @@ static char *gen_program(void)
 	snprintf(pred + strlen(pred), sizeof(pred) - strlen(pred),
 		 "%spid != %d", *pred ? " && " : "", (int)getpid());
 	/* __on[0]: tracing is on from BEGIN (every probe attached) until
-	 * opentrace turns it off before draining; so the probes detached
-	 * one by one at the end make no returns without their entry. */
-	snprintf(pred + strlen(pred), sizeof(pred) - strlen(pred),
-		 " && __on[0]");
+	 * opentrace turns it off before draining; so the probes attached and
+	 * detached one by one make no returns without their entry. It is
+	 * checked where a call starts (and for a return without its entry):
+	 * a return whose entry was kept is shown. */
 	fprintf(f, "BEGIN {\n\t__on[0] = 1;\n}\n");
 	for (i = 0; i < NSYS; i++)
 		gen_sys(f, &syscalls[i], pred);
