@@ -681,27 +681,34 @@ static void no_return(const struct sys *s, int64_t tid, uint64_t t0)
 
 /* ---- merged calls waiting for their path ---- */
 
-static struct call *waiting;	/* owned copies, at most one per thread */
-static size_t nwaiting;
+/* A call and the bytes it points to, so that waiting costs no malloc. */
+struct waiter {
+	struct call c;
+	char comm[PLY_STRSIZE_MAX + 1];
+	char name[PLY_STRSIZE_MAX + 1];
+	char path[2 * PLY_STRSIZE_MAX + 2];	/* a directory, '/', a name */
+};
 
-static char *dup_mem(const char *s, size_t len)
+static struct waiter *waiting;	/* at most one per thread */
+static size_t nwaiting, capwaiting;
+
+/* After w's bytes have moved: its call points at them again. */
+static void waiter_fix(struct waiter *w)
 {
-	char *d = malloc(len + 1);
-
-	if (!d)
-		abort();
-	memcpy(d, s, len);
-	d[len] = 0;
-	return d;
+	w->c.comm = w->comm;
+	w->c.name = w->name;
+	w->c.path = w->c.path ? w->path : NULL;
 }
 
 static void emit_waiting(size_t i)
 {
-	struct call *c = &waiting[i];
+	struct waiter *w = &waiting[i];
 
-	emit(c, 0);
-	call__free(c);
-	waiting[i] = waiting[--nwaiting];
+	emit(&w->c, 0);
+	if (i != --nwaiting) {		/* the last one takes its place */
+		*w = waiting[nwaiting];
+		waiter_fix(w);
+	}
 }
 
 /* The call waits for the event with its path, which comes next from the
@@ -709,47 +716,64 @@ static void emit_waiting(size_t i)
  * call means its path was lost: the call is shown without one. */
 static void wait_path(const struct call *c)
 {
-	struct call *w;
-	size_t i;
+	struct waiter *w;
+	size_t i, n;
 
 	for (i = 0; i < nwaiting; i++)
-		if (waiting[i].tid == c->tid) {
+		if (waiting[i].c.tid == c->tid) {
 			nno_path++;
 			emit_waiting(i);
 			break;
 		}
-	w = realloc(waiting, (nwaiting + 1) * sizeof(*w));
-	if (!w)
-		abort();
-	waiting = w;
+	if (nwaiting == capwaiting) {
+		capwaiting = capwaiting ? 2 * capwaiting : 1;
+		waiting = realloc(waiting, capwaiting * sizeof(*waiting));
+		if (!waiting)
+			abort();
+		for (i = 0; i < nwaiting; i++)
+			waiter_fix(&waiting[i]);
+	}
 	w = &waiting[nwaiting++];
-	*w = *c;
-	w->owned = 1;
-	w->comm = dup_mem(c->comm, strlen(c->comm));
-	w->name = dup_mem(c->name, c->name_len);
-	w->path = NULL;
+	w->c = *c;
+	w->c.owned = 0;
+	n = strlen(c->comm);
+	memcpy(w->comm, c->comm, n + 1);
+	memcpy(w->name, c->name, c->name_len + 1);
+	w->c.comm = w->comm;
+	w->c.name = w->name;
+	w->c.path = NULL;
 }
 
 static void on_path(enum site_kind k, const struct ply_value *a)
 {
 	struct call *c;
 	size_t i, dl;
+	char *p, *joined;
 
 	for (i = 0; i < nwaiting; i++)
-		if (waiting[i].tid == a[0].i)
+		if (waiting[i].c.tid == a[0].i)
 			break;
 	if (i == nwaiting)
 		return;		/* its call was lost: counted there */
-	c = &waiting[i];
+	c = &waiting[i].c;
+	p = waiting[i].path;
 	c->ppid = a[1].i;	/* the path event carries the parent too */
 	a++;
 	dl = strnlen(a[1].s, a[1].len);
+	if (dl > PLY_STRSIZE_MAX)
+		dl = PLY_STRSIZE_MAX;
 	if (k == SITE_FILE) {
-		if (dl)
-			c->path = dup_mem(a[1].s, dl);
-	} else {
-		/* A failed open: its directory and the name, joined. */
-		c->path = path_join(a[1].s, dl, c->name, c->name_len);
+		if (dl) {
+			memcpy(p, a[1].s, dl);
+			p[dl] = 0;
+			c->path = p;
+		}
+	} else if ((joined = path_join(a[1].s, dl, c->name, c->name_len))) {
+		/* A failed open: its directory and the name, joined (its one
+		 * malloc; a failed open is the rarer kind). */
+		memcpy(p, joined, strlen(joined) + 1);
+		free(joined);
+		c->path = p;
 	}
 	if (c->path)
 		c->path_len = strlen(c->path);
