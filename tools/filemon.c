@@ -286,8 +286,11 @@ static char *gen_program(void)
 		"mem(curtask->files->fdt->open_fds, %d));\n}\n", pred,
 		EXEC_FDS / 8);
 	site(S_EXEC);
+	/* the last thread: the kernel has counted it out of the live ones
+	 * before the tracepoint (what 6.16's group_dead field says; older
+	 * kernels lack the field, the count is in every one) */
 	fprintf(f, "tracepoint:sched/sched_process_exit /%s && "
-		"data->group_dead/ {\n\tprint(" WHO ");\n%s}\n", pred,
+		"curtask->signal->live.counter == 0/ {\n\tprint(" WHO ");\n%s}\n", pred,
 		o.no_children ? "" : "\tdelete __a[pid];\n");
 	site(S_EXIT);
 	if (!o.no_children) {
