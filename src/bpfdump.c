@@ -91,6 +91,10 @@ static size_t dump_ld(const struct bpf_insn *in, size_t left, FILE *out)
 		fprintf(out, "r%d = map[id:%d]", in->dst_reg, in->imm);
 		return 2;
 	}
+	if (in->src_reg == BPF_PSEUDO_FUNC) {
+		fprintf(out, "r%d = func[pc%+d]", in->dst_reg, in->imm);
+		return 2;
+	}
 	if (in->src_reg == PROG_PSEUDO_CONST) {
 		fprintf(out, "r%d = const[%s]", in->dst_reg,
 			prog_const_name(in->imm));

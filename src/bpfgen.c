@@ -56,6 +56,11 @@ struct gen {
 	size_t n, cap;
 	struct fixup *fix;
 	size_t nfix, fixcap;
+	struct fixup *funcs;	/* ld_imm64 of a subprogram: label is
+				 * its index */
+	size_t nfuncs;
+	int past_args;		/* an instruction other than MOV vN, ctx
+				 * was emitted */
 	int nomem;
 };
 
@@ -80,7 +85,7 @@ static int defines_d(const struct ir_insn *in)
 {
 	switch (in->op) {
 	case IR_MOV: case IR_LD64: case IR_LDMAP: case IR_LDCONST:
-	case IR_STACK: case IR_LDX: case IR_CALL:
+	case IR_LDFUNC: case IR_STACK: case IR_LDX: case IR_CALL:
 		return in->d.kind == O_VREG;
 	default:
 		return 0;
@@ -408,7 +413,7 @@ static void load_into(struct gen *g, int dst, struct ir_opnd o)
 		emit_mov(g, dst, BPF_REG_10);
 		return;
 	case O_CTX:
-		emit_mov(g, dst, BPF_REG_1);
+		emit_mov(g, dst, BPF_REG_1 + (int)o.v);
 		return;
 	case O_VREG:
 		l = vloc_of(g, o);
@@ -429,7 +434,7 @@ static int opnd_reg(struct gen *g, struct ir_opnd o, int scratch)
 	if (o.kind == O_FP)
 		return BPF_REG_10;
 	if (o.kind == O_CTX)
-		return BPF_REG_1;
+		return BPF_REG_1 + (int)o.v;
 	if (o.kind == O_VREG && vloc_of(g, o)->kind == VL_REG)
 		return g->loc[o.v].reg;
 	load_into(g, scratch, o);
@@ -461,8 +466,6 @@ static void gen_mov(struct gen *g, const struct ir_insn *in)
 {
 	const struct vloc *d = vloc_of(g, in->d), *a;
 
-	if (in->a.kind == O_CTX && g->n)
-		unreachable();	/* r1 is only ctx before anything runs */
 	if (d->kind == VL_REG) {
 		load_into(g, d->reg, in->a);
 		return;
@@ -509,7 +512,11 @@ static void gen_ld64(struct gen *g, const struct ir_insn *in, int src)
 {
 	int d = dst_reg(g, in->d, BPF_REG_0);
 
-	if (src == BPF_PSEUDO_MAP_FD || src == PROG_PSEUDO_CONST)
+	if (src == BPF_PSEUDO_FUNC)
+		g->funcs[g->nfuncs++] = (struct fixup){ .at = g->n,
+							.label = in->imm };
+	if (src == BPF_PSEUDO_MAP_FD || src == PROG_PSEUDO_CONST ||
+	    src == BPF_PSEUDO_FUNC)
 		emit_ld64(g, d, src, (uint32_t)(int32_t)in->imm);
 	else
 		emit_ld64(g, d, src, in->imm);
@@ -632,6 +639,13 @@ static void gen_call(struct gen *g, const struct ir_insn *in)
 
 static void gen_insn(struct gen *g, const struct ir_insn *in)
 {
+	/* the arguments are in r1-r5 only before anything runs */
+	if (in->op == IR_MOV && in->a.kind == O_CTX) {
+		if (g->past_args || in->a.v < 0 || in->a.v > 4)
+			unreachable();
+	} else if (in->op != IR_LABEL) {
+		g->past_args = 1;
+	}
 	if (defines_d(in) && in->op != IR_CALL && is_dead(g, in->d))
 		return;
 	switch (in->op) {
@@ -644,6 +658,7 @@ static void gen_insn(struct gen *g, const struct ir_insn *in)
 	case IR_LD64:	gen_ld64(g, in, 0); return;
 	case IR_LDMAP:	gen_ld64(g, in, BPF_PSEUDO_MAP_FD); return;
 	case IR_LDCONST: gen_ld64(g, in, PROG_PSEUDO_CONST); return;
+	case IR_LDFUNC:	gen_ld64(g, in, BPF_PSEUDO_FUNC); return;
 	case IR_STACK:	gen_stackaddr(g, in); return;
 	case IR_LDX:	gen_ldx(g, in); return;
 	case IR_STX:	gen_stx(g, in); return;
@@ -682,6 +697,7 @@ static int resolve_jumps(struct gen *g, char *err, size_t errlen)
 
 static int gen_alloc(struct gen *g, const struct ir *ir)
 {
+	size_t k;
 	int i;
 
 	g->ir = ir;
@@ -690,7 +706,11 @@ static int gen_alloc(struct gen *g, const struct ir *ir)
 	g->loc = calloc(ir->nvregs ? ir->nvregs : 1, sizeof(*g->loc));
 	g->labelpos = malloc((ir->nlabels ? ir->nlabels : 1) *
 			     sizeof(*g->labelpos));
-	if (!g->iv || !g->loc || !g->labelpos)
+	for (k = 0; k < ir->n; k++)
+		g->nfuncs += ir->insns[k].op == IR_LDFUNC;
+	g->funcs = calloc(g->nfuncs ? g->nfuncs : 1, sizeof(*g->funcs));
+	g->nfuncs = 0;
+	if (!g->iv || !g->loc || !g->labelpos || !g->funcs)
 		return -ENOMEM;
 	for (i = 0; i < ir->nlabels; i++)
 		g->labelpos[i] = -1;
@@ -704,7 +724,45 @@ static void gen_free(struct gen *g)
 	free(g->labelpos);
 	free(g->slot_end);
 	free(g->fix);
+	free(g->funcs);
 	free(g->out);
+}
+
+/* The subprograms after the program, each compiled on its own, and the
+ * program's ld_imm64 of each pointed at its first instruction. */
+static int gen_subs(struct gen *g, char *err, size_t errlen)
+{
+	const struct ir *ir = g->ir;
+	size_t *start, i, n;
+	struct bpf_insn *sub;
+	int k, ret = 0;
+
+	if (!ir->nsubs)
+		return 0;
+	start = calloc(ir->nsubs, sizeof(*start));
+	if (!start)
+		return -ENOMEM;
+	for (k = 0; k < ir->nsubs && !ret; k++) {
+		if (ir->subs[k]->nsubs)
+			unreachable();	/* a callback's callbacks */
+		ret = ir_to_bpf(ir->subs[k], &sub, &n, err, errlen);
+		if (ret)
+			break;
+		start[k] = g->n;
+		for (i = 0; i < n; i++)
+			emit(g, sub[i]);
+		free(sub);
+		if (g->nomem)
+			ret = -ENOMEM;
+	}
+	for (i = 0; i < g->nfuncs && !ret; i++) {
+		if (g->funcs[i].label < 0 || g->funcs[i].label >= ir->nsubs)
+			unreachable();
+		g->out[g->funcs[i].at].imm = (int32_t)(start[g->funcs[i].label] -
+						       (g->funcs[i].at + 1));
+	}
+	free(start);
+	return ret;
 }
 
 int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
@@ -749,6 +807,10 @@ int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 	if (g.nomem)
 		goto nomem;
 	ret = resolve_jumps(&g, err, errlen);
+	if (!ret)
+		ret = gen_subs(&g, err, errlen);
+	if (ret == -ENOMEM)
+		goto nomem;
 	if (ret)
 		goto cleanup;
 	*out = g.out;

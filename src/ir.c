@@ -31,6 +31,35 @@ int ir_stack(struct ir *ir, size_t size)
 	return -ir->stack;
 }
 
+int ir_sub(struct ir *ir, const char *name, struct ir **sub, int *fresh)
+{
+	struct ir **subs;
+	const char **names;
+	int i;
+
+	*fresh = 0;
+	for (i = 0; i < ir->nsubs; i++) {
+		if (!strcmp(ir->sub_names[i], name)) {
+			*sub = ir->subs[i];
+			return i;
+		}
+	}
+	subs = arena_alloc(ir->arena, (ir->nsubs + 1) * sizeof(*subs));
+	names = arena_alloc(ir->arena, (ir->nsubs + 1) * sizeof(*names));
+	if (ir->nsubs) {
+		memcpy(subs, ir->subs, ir->nsubs * sizeof(*subs));
+		memcpy(names, ir->sub_names, ir->nsubs * sizeof(*names));
+	}
+	subs[ir->nsubs] = arena_alloc(ir->arena, sizeof(**subs));
+	ir_init(subs[ir->nsubs], ir->arena);
+	names[ir->nsubs] = arena_strdup(ir->arena, name);
+	ir->subs = subs;
+	ir->sub_names = names;
+	*sub = subs[ir->nsubs];
+	*fresh = 1;
+	return ir->nsubs++;
+}
+
 /* The returned pointer is only good until the next ir_emit: the array
  * moves when it grows. */
 struct ir_insn *ir_emit(struct ir *ir, struct ir_insn in)
@@ -82,6 +111,12 @@ void ir_ldconst(struct ir *ir, int d, int which)
 {
 	ir_emit(ir, (struct ir_insn){ .op = IR_LDCONST, .d = ir_v(d),
 				      .imm = which });
+}
+
+void ir_ldfunc(struct ir *ir, int d, int sub)
+{
+	ir_emit(ir, (struct ir_insn){ .op = IR_LDFUNC, .d = ir_v(d),
+				      .imm = sub });
 }
 
 const char *prog_const_name(int which)
@@ -207,6 +242,7 @@ const char *bpf_helper_name(int func)
 	case BPF_FUNC_get_current_task:		return "get_current_task";
 	case BPF_FUNC_current_task_under_cgroup:
 		return "current_task_under_cgroup";
+	case BPF_FUNC_loop:			return "loop";
 	}
 	return NULL;
 }
@@ -254,7 +290,12 @@ static void dump_opnd(struct ir_opnd o, FILE *out)
 	case O_VREG:	fprintf(out, "v%" PRId64, o.v); break;
 	case O_IMM:	fprintf(out, "%" PRId64, o.v); break;
 	case O_FP:	fputs("fp", out); break;
-	case O_CTX:	fputs("ctx", out); break;
+	case O_CTX:
+		if (o.v)
+			fprintf(out, "arg%" PRId64, o.v);
+		else
+			fputs("ctx", out);
+		break;
 	case O_NONE:	fputs("_", out); break;
 	}
 }
@@ -343,6 +384,11 @@ static void dump_insn(const struct ir_insn *in, FILE *out)
 		dump_opnd(in->d, out);
 		fprintf(out, " = const %s", prog_const_name(in->imm));
 		return;
+	case IR_LDFUNC:
+		fputs("  ", out);
+		dump_opnd(in->d, out);
+		fprintf(out, " = func#%" PRId64, in->imm);
+		return;
 	case IR_STACK:
 		fputs("  ", out);
 		dump_opnd(in->d, out);
@@ -391,11 +437,16 @@ static void dump_insn(const struct ir_insn *in, FILE *out)
 void ir_dump(const struct ir *ir, FILE *out)
 {
 	size_t i;
+	int k;
 
 	for (i = 0; i < ir->n; i++) {
 		dump_insn(&ir->insns[i], out);
 		if (ir->insns[i].comment)
 			fprintf(out, "\t; %s", ir->insns[i].comment);
 		fputc('\n', out);
+	}
+	for (k = 0; k < ir->nsubs; k++) {
+		fprintf(out, "func#%d %s:\n", k, ir->sub_names[k]);
+		ir_dump(ir->subs[k], out);
 	}
 }

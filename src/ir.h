@@ -23,8 +23,9 @@ enum ir_opnd_kind {
 	O_VREG,		/* v: virtual register number (>= 0) */
 	O_IMM,		/* v: signed 32-bit immediate */
 	O_FP,		/* the frame pointer r10, as a base for LDX/STX/ST */
-	O_CTX,		/* r1 at program entry: only as the source of the
-			 * first instruction (MOV vN, ctx) */
+	O_CTX,		/* argument v at program entry (0: r1, the context;
+			 * a subprogram's r1-r5): only as the source of the
+			 * first instructions (MOV vN, ctx) */
 };
 
 struct ir_opnd {
@@ -55,6 +56,9 @@ enum ir_op {
 	IR_RET,		/* return a (vreg or imm) */
 	IR_XADD,	/* atomic *(size *)(d + off) += a  (size 4 or 8; d: vreg;
 			 * a: vreg) — BPF_STX | BPF_ATOMIC, imm BPF_ADD */
+	IR_LDFUNC,	/* d = the address of subprogram imm (ir->subs[imm]),
+			 * for a helper that calls it back (ld_imm64 pseudo
+			 * func) */
 };
 
 struct ir_insn {
@@ -85,6 +89,12 @@ struct ir {
 	int stack_max;		/* the most it ever was: spills go below */
 	int bad_off;		/* an LDX/STX/ST/STACK offset did not fit
 				 * in 16 bits */
+	/* Subprograms (callbacks), emitted after the program in this
+	 * order, each a function of its own: its own vregs, labels and
+	 * stack frame, its arguments in O_CTX 0-4, its end an IR_RET. */
+	struct ir **subs;
+	const char **sub_names;
+	int nsubs;
 };
 
 /* The stack a BPF program has (MAX_BPF_STACK). ply builds keys, values,
@@ -97,6 +107,10 @@ int ir_label(struct ir *ir);
 /* Reserve size bytes of stack, 8-aligned; returns the (negative) fp offset. */
 int ir_stack(struct ir *ir, size_t size);
 struct ir_insn *ir_emit(struct ir *ir, struct ir_insn in);
+/* The subprogram named name: its index in ir->subs, *sub set to it. A new
+ * one (*fresh set) is empty for the caller to fill; one that exists is
+ * shared by all who ask for it. */
+int ir_sub(struct ir *ir, const char *name, struct ir **sub, int *fresh);
 
 static inline struct ir_opnd ir_v(int v)
 { return (struct ir_opnd){ .kind = O_VREG, .v = v }; }
@@ -104,6 +118,8 @@ static inline struct ir_opnd ir_imm(int64_t v)
 { return (struct ir_opnd){ .kind = O_IMM, .v = v }; }
 static inline struct ir_opnd ir_fp(void)
 { return (struct ir_opnd){ .kind = O_FP }; }
+static inline struct ir_opnd ir_arg(int i)
+{ return (struct ir_opnd){ .kind = O_CTX, .v = i }; }
 
 /* Shorthands over ir_emit. */
 void ir_mov(struct ir *ir, int d, struct ir_opnd a);
@@ -111,6 +127,7 @@ void ir_alu(struct ir *ir, int code, int d, struct ir_opnd a);
 void ir_ld64(struct ir *ir, int d, int64_t imm);
 void ir_ldmap(struct ir *ir, int d, int map);
 void ir_ldconst(struct ir *ir, int d, int which);
+void ir_ldfunc(struct ir *ir, int d, int sub);
 void ir_stackaddr(struct ir *ir, int d, int off);
 void ir_ldx(struct ir *ir, int size, int d, struct ir_opnd base, int off);
 void ir_stx(struct ir *ir, int size, struct ir_opnd base, int off, int a);
@@ -136,8 +153,9 @@ const char *bpf_jmp_op(int code);
 const char *prog_const_name(int which);
 
 /* Back end: register allocation over r6-r9 (spilling the rest to stack
- * slots below ir->stack), jump resolution, emission. On success *out is a
- * malloc'ed array the caller frees. Returns 0, or -E2BIG with a message in
+ * slots below ir->stack), jump resolution, emission; then each subprogram
+ * the same way, after the program. On success *out is a malloc'ed array
+ * the caller frees. Returns 0, or -E2BIG with a message in
  * err (e.g. "program needs 600 bytes of stack; the kernel allows 512"). */
 int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 	      char *err, size_t errlen);

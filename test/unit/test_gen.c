@@ -56,6 +56,7 @@ static void word(FILE *f, const struct ir_insn *in)
 	case IR_LDMAP:	fprintf(f, "map:%" PRId64, in->imm); return;
 	case IR_LDCONST: fprintf(f, "const:%s", prog_const_name(in->imm));
 		return;
+	case IR_LDFUNC:	fprintf(f, "func:%" PRId64, in->imm); return;
 	case IR_STACK:	fputs("stack", f); return;
 	case IR_LDX:
 		fprintf(f, "ldx%s@%d", size_bits(in->size), in->off);

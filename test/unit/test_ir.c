@@ -821,6 +821,86 @@ static void test_dumps(void)
 	arena__free(a);
 }
 
+/* A subprogram: bpf_loop's callback, after the program, its address an
+ * ld_imm64 pseudo func relative to itself, its arguments in r1 and r2,
+ * and one copy however often it is asked for. */
+static void build_sub(struct ir *ir)
+{
+	struct ir *sub, *again;
+	int fresh, k = ir_sub(ir, "add", &sub, &fresh), f = ir_vreg(ir);
+	int r = ir_vreg(ir), i, c, x;
+
+	CHECK(k == 0 && fresh);
+	CHECK(ir_sub(ir, "add", &again, &fresh) == 0 && !fresh &&
+	      again == sub);
+	i = ir_vreg(sub);
+	c = ir_vreg(sub);
+	x = ir_vreg(sub);
+	ir_mov(sub, i, ir_arg(0));
+	ir_mov(sub, c, ir_arg(1));
+	ir_ldx(sub, 8, x, ir_v(c), 0);
+	ir_alu(sub, BPF_ADD, x, ir_v(i));
+	ir_stx(sub, 8, ir_v(c), 0, x);
+	ir_ret(sub, ir_imm(0));
+	ir_st(ir, 8, ir_fp(), ir_stack(ir, 8), 0);
+	ir_ldfunc(ir, f, k);
+	ir_emit(ir, (struct ir_insn){ .op = IR_CALL, .helper = BPF_FUNC_loop,
+				      .nargs = 4, .d = ir_v(r),
+				      .args = { ir_imm(4), ir_v(f), ir_fp(),
+						ir_imm(0) },
+				      .argoff = { 0, 0, -8, 0 } });
+	ir_ldx(ir, 8, r, ir_fp(), -8);
+	ir_ret(ir, ir_v(r));
+}
+
+static void test_subprogram(void)
+{
+	struct arena *a = arena__new();
+	struct ir ir;
+	char *s;
+
+	ir_init(&ir, a);
+	build_sub(&ir);
+	s = dump_to_string(&ir, 0);
+	CHECK_STR(s,
+		"  *(u64 *)(fp - 8) = 0\n"
+		"  v0 = func#0\n"
+		"  v1 = call loop(4, v0, fp-8, 0)\n"
+		"  v1 = *(u64 *)(fp - 8)\n"
+		"  return v1\n"
+		"func#0 add:\n"
+		"  v0 = ctx\n"
+		"  v1 = arg1\n"
+		"  v2 = *(u64 *)(v1 + 0)\n"
+		"  v2 += v0\n"
+		"  *(u64 *)(v1 + 0) = v2\n"
+		"  return 0\n");
+	free(s);
+	s = dump_to_string(&ir, 1);
+	CHECK_STR(s,	/* func[pc+11]: 1 + 1 + 11 is where it starts */
+		"   0: (7a) *(u64 *)(r10 -8) = 0\n"
+		"   1: (18) r6 = func[pc+11]\n"
+		"   3: (b7) r1 = 4\n"
+		"   4: (bf) r2 = r6\n"
+		"   5: (bf) r3 = r10\n"
+		"   6: (07) r3 += -8\n"
+		"   7: (b7) r4 = 0\n"
+		"   8: (85) call loop#181\n"
+		"   9: (bf) r3 = r0\n"
+		"  10: (79) r3 = *(u64 *)(r10 -8)\n"
+		"  11: (bf) r0 = r3\n"
+		"  12: (95) exit\n"
+		"  13: (bf) r3 = r1\n"
+		"  14: (bf) r4 = r2\n"
+		"  15: (79) r5 = *(u64 *)(r4 +0)\n"
+		"  16: (0f) r5 += r3\n"
+		"  17: (7b) *(u64 *)(r4 +0) = r5\n"
+		"  18: (b7) r0 = 0\n"
+		"  19: (95) exit\n");
+	free(s);
+	arena__free(a);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -838,5 +918,6 @@ int main(void)
 	test_limits();
 	test_backward_jump();
 	test_coalesce();
+	test_subprogram();
 	return test_report("ir");
 }
