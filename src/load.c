@@ -7,6 +7,7 @@
 
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "rt.h"
 
@@ -124,6 +125,115 @@ static int prog_patch(struct runtime *rt, const struct probe_prog *p,
 	return 0;
 }
 
+/* ---- subprograms: their BTF ----
+ *
+ * A program that hands a subprogram to a helper (bpf_loop's callback, an
+ * ld_imm64 with src_reg BPF_PSEUDO_FUNC) must say where each function
+ * starts and what its type is (func_info), in terms of a BTF of its own:
+ * the program "long (void *ctx)", each subprogram a static
+ * "long (u32 i, void *ctx)". */
+
+/* The start of each subprogram, in order, in starts[]; returns how many
+ * (0: none, the program is one function). */
+static size_t sub_starts(const struct bpf_insn *insns, size_t n,
+			 uint32_t *starts, size_t max)
+{
+	size_t i, k, ns = 0;
+	long at;
+
+	for (i = 0; i + 1 < n; i++) {
+		if (insns[i].code != (BPF_LD | BPF_DW | BPF_IMM))
+			continue;
+		at = (long)i + 1 + insns[i].imm;
+		if (insns[i].src_reg == BPF_PSEUDO_FUNC && at > 0 &&
+		    at < (long)n) {
+			for (k = 0; k < ns && starts[k] != (uint32_t)at; k++)
+				;
+			if (k == ns && ns < max)
+				starts[ns++] = (uint32_t)at;
+		}
+		i++;
+	}
+	for (i = 1; i < ns; i++)	/* in order: few, so by insertion */
+		for (k = i; k > 0 && starts[k - 1] > starts[k]; k--) {
+			uint32_t t = starts[k];
+
+			starts[k] = starts[k - 1];
+			starts[k - 1] = t;
+		}
+	return ns;
+}
+
+/* The BTF both kinds of function refer to, loaded once: its fd, or a
+ * negative errno. */
+static int func_btf(struct runtime *rt)
+{
+	struct btf *b;
+	int lng, u32, vp, proto, m, sub, err = 0;
+
+	if (rt->func_btf_fd >= 0)
+		return rt->func_btf_fd;
+	b = btf__new_empty();
+	if (!b)
+		return -errno;
+	lng = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	u32 = btf__add_int(b, "unsigned int", 4, 0);
+	vp = btf__add_ptr(b, 0);
+	proto = btf__add_func_proto(b, lng);
+	if (proto < 0 || btf__add_func_param(b, "ctx", vp))
+		err = -EINVAL;
+	m = btf__add_func(b, "ply_probe", BTF_FUNC_GLOBAL, proto);
+	proto = btf__add_func_proto(b, lng);
+	if (proto < 0 || btf__add_func_param(b, "i", u32) ||
+	    btf__add_func_param(b, "ctx", vp))
+		err = -EINVAL;
+	sub = btf__add_func(b, "ply_sub", BTF_FUNC_STATIC, proto);
+	if (lng < 0 || u32 < 0 || vp < 0 || m < 0 || sub < 0 || err)
+		err = -EINVAL;
+	if (!err)
+		err = btf__load_into_kernel(b);
+	if (!err)
+		rt->func_btf_fd = dup(btf__fd(b));
+	if (!err && rt->func_btf_fd < 0)
+		err = -errno;
+	btf__free(b);
+	if (err) {
+		fprintf(rt->err, "ply: the kernel refused the BTF of the "
+			"programs' functions: %s\n", strerror(-err));
+		return err;
+	}
+	rt->func_m = m;
+	rt->func_sub = sub;
+	return rt->func_btf_fd;
+}
+
+/* func_info for the program in opts, when it has subprograms; info has
+ * room for SUBS_MAX + 1. */
+#define SUBS_MAX 8
+static int func_info(struct runtime *rt, const struct probe_prog *p,
+		     struct bpf_func_info *info, struct bpf_prog_load_opts *opts)
+{
+	uint32_t starts[SUBS_MAX];
+	size_t ns = sub_starts(p->insns, p->ninsns, starts, SUBS_MAX), i;
+	int fd;
+
+	if (!ns)
+		return 0;
+	fd = func_btf(rt);
+	if (fd < 0)
+		return fd;
+	info[0] = (struct bpf_func_info){ .insn_off = 0,
+					  .type_id = rt->func_m };
+	for (i = 0; i < ns; i++)
+		info[i + 1] = (struct bpf_func_info){ .insn_off = starts[i],
+						      .type_id = rt->func_sub };
+	opts->prog_btf_fd = fd;
+	opts->func_info = info;
+	opts->func_info_cnt = ns + 1;
+	opts->func_info_rec_size = sizeof(*info);
+	return 0;
+}
+
 int starts_with(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
@@ -233,6 +343,7 @@ static int prog_load_one(struct runtime *rt, size_t i)
 {
 	const struct probe_prog *p = &rt->spec.progs[i];
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
+	struct bpf_func_info info[SUBS_MAX + 1];
 	struct bpf_insn *insns = NULL;
 	char name[BPF_OBJ_NAME_LEN];
 	char *log = NULL;
@@ -243,8 +354,12 @@ static int prog_load_one(struct runtime *rt, size_t i)
 		return -EINVAL;
 	}
 	err = prog_patch(rt, p, &insns);
-	if (err)
+	if (!err)
+		err = func_info(rt, p, info, &opts);
+	if (err) {
+		free(insns);
 		return err;
+	}
 	prog_name(name, p->name);
 	if (p->prov->load_attrs) {
 		struct load_attrs la = { 0 };

@@ -57,6 +57,9 @@ struct runtime {
 	int zero_fd;		/* MAP_IDX_ZERO, if a program uses it */
 	int stack_fd;		/* MAP_IDX_STACK, if spec.stack_depth */
 	int pathbuf_fd;		/* MAP_IDX_PATHBUF, if a program uses it */
+	int func_btf_fd;	/* the BTF of programs with subprograms
+				 * (their func_info), once one has */
+	int func_m, func_sub;	/* its FUNC ids: a program, a subprogram */
 	uint64_t *stack_buf;	/* spec.stack_depth frames */
 	int *map_fds;		/* spec.nmaps */
 	int *outer_fds;		/* spec.nmaps: map i's map of maps, if swap */

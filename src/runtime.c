@@ -71,7 +71,7 @@ struct runtime *runtime__new(const struct rt_spec *spec,
 	}
 	rt->ncpus = ncpus;
 	rt->rb_fd = rt->stats_fd = rt->zero_fd = rt->stack_fd = -1;
-	rt->pathbuf_fd = -1;
+	rt->pathbuf_fd = rt->func_btf_fd = -1;
 	rt->child_msg = rt->child_life = rt->child_go = -1;
 	rt->poll_fd = -1;
 	rt->stop_fd = opts && opts->stop_req ? opts->stop_fd : -1;
@@ -290,6 +290,7 @@ void runtime__free(struct runtime *rt)
 	close_fd(&rt->zero_fd);
 	close_fd(&rt->stack_fd);
 	close_fd(&rt->pathbuf_fd);
+	close_fd(&rt->func_btf_fd);
 	free(rt->stack_buf);
 	close_fd(&rt->child_go);
 	close_fd(&rt->child_msg);
