@@ -1,5 +1,7 @@
 /* path: the kernel's d_path walk, emitted as ir (see path.h). */
+#include <bpf/libbpf.h>
 #include <linux/magic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "btf.h"
@@ -45,6 +47,18 @@ static int span(const int *off, const int *size, int n, int *lo)
 			hi = off[i] + size[i];
 	}
 	return hi - *lo;
+}
+
+/* Whether the kernel has bpf_loop, for the walk as a loop; PLY_PATH_LOOP=0
+ * asks for the unrolled walk all the same. */
+static int loop_usable(void)
+{
+	const char *e = getenv("PLY_PATH_LOOP");
+
+	if (e && !strcmp(e, "0"))
+		return 0;
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT,
+				       BPF_FUNC_loop, NULL) == 1;
 }
 
 /* Fields read together in one helper call are on the stack at once. */
@@ -111,16 +125,41 @@ int path_offs_get(struct kbtf *k, struct path_offs *o, const char **why,
 			"has a layout the path walk does not expect";
 		return -1;
 	}
+	o->loop = loop_usable();
 	return 0;
 }
 
 /* ---- the walk, as ir ---- */
 
+/* The state of the walk as a loop (see loop_step), after the path in the
+ * buffer: */
+enum {
+	C_MNT = 0, C_DENT = 8, C_MROOT = 16,	/* where the walk is */
+	C_RMNT = 24, C_RDENT = 32,		/* the task's root */
+	C_POS = 40, C_ANY = 48,			/* as in the unrolled walk */
+	C_END = 56,	/* how the walk ended (END_*) */
+	C_TMP = 64,	/* 8 bytes to read into */
+	C_BLK = 72,	/* the dentry's or the mount's block */
+};
+#define S(c)	(PATH_STATE + (c))	/* offsets in the buffer */
+
+enum { END_STEPS, END_DONE, END_TRUNC, END_PSEUDO, END_FAIL };
+
+
+
 struct walk {
 	struct ir *ir;
 	const struct path_offs *o;
 	int fail;	/* label: nothing to walk */
-	int scratch;	/* fp offset of 8 bytes to read into */
+	int scratch;	/* offset from mem of 8 bytes to read into */
+	struct ir_opnd mem;	/* where blocks are read to: the stack (fp),
+				 * or in the loop's step the context (a
+				 * vreg pointing into the caller's stack) */
+	int state;	/* in the loop's step: the walk's state is kept
+			 * in the buffer */
+	int idx;	/* in the loop's first step, the vreg of the
+			 * callback's number (its block is read if not 0);
+			 * else -1 */
 };
 
 static int vreg(struct walk *w)
@@ -144,17 +183,24 @@ static int call(struct walk *w, int helper, int nargs, struct ir_opnd *args,
 	return in.d.v;
 }
 
-/* size bytes at base+off into the stack at fp+slot; a read that fails
- * goes to fail. */
+/* size bytes at base+off into mem+slot; a read that fails goes to
+ * fail. */
 static void read_block(struct walk *w, int slot, int size, int base, int off)
 {
+	struct ir_opnd dst = w->mem;
 	int a = vreg(w), r;
 
+	if (w->mem.kind == O_VREG) {	/* a pointer of its own */
+		dst = ir_v(vreg(w));
+		ir_mov(w->ir, (int)dst.v, w->mem);
+		ir_alu(w->ir, BPF_ADD, (int)dst.v, ir_imm(slot));
+		slot = 0;
+	}
 	ir_mov(w->ir, a, ir_v(base));
 	if (off)
 		ir_alu(w->ir, BPF_ADD, a, ir_imm(off));
 	r = call(w, BPF_FUNC_probe_read_kernel, 3,
-		 (struct ir_opnd[]){ ir_fp(), ir_imm(size), ir_v(a) },
+		 (struct ir_opnd[]){ dst, ir_imm(size), ir_v(a) },
 		 (int[]){ slot, 0, 0 });
 	ir_jmp(w->ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
 }
@@ -163,7 +209,7 @@ static void read_block(struct walk *w, int slot, int size, int base, int off)
 static void read_ptr(struct walk *w, int d, int slot, int base, int off)
 {
 	read_block(w, slot, 8, base, off);
-	ir_ldx(w->ir, 8, d, ir_fp(), slot);
+	ir_ldx(w->ir, 8, d, w->mem, slot);
 	ir_jmp(w->ir, BPF_JEQ, ir_v(d), ir_imm(0), w->fail);
 }
 
@@ -182,6 +228,20 @@ static void prepend_char(struct walk *w, int buf, int pos, int c)
 	ir_mov(w->ir, p, ir_v(buf));
 	ir_alu(w->ir, BPF_ADD, p, ir_v(pos));
 	ir_st(w->ir, 1, ir_v(p), 0, c);
+}
+
+/* In the loop's step, vreg v is the state's field c: fetched where it is
+ * needed, kept as soon as it changes. */
+static void fetch(struct walk *w, int c, int v)
+{
+	if (w->state)
+		ir_ldx(w->ir, 8, v, w->mem, S(c));
+}
+
+static void keep(struct walk *w, int c, int v)
+{
+	if (w->state)
+		ir_stx(w->ir, 8, w->mem, S(c), v);
 }
 
 /* One step from (mnt, dentry): stop at the task's root, cross to the
@@ -208,23 +268,34 @@ static void step(struct walk *w, int fresh, int buf, int pos, int any,
 	ir_mov(ir, m, ir_v(mnt));
 	ir_alu(ir, BPF_SUB, m, ir_imm(o->mnt_mnt));
 	read_block(w, mblk, msize, m, mlo);
-	ir_ldx(ir, 8, t, ir_fp(), mblk + o->mnt_parent - mlo);
+	ir_ldx(ir, 8, t, w->mem, mblk + o->mnt_parent - mlo);
 	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_v(m), done);	/* the global root */
-	ir_ldx(ir, 8, dentry, ir_fp(), mblk + o->mnt_mountpoint - mlo);
+	ir_ldx(ir, 8, dentry, w->mem, mblk + o->mnt_mountpoint - mlo);
 	ir_mov(ir, mnt, ir_v(t));
 	ir_alu(ir, BPF_ADD, mnt, ir_imm(o->mnt_mnt));
 	read_ptr(w, mroot, tmp, mnt, o->vfs_root);
+	keep(w, C_MNT, mnt);
+	keep(w, C_DENT, dentry);
+	keep(w, C_MROOT, mroot);
 	ir_ja(ir, next);
 
 	/* a component: "/name" in front of what is there */
 	ir_place(ir, comp);
-	if (!fresh)
+	if (!fresh && w->idx >= 0) {	/* the walk's first block is read */
+		int skip = ir_label(ir);
+
+		ir_jmp(ir, BPF_JEQ, ir_v(w->idx), ir_imm(0), skip);
 		read_block(w, dblk, dsize, dentry, dlo);
-	ir_ldx(ir, 8, parent, ir_fp(), dblk + o->d_parent - dlo);
+		ir_place(ir, skip);
+	} else if (!fresh) {
+		read_block(w, dblk, dsize, dentry, dlo);
+	}
+	ir_ldx(ir, 8, parent, w->mem, dblk + o->d_parent - dlo);
 	ir_jmp(ir, BPF_JEQ, ir_v(parent), ir_v(dentry), escaped);
-	ir_ldx(ir, 4, len, ir_fp(), dblk + o->d_len - dlo);
-	ir_ldx(ir, 8, name, ir_fp(), dblk + o->d_name - dlo);
+	ir_ldx(ir, 4, len, w->mem, dblk + o->d_len - dlo);
+	ir_ldx(ir, 8, name, w->mem, dblk + o->d_name - dlo);
 	/* room for '/', the name and the truncation mark before it */
+	fetch(w, C_POS, pos);
 	ir_mov(ir, t, ir_v(pos));
 	ir_alu(ir, BPF_SUB, t, ir_v(len));
 	ir_jmp(ir, BPF_JSLT, ir_v(t), ir_imm(2), trunc);
@@ -237,11 +308,15 @@ static void step(struct walk *w, int fresh, int buf, int pos, int any,
 	ir_alu(ir, BPF_ADD, p, ir_v(pos));
 	ir_st(ir, 1, ir_v(p), 0, '/');
 	ir_alu(ir, BPF_ADD, p, ir_imm(1));
+	/* on to the parent (a read that fails leaves no path) */
+	ir_mov(ir, dentry, ir_v(parent));
+	ir_mov(ir, any, ir_imm(1));
+	keep(w, C_POS, pos);
+	keep(w, C_DENT, dentry);
+	keep(w, C_ANY, any);
 	r = call(w, BPF_FUNC_probe_read_kernel, 3,
 		 (struct ir_opnd[]){ ir_v(p), ir_v(len), ir_v(name) }, NULL);
 	ir_jmp(ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
-	ir_mov(ir, dentry, ir_v(parent));
-	ir_mov(ir, any, ir_imm(1));
 	ir_place(ir, next);
 }
 
@@ -366,11 +441,127 @@ static void read_path(struct walk *w, int slot, int base, int off, int mnt,
 	ir_ldx(w->ir, 8, dentry, ir_fp(), slot + o->path_dentry);
 }
 
+/* ---- the walk as a loop ----
+ *
+ * With the kernel's bpf_loop helper (5.17), the step is a subprogram the
+ * helper calls up to PATH_DEPTH times: the verifier checks it once, not
+ * PATH_DEPTH times. Its state is in the per-CPU buffer, after the path
+ * (PATH_STATE), where the verifier does not follow values: a step that
+ * starts from any state is checked once, where values it knew on the
+ * stack (pos, how the walk ended) would have it check a step per value.
+ * The callback's context is 8 bytes of the caller's stack, in dst: the
+ * buffer's address. */
+
+/* The step as a subprogram (index returned): (u32 i, void *ctx) -> 0 to
+ * go on, 1 to stop, the state and C_END written back. One per program:
+ * every walk's step is the same. */
+static int loop_step(struct ir *ir, const struct path_offs *o)
+{
+	struct ir *sub;
+	int fresh, k = ir_sub(ir, "path_step", &sub, &fresh);
+	struct walk w = { .ir = sub, .o = o, .fail = ir_label(sub),
+			  .scratch = S(C_TMP), .state = 1 };
+	int done = ir_label(sub), trunc = ir_label(sub);
+	int esc = ir_label(sub), save = ir_label(sub), cont = ir_label(sub);
+	int buf = vreg(&w), pos = vreg(&w), any = vreg(&w);
+	int mnt = vreg(&w), dentry = vreg(&w), mroot = vreg(&w);
+	int rmnt = vreg(&w), rdent = vreg(&w), end = vreg(&w);
+	int idx = vreg(&w), dlo, dsize, mlo, msize, i;
+
+	if (!fresh)
+		return k;
+	dsize = span((int[]){ o->d_pprev, o->d_parent, o->d_len, o->d_name },
+		     (int[]){ 8, 8, 4, 8 }, 4, &dlo);
+	msize = span((int[]){ o->mnt_parent, o->mnt_mountpoint },
+		     (int[]){ 8, 8 }, 2, &mlo);
+	if (S(C_BLK) + max2(dsize, msize) > PATH_BUF)
+		unreachable();	/* path_offs_get bounds the blocks */
+	w.idx = idx;
+	ir_mov(sub, idx, ir_arg(0));
+	ir_mov(sub, buf, ir_arg(1));
+	ir_ldx(sub, 8, buf, ir_v(buf), 0);
+	w.mem = ir_v(buf);
+	ir_ldx(sub, 8, mnt, w.mem, S(C_MNT));
+	ir_ldx(sub, 8, dentry, w.mem, S(C_DENT));
+	ir_ldx(sub, 8, mroot, w.mem, S(C_MROOT));
+	ir_ldx(sub, 8, rmnt, w.mem, S(C_RMNT));
+	ir_ldx(sub, 8, rdent, w.mem, S(C_RDENT));
+	for (i = 0; i < LOOP_STEPS; i++) {
+		step(&w, 0, buf, pos, any, mnt, dentry, mroot, rmnt, rdent,
+		     S(C_BLK), dlo, dsize, S(C_BLK), mlo, msize, S(C_TMP),
+		     done, trunc, i == 0 ? esc : done);
+		w.idx = -1;
+	}
+	ir_mov(sub, end, ir_imm(END_STEPS));
+	ir_ja(sub, save);
+	ir_place(sub, esc);	/* in no tree: a name of its own if first */
+	ir_mov(sub, end, ir_imm(END_DONE));
+	ir_jmp(sub, BPF_JNE, ir_v(idx), ir_imm(0), save);
+	ir_mov(sub, end, ir_imm(END_PSEUDO));
+	ir_ja(sub, save);
+	ir_place(sub, done);
+	ir_mov(sub, end, ir_imm(END_DONE));
+	ir_ja(sub, save);
+	ir_place(sub, trunc);
+	ir_mov(sub, end, ir_imm(END_TRUNC));
+	ir_ja(sub, save);
+	ir_place(sub, w.fail);
+	ir_mov(sub, end, ir_imm(END_FAIL));
+	ir_place(sub, save);
+	ir_stx(sub, 8, w.mem, S(C_END), end);
+	ir_jmp(sub, BPF_JEQ, ir_v(end), ir_imm(END_STEPS), cont);
+	ir_ret(sub, ir_imm(1));
+	ir_place(sub, cont);
+	ir_ret(sub, ir_imm(0));
+	return k;
+}
+
+/* bpf_loop(PATH_DEPTH, step, fp+ctx, 0) from (mnt, dentry), then on to
+ * done, trunc or pseudo as the step said; out of steps falls through.
+ * The first dentry's block is in the state already. */
+static void loop_call(struct walk *w, int ctx, int buf, int pos, int any,
+		      int mnt, int dentry, int mroot, int rmnt, int rdent,
+		      int done, int trunc, int pseudo)
+{
+	struct ir *ir = w->ir;
+	int f = vreg(w), end = vreg(w), steps = ir_label(ir);
+
+	ir_stx(ir, 8, ir_fp(), ctx, buf);
+	ir_stx(ir, 8, ir_v(buf), S(C_MNT), mnt);
+	ir_stx(ir, 8, ir_v(buf), S(C_DENT), dentry);
+	ir_stx(ir, 8, ir_v(buf), S(C_MROOT), mroot);
+	ir_stx(ir, 8, ir_v(buf), S(C_RMNT), rmnt);
+	ir_stx(ir, 8, ir_v(buf), S(C_RDENT), rdent);
+	ir_stx(ir, 8, ir_v(buf), S(C_POS), pos);
+	ir_stx(ir, 8, ir_v(buf), S(C_ANY), any);
+	ir_st(ir, 8, ir_v(buf), S(C_END), END_STEPS);
+	ir_ldfunc(ir, f, loop_step(ir, w->o));
+	call(w, BPF_FUNC_loop, 4,
+	     (struct ir_opnd[]){ ir_imm(PATH_DEPTH / LOOP_STEPS), ir_v(f),
+				 ir_fp(),
+				 ir_imm(0) }, (int[]){ 0, 0, ctx, 0 });
+	ir_ldx(ir, 8, mnt, ir_v(buf), S(C_MNT));
+	ir_ldx(ir, 8, dentry, ir_v(buf), S(C_DENT));
+	ir_ldx(ir, 8, pos, ir_v(buf), S(C_POS));
+	ir_ldx(ir, 8, any, ir_v(buf), S(C_ANY));
+	ir_ldx(ir, 8, end, ir_v(buf), S(C_END));
+	ir_jmp(ir, BPF_JEQ, ir_v(end), ir_imm(END_DONE), done);
+	ir_jmp(ir, BPF_JEQ, ir_v(end), ir_imm(END_TRUNC), trunc);
+	ir_jmp(ir, BPF_JEQ, ir_v(end), ir_imm(END_FAIL), w->fail);
+	ir_jmp(ir, BPF_JNE, ir_v(end), ir_imm(END_PSEUDO), steps);
+	/* as unrolled, where the first step finds no tree: nothing was
+	 * written, and the verifier must know pos exactly */
+	ir_mov(ir, pos, ir_imm(PATH_SIZE - 1));
+	ir_ja(ir, pseudo);
+	ir_place(ir, steps);
+}
+
 int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	     int arg, int dst)
 {
 	static const char deleted[] = " (deleted)";
-	struct walk w = { .ir = ir, .o = o, .fail = ir_label(ir) };
+	struct walk w = { .ir = ir, .o = o, .fail = ir_label(ir),
+			  .mem = ir_fp(), .idx = -1 };
 	int done = ir_label(ir), trunc = ir_label(ir), out = ir_label(ir);
 	int end = ir_label(ir), live = ir_label(ir), pseudo = ir_label(ir);
 	int ret = vreg(&w), buf, task, fs = vreg(&w), mnt = vreg(&w), size;
@@ -378,7 +569,7 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	int rdent = vreg(&w), pos = vreg(&w), any = vreg(&w), t = vreg(&w);
 	int psize = max2(o->path_mnt, o->path_dentry) + 8;
 	int dlo, dsize, mlo, msize, flo, fsize, xlo, xsize;
-	int key, tmp, fblk, dblk, mblk, xblk, scratch, i;
+	int key, tmp, fblk, dblk, mblk, xblk, scratch, ctx, i;
 
 	dsize = span((int[]){ o->d_pprev, o->d_parent, o->d_len, o->d_name },
 		     (int[]){ 8, 8, 4, 8 }, 4, &dlo);
@@ -394,7 +585,7 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	 * and it is zeroed again before dst is filled or left empty. */
 	scratch = max2(max2(max2(fsize, xsize), max2(dsize, msize)), psize);
 	scratch = ALIGN_UP(scratch, 8);
-	key = tmp = fblk = dblk = mblk = xblk = w.scratch = dst;
+	key = tmp = fblk = dblk = mblk = xblk = w.scratch = ctx = dst;
 
 	ir_ldmap(ir, t, MAP_IDX_PATHBUF);
 	buf = call(&w, BPF_FUNC_map_lookup_elem, 2,
@@ -442,10 +633,16 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	ir_st(ir, 1, ir_v(buf), PATH_SIZE - 1, 0);
 	ir_mov(ir, pos, ir_imm(PATH_SIZE - 1));
 	ir_mov(ir, any, ir_imm(0));
+	if (o->loop) {	/* the first step's block: in the state */
+		w.mem = ir_v(buf);
+		dblk = S(C_BLK);
+	}
 	read_block(&w, dblk, dsize, dentry, dlo);
-	ir_ldx(ir, 8, t, ir_fp(), dblk + o->d_pprev - dlo);
+	ir_ldx(ir, 8, t, w.mem, dblk + o->d_pprev - dlo);
 	ir_jmp(ir, BPF_JNE, ir_v(t), ir_imm(0), live);
-	ir_ldx(ir, 8, t, ir_fp(), dblk + o->d_parent - dlo);
+	ir_ldx(ir, 8, t, w.mem, dblk + o->d_parent - dlo);
+	w.mem = ir_fp();
+	dblk = dst;
 	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_v(dentry), live);
 	for (i = 0; deleted[i]; i++)
 		ir_st(ir, 1, ir_v(buf), PATH_SIZE - 1 - (int)strlen(deleted) + i,
@@ -453,10 +650,15 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	ir_mov(ir, pos, ir_imm(PATH_SIZE - 1 - (int)strlen(deleted)));
 	ir_place(ir, live);
 
-	for (i = 0; i < PATH_DEPTH; i++)
-		step(&w, i == 0, buf, pos, any, mnt, dentry, mroot, rmnt, rdent,
-		     dblk, dlo, dsize, mblk, mlo, msize, tmp, done, trunc,
-		     i == 0 ? pseudo : done);
+	if (o->loop) {
+		loop_call(&w, ctx, buf, pos, any, mnt, dentry, mroot, rmnt,
+			  rdent, done, trunc, pseudo);
+	} else {
+		for (i = 0; i < PATH_DEPTH; i++)
+			step(&w, i == 0, buf, pos, any, mnt, dentry, mroot,
+			     rmnt, rdent, dblk, dlo, dsize, mblk, mlo, msize,
+			     tmp, done, trunc, i == 0 ? pseudo : done);
+	}
 	/* out of steps: done only if exactly at the root */
 	ir_jmp(ir, BPF_JNE, ir_v(dentry), ir_v(rdent), trunc);
 	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_v(rmnt), done);

@@ -32,6 +32,10 @@
 struct kbtf;
 
 #define PATH_DEPTH	64	/* steps of the walk */
+#define LOOP_STEPS	4	/* steps per call of the walk as a loop: a
+				 * call costs some, and the verifier checks
+				 * each of these once */
+_Static_assert(PATH_DEPTH % LOOP_STEPS == 0, "whole calls");
 #define PATH_TRUNC	'+'
 
 /* Byte offsets in the running kernel's structs. */
@@ -51,6 +55,8 @@ struct path_offs {
 	 * memfds), which d_path names through d_op->d_dname */
 	int d_op, d_dname, d_sb, d_inode;	/* dentry, dentry_operations */
 	int sb_magic, i_ino;			/* super_block, inode */
+	int loop;	/* the walk is a bpf_loop over one step (the kernel
+			 * has the helper), not PATH_DEPTH steps unrolled */
 };
 
 /* Reads the offsets from BTF: 0, or -1 with *why saying what is missing. */

@@ -110,10 +110,13 @@ struct evsite {
 				 * path back to front (path.h); made only if
 				 * a program uses it */
 #define PATH_SIZE	256		/* a path's string, NUL included */
-#define PATH_BUF	(2 * PATH_SIZE)	/* the buffer's value: twice, so that a
-					 * write at a masked offset below
-					 * PATH_SIZE of a masked length stays
-					 * inside, as the verifier checks */
+#define PATH_STATE	(2 * PATH_SIZE)	/* in the buffer's value: after twice
+					 * PATH_SIZE, so that a write at a
+					 * masked offset below PATH_SIZE of a
+					 * masked length stays below, as the
+					 * verifier checks, the walk's state
+					 * when it is a loop */
+#define PATH_BUF	(PATH_STATE + 192)	/* the buffer's value */
 #define MAP_IDX_SCOPE	(-6)	/* the scope (enum prog_scope): a HASH of
 				 * u32 tgid -> u32, the processes traced;
 				 * or a one-slot CGROUP_ARRAY */
