@@ -142,10 +142,9 @@ enum {
 	C_BLK = 72,	/* the dentry's or the mount's block */
 };
 #define S(c)	(PATH_STATE + (c))	/* offsets in the buffer */
+_Static_assert(S(C_BLK) + BLOCK_MAX <= PATH_BUF, "the state fits");
 
 enum { END_STEPS, END_DONE, END_TRUNC, END_PSEUDO, END_FAIL };
-
-
 
 struct walk {
 	struct ir *ir;
@@ -153,8 +152,8 @@ struct walk {
 	int fail;	/* label: nothing to walk */
 	int scratch;	/* offset from mem of 8 bytes to read into */
 	struct ir_opnd mem;	/* where blocks are read to: the stack (fp),
-				 * or in the loop's step the context (a
-				 * vreg pointing into the caller's stack) */
+				 * or, in the loop's step, the buffer (a
+				 * vreg) */
 	int state;	/* in the loop's step: the walk's state is kept
 			 * in the buffer */
 	int idx;	/* in the loop's first step, the vreg of the
@@ -443,30 +442,39 @@ static void read_path(struct walk *w, int slot, int base, int off, int mnt,
 
 /* ---- the walk as a loop ----
  *
- * With the kernel's bpf_loop helper (5.17), the step is a subprogram the
- * helper calls up to PATH_DEPTH times: the verifier checks it once, not
- * PATH_DEPTH times. Its state is in the per-CPU buffer, after the path
+ * With the kernel's bpf_loop helper (5.17), LOOP_STEPS steps are a
+ * subprogram the helper calls up to PATH_DEPTH / LOOP_STEPS times: the
+ * verifier checks LOOP_STEPS steps, not PATH_DEPTH, and one walk adds a
+ * few milliseconds to loading, not a tenth of a second. The answers are
+ * the unrolled walk's. Its state is in the per-CPU buffer, after the path
  * (PATH_STATE), where the verifier does not follow values: a step that
  * starts from any state is checked once, where values it knew on the
  * stack (pos, how the walk ended) would have it check a step per value.
  * The callback's context is 8 bytes of the caller's stack, in dst: the
  * buffer's address. */
 
+/* Where a step leaves the walk: C_END = how, and no more calls. */
+static void loop_end(struct walk *w, int label, int how)
+{
+	ir_place(w->ir, label);
+	ir_st(w->ir, 8, w->mem, S(C_END), how);
+	ir_ret(w->ir, ir_imm(1));
+}
+
 /* The step as a subprogram (index returned): (u32 i, void *ctx) -> 0 to
- * go on, 1 to stop, the state and C_END written back. One per program:
- * every walk's step is the same. */
+ * go on, 1 to stop, with C_END set. LOOP_STEPS steps, each from the state
+ * and keeping it as it changes: a value lives in a register for one step
+ * only, and few go to the stack. One per program: every walk's step is
+ * the same. */
 static int loop_step(struct ir *ir, const struct path_offs *o)
 {
 	struct ir *sub;
 	int fresh, k = ir_sub(ir, "path_step", &sub, &fresh);
 	struct walk w = { .ir = sub, .o = o, .fail = ir_label(sub),
 			  .scratch = S(C_TMP), .state = 1 };
-	int done = ir_label(sub), trunc = ir_label(sub);
-	int esc = ir_label(sub), save = ir_label(sub), cont = ir_label(sub);
-	int buf = vreg(&w), pos = vreg(&w), any = vreg(&w);
-	int mnt = vreg(&w), dentry = vreg(&w), mroot = vreg(&w);
-	int rmnt = vreg(&w), rdent = vreg(&w), end = vreg(&w);
-	int idx = vreg(&w), dlo, dsize, mlo, msize, i;
+	int done = ir_label(sub), trunc = ir_label(sub), esc = ir_label(sub);
+	int buf = vreg(&w), idx = vreg(&w), dlo, dsize, mlo, msize, i;
+	int mnt, dentry, mroot, rmnt, rdent, on;
 
 	if (!fresh)
 		return k;
@@ -474,50 +482,46 @@ static int loop_step(struct ir *ir, const struct path_offs *o)
 		     (int[]){ 8, 8, 4, 8 }, 4, &dlo);
 	msize = span((int[]){ o->mnt_parent, o->mnt_mountpoint },
 		     (int[]){ 8, 8 }, 2, &mlo);
-	if (S(C_BLK) + max2(dsize, msize) > PATH_BUF)
-		unreachable();	/* path_offs_get bounds the blocks */
-	w.idx = idx;
 	ir_mov(sub, idx, ir_arg(0));
 	ir_mov(sub, buf, ir_arg(1));
 	ir_ldx(sub, 8, buf, ir_v(buf), 0);
 	w.mem = ir_v(buf);
-	ir_ldx(sub, 8, mnt, w.mem, S(C_MNT));
-	ir_ldx(sub, 8, dentry, w.mem, S(C_DENT));
-	ir_ldx(sub, 8, mroot, w.mem, S(C_MROOT));
-	ir_ldx(sub, 8, rmnt, w.mem, S(C_RMNT));
-	ir_ldx(sub, 8, rdent, w.mem, S(C_RDENT));
+	w.idx = idx;
 	for (i = 0; i < LOOP_STEPS; i++) {
-		step(&w, 0, buf, pos, any, mnt, dentry, mroot, rmnt, rdent,
-		     S(C_BLK), dlo, dsize, S(C_BLK), mlo, msize, S(C_TMP),
-		     done, trunc, i == 0 ? esc : done);
+		mnt = vreg(&w);
+		dentry = vreg(&w);
+		mroot = vreg(&w);
+		rmnt = vreg(&w);
+		rdent = vreg(&w);
+		fetch(&w, C_MNT, mnt);
+		fetch(&w, C_DENT, dentry);
+		fetch(&w, C_MROOT, mroot);
+		fetch(&w, C_RMNT, rmnt);
+		fetch(&w, C_RDENT, rdent);
+		step(&w, 0, buf, vreg(&w), vreg(&w), mnt, dentry, mroot, rmnt,
+		     rdent, S(C_BLK), dlo, dsize, S(C_BLK), mlo, msize,
+		     S(C_TMP), done, trunc, i == 0 ? esc : done);
+		if (i)
+			continue;
+		/* in no tree: a name of its own if the walk's first */
+		on = ir_label(sub);
+		ir_ja(sub, on);
+		ir_place(sub, esc);
+		ir_jmp(sub, BPF_JNE, ir_v(idx), ir_imm(0), done);
+		loop_end(&w, ir_label(sub), END_PSEUDO);
+		ir_place(sub, on);
 		w.idx = -1;
 	}
-	ir_mov(sub, end, ir_imm(END_STEPS));
-	ir_ja(sub, save);
-	ir_place(sub, esc);	/* in no tree: a name of its own if first */
-	ir_mov(sub, end, ir_imm(END_DONE));
-	ir_jmp(sub, BPF_JNE, ir_v(idx), ir_imm(0), save);
-	ir_mov(sub, end, ir_imm(END_PSEUDO));
-	ir_ja(sub, save);
-	ir_place(sub, done);
-	ir_mov(sub, end, ir_imm(END_DONE));
-	ir_ja(sub, save);
-	ir_place(sub, trunc);
-	ir_mov(sub, end, ir_imm(END_TRUNC));
-	ir_ja(sub, save);
-	ir_place(sub, w.fail);
-	ir_mov(sub, end, ir_imm(END_FAIL));
-	ir_place(sub, save);
-	ir_stx(sub, 8, w.mem, S(C_END), end);
-	ir_jmp(sub, BPF_JEQ, ir_v(end), ir_imm(END_STEPS), cont);
-	ir_ret(sub, ir_imm(1));
-	ir_place(sub, cont);
 	ir_ret(sub, ir_imm(0));
+	loop_end(&w, done, END_DONE);
+	loop_end(&w, trunc, END_TRUNC);
+	loop_end(&w, w.fail, END_FAIL);
 	return k;
 }
 
-/* bpf_loop(PATH_DEPTH, step, fp+ctx, 0) from (mnt, dentry), then on to
- * done, trunc or pseudo as the step said; out of steps falls through.
+/* bpf_loop(PATH_DEPTH / LOOP_STEPS, step, fp+ctx, 0) from (mnt, dentry),
+ * then on to done, trunc or pseudo as the step said; out of steps falls
+ * through.
  * The first dentry's block is in the state already. */
 static void loop_call(struct walk *w, int ctx, int buf, int pos, int any,
 		      int mnt, int dentry, int mroot, int rmnt, int rdent,
@@ -538,8 +542,7 @@ static void loop_call(struct walk *w, int ctx, int buf, int pos, int any,
 	ir_ldfunc(ir, f, loop_step(ir, w->o));
 	call(w, BPF_FUNC_loop, 4,
 	     (struct ir_opnd[]){ ir_imm(PATH_DEPTH / LOOP_STEPS), ir_v(f),
-				 ir_fp(),
-				 ir_imm(0) }, (int[]){ 0, 0, ctx, 0 });
+				 ir_fp(), ir_imm(0) }, (int[]){ 0, 0, ctx, 0 });
 	ir_ldx(ir, 8, mnt, ir_v(buf), S(C_MNT));
 	ir_ldx(ir, 8, dentry, ir_v(buf), S(C_DENT));
 	ir_ldx(ir, 8, pos, ir_v(buf), S(C_POS));

@@ -5,7 +5,9 @@
  * the global root. The builtins path(p), fdpath(fd) and cwd compile to
  * this walk. Every offset comes from the running kernel's BTF, read once
  * by sema (path_offs_get); the walk itself is emitted as ir by gen through
- * path_gen.
+ * path_gen: where the kernel has the bpf_loop helper, as a loop over a
+ * subprogram of LOOP_STEPS steps, which the verifier checks once; else as
+ * PATH_DEPTH steps unrolled. Both give the same answers.
  *
  * The result is a string of PATH_SIZE bytes. It is built back to front in
  * a per-CPU buffer (MAP_IDX_PATHBUF, PATH_BUF bytes), then copied out in
