@@ -158,6 +158,8 @@ report_startup() {
 		echo "| $(tool_name "$t") | $(med_cell "startup|$t|wall_ns" ms) | $(fmt x "$(ratio "startup|$t|wall_ns" startup\|ply\|wall_ns)") | $(med_cell "attach|$t|attach_ns" ms) | $(med_cell "attach|$t|teardown_ns" ms) | $(med_cell "compile|$t|wall_ns" ms2) | $(fmt x "$(ratio "compile|$t|wall_ns" compile\|ply\|wall_ns)") |"
 	done
 	echo
+	echo "With path walks (ply only: its peers have no path of a file in a tracepoint): \`fdpath()\` of every open, one walk, $(med_cell "startup_path|ply|wall_ns" ms); \`opentrace -c true\`, about ten walks, $(med_cell "startup_opentrace|ply|wall_ns" ms)."
+	echo
 	echo "Compile only: \`ply -e\`; bpftrace \`${BT_DRY[0]}\`$([ "${BT_DRY[0]}" = --emit-elf ] && echo " (this bpftrace has no --dry-run: --emit-elf parses, compiles with LLVM and writes the ELF, attaching nothing)"); the reference is compiled ahead of time by clang and has no such step."
 	echo
 }
