@@ -18,6 +18,12 @@ if [ "$KMAJ" -gt 5 ] || { [ "$KMAJ" = 5 ] && [ "$KMIN" -ge 17 ]; }; then
 		$TMP/loop '= func\[pc\+[0-9]+\]$'
 	expect_eq "two walks, one step subprogram" \
 		"$(grep -c '^func#[0-9]' $TMP/loop)" 1
+	# the program's own 512 bytes of stack (and its walk's ctx in
+	# them): the step's frame is not added to them
+	run_ply $TMP/out $TMP/err -c true "tracepoint:syscalls/sys_enter_getppid {
+		printf(\"%s %s %s$(printf ' %%d%.0s' $(seq 18))\n\", fdpath(0), comm,
+		       str(curtask->comm)$(printf ', pid%.0s' $(seq 18))); }"
+	expect_rc "a walk in a program whose stack is full loads" 0
 fi
 PLY_PATH_LOOP=0 run_ply $TMP/unrolled $TMP/err -S -c true "$PROG"
 expect_rc "ply -S ran, PLY_PATH_LOOP=0" 0
