@@ -134,7 +134,8 @@ static int prog_patch(struct runtime *rt, const struct probe_prog *p,
  * "long (u32 i, void *ctx)". */
 
 /* The start of each subprogram, in order, in starts[]; returns how many
- * (0: none, the program is one function). */
+ * (0: none, the program is one function; more than max: too many, and
+ * starts[] holds max of them). */
 static size_t sub_starts(const struct bpf_insn *insns, size_t n,
 			 uint32_t *starts, size_t max)
 {
@@ -149,8 +150,10 @@ static size_t sub_starts(const struct bpf_insn *insns, size_t n,
 		    at < (long)n) {
 			for (k = 0; k < ns && starts[k] != (uint32_t)at; k++)
 				;
-			if (k == ns && ns < max)
-				starts[ns++] = (uint32_t)at;
+			if (k == ns && ns++ < max)
+				starts[k] = (uint32_t)at;
+			if (ns > max)
+				return ns;
 		}
 		i++;
 	}
@@ -219,6 +222,11 @@ static int func_info(struct runtime *rt, const struct probe_prog *p,
 
 	if (!ns)
 		return 0;
+	if (ns > SUBS_MAX) {
+		fprintf(rt->err, "ply: probe '%s': more than %d subprograms\n",
+			p->name, SUBS_MAX);
+		return -E2BIG;
+	}
 	fd = func_btf(rt);
 	if (fd < 0)
 		return fd;
