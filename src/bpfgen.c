@@ -730,12 +730,22 @@ static void gen_free(struct gen *g)
 
 /* The subprograms after the program, each compiled on its own, and the
  * program's ld_imm64 of each pointed at its first instruction. */
-static int gen_subs(struct gen *g, char *err, size_t errlen)
+static int compile(const struct ir *ir, struct bpf_insn **out, size_t *n,
+		   int *need, char *err, size_t errlen);
+
+/* A frame as some kernels (6.1) count it towards the 512 bytes that a
+ * program and a callback it hands a helper may take together. */
+static int frame(int need)
+{
+	return ALIGN_UP(need > 0 ? need : 1, 32);
+}
+
+static int gen_subs(struct gen *g, int need, char *err, size_t errlen)
 {
 	const struct ir *ir = g->ir;
 	size_t *start, i, n;
 	struct bpf_insn *sub;
-	int k, ret = 0;
+	int k, ret = 0, sneed;
 
 	if (!ir->nsubs)
 		return 0;
@@ -745,9 +755,17 @@ static int gen_subs(struct gen *g, char *err, size_t errlen)
 	for (k = 0; k < ir->nsubs && !ret; k++) {
 		if (ir->subs[k]->nsubs)
 			unreachable();	/* a callback's callbacks */
-		ret = ir_to_bpf(ir->subs[k], &sub, &n, err, errlen);
+		ret = compile(ir->subs[k], &sub, &n, &sneed, err, errlen);
 		if (ret)
 			break;
+		if (frame(need) + frame(sneed) > BPF_STACK_SIZE) {
+			snprintf(err, errlen, "program needs %d bytes of stack "
+				 "and its subprogram %d; the kernel allows %d "
+				 "for both", need, sneed, BPF_STACK_SIZE);
+			free(sub);
+			ret = -E2BIG;
+			break;
+		}
 		start[k] = g->n;
 		for (i = 0; i < n; i++)
 			emit(g, sub[i]);
@@ -768,10 +786,19 @@ static int gen_subs(struct gen *g, char *err, size_t errlen)
 int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 	      char *err, size_t errlen)
 {
+	int need;
+
+	return compile(ir, out, n, &need, err, errlen);
+}
+
+/* ir_to_bpf, and how much stack it takes in *need. */
+static int compile(const struct ir *ir, struct bpf_insn **out, size_t *n,
+		   int *need, char *err, size_t errlen)
+{
 	struct gen g = { 0 };
 	char dummy[1];
 	size_t i;
-	int ret, need;
+	int ret;
 
 	if (!err || !errlen) {
 		err = dummy;
@@ -789,16 +816,16 @@ int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 	ret = alloc_regs(&g);
 	if (ret)
 		goto nomem;
-	need = g.base + 8 * g.nslots;
+	*need = g.base + 8 * g.nslots;
 	if (ir->bad_off) {
 		snprintf(err, errlen, "a memory offset does not fit in the "
 			 "16 bits of a BPF instruction");
 		ret = -E2BIG;
 		goto cleanup;
 	}
-	if (need > BPF_STACK_SIZE) {
+	if (*need > BPF_STACK_SIZE) {
 		snprintf(err, errlen, "program needs %d bytes of stack; "
-			 "the kernel allows %d", need, BPF_STACK_SIZE);
+			 "the kernel allows %d", *need, BPF_STACK_SIZE);
 		ret = -E2BIG;
 		goto cleanup;
 	}
@@ -808,7 +835,7 @@ int ir_to_bpf(const struct ir *ir, struct bpf_insn **out, size_t *n,
 		goto nomem;
 	ret = resolve_jumps(&g, err, errlen);
 	if (!ret)
-		ret = gen_subs(&g, err, errlen);
+		ret = gen_subs(&g, *need, err, errlen);
 	if (ret == -ENOMEM)
 		goto nomem;
 	if (ret)

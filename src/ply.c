@@ -16,6 +16,7 @@
 #include "json.h"
 #include "out.h"
 #include "parse.h"
+#include "path.h"
 #include "printf.h"
 #include "provider.h"
 #include "metrics.h"
@@ -602,6 +603,19 @@ static int generate_probe(struct ply *p, struct probe *pr, size_t i)
 	if (gen_probe(&p->sema, pr, &p->irs[i]))
 		return -EINVAL;
 	ret = ir_to_bpf(&p->irs[i], &rp->insns, &rp->ninsns, err, sizeof(err));
+	if (ret == -E2BIG && p->irs[i].nsubs && p->sema.paths &&
+	    p->sema.paths->loop) {
+		/* no room on the stack for the path walk's loop beside the
+		 * program (some kernels count both): the walk unrolled */
+		p->sema.paths->loop = 0;
+		ir_init(&p->irs[i], p->arena);
+		ret = gen_probe(&p->sema, pr, &p->irs[i]) ? -EINVAL :
+		      ir_to_bpf(&p->irs[i], &rp->insns, &rp->ninsns, err,
+				sizeof(err));
+		p->sema.paths->loop = 1;
+		if (ret == -EINVAL)
+			return ret;
+	}
 	if (ret) {
 		diag_error(&p->diag, pr->loc, "%s", err);
 		return ret;

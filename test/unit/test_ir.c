@@ -901,6 +901,32 @@ static void test_subprogram(void)
 	arena__free(a);
 }
 
+/* Some kernels count a callback's frame with the program's, each rounded
+ * up to 32 bytes: 480 and a callback fit in 512, 488 do not. */
+static void test_subprogram_stack(void)
+{
+	struct arena *a = arena__new();
+	struct bpf_insn *insns = NULL;
+	struct ir ir;
+	char err[128] = "";
+	size_t n;
+	int size;
+
+	for (size = 480; size <= 488; size += 8) {
+		ir_init(&ir, a);
+		build_sub(&ir);
+		/* after the return: only the stack it takes counts */
+		ir_zero(&ir, ir_stack(&ir, size - 8), size - 8);
+		CHECK(ir_to_bpf(&ir, &insns, &n, err, sizeof(err)) ==
+		      (size == 480 ? 0 : -E2BIG));
+		free(insns);
+		insns = NULL;
+	}
+	CHECK_STR(err, "program needs 488 bytes of stack and its subprogram "
+		  "0; the kernel allows 512 for both");
+	arena__free(a);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -919,5 +945,6 @@ int main(void)
 	test_backward_jump();
 	test_coalesce();
 	test_subprogram();
+	test_subprogram_stack();
 	return test_report("ir");
 }
