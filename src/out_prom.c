@@ -4,7 +4,8 @@
  * key1 ...) with values as ply's text output prints them, its
  * value the samples of the type its aggregation becomes (prom_kinds):
  * a number is one sample, stats() a summary (_sum, _count), quantize()
- * and lhist() histograms (_bucket, _sum as the data allow, _count);
+ * and lhist() histograms (_bucket, _count; no _sum, which would be an
+ * estimate: their buckets keep no values);
  * durations are in seconds, as Prometheus recommends. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -349,30 +350,18 @@ static void count_sample(FILE *f, struct fmt_ctx *c, const char *name,
 	fprintf(f, " %" PRIu64 "\n", v);
 }
 
-/* _sum is an estimate: each value counts as the middle of its bucket,
- * negative values as nothing (the buckets don't keep the values). */
-static double hist_sum(const struct hist *h)
-{
-	double sum = 0;
-	size_t i;
-
-	for (i = 2; i < QUANTIZE_BUCKETS; i++)
-		sum += (double)h->b[i].count *
-			((double)h->b[i].lo + (double)(h->b[i].hi - h->b[i].lo) / 2);
-	return sum;
-}
-
 /* A quantize() key: its buckets from first to last, each le the largest
  * value it holds (-1 for the negative values, then 0, 1, 3 ... 2^k - 1),
- * +Inf, the estimated _sum and _count. */
-static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
-		     const char *name, const struct mapsym *m, const char *k,
-		     const char *v, size_t first, size_t last)
+ * +Inf and _count. No _sum: the buckets keep no values, and a histogram's
+ * _sum must be the real sum (rate(_sum) / rate(_count) is an average), so
+ * none is better than an estimate. */
+static void hist_key(FILE *f, struct fmt_ctx *c, const char *name,
+		     const struct mapsym *m, const char *k, const char *v,
+		     size_t first, size_t last)
 {
 	uint64_t cum = 0;
 	char le[64];
 	struct hist h;
-	double sum;
 	size_t i;
 
 	hist_read(&h, m->vtype, v);
@@ -385,13 +374,6 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 		count_sample(f, c, name, "_bucket", m, k, le, cum);
 	}
 	count_sample(f, c, name, "_bucket", m, k, "le=\"+Inf\"", cum);
-	/* OpenMetrics: no sum beside a bucket of negative bounds */
-	if (fmt == PROM_TEXT || first > 0) {
-		sum = hist_sum(&h);
-		fprintf(f, "%s_sum", name);
-		labels_print(f, c, m, k, NULL);
-		fprintf(f, " %.15g\n", h.is_time ? sum / 1e9 : sum);
-	}
 	count_sample(f, c, name, "_count", m, k, NULL, cum);
 }
 
@@ -399,8 +381,8 @@ static void hist_key(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
  * counts, so the series are there from the first scrape. A bucket
  * [lo, hi) holds the values up to hi - 1, so that is its le; the one of
  * values below min comes first (le min - 1), the one of values at or
- * above max is +Inf. Then _count, and no _sum: lhist() keeps none, and
- * its outer buckets have no bound to estimate one with. */
+ * above max is +Inf. Then _count, and no _sum: lhist() keeps no values
+ * either (see hist_key). */
 static void lhist_key(FILE *f, struct fmt_ctx *c, const char *name,
 		      const struct mapsym *m, const char *k, const char *v)
 {
@@ -509,7 +491,7 @@ void prom_map(FILE *f, struct fmt_ctx *c, enum prom_format fmt,
 
 		switch (agg_shape(m)) {
 		case AGG_SHAPE_HIST:
-			hist_key(f, c, fmt, base, m, k, v, first, last);
+			hist_key(f, c, base, m, k, v, first, last);
 			break;
 		case AGG_SHAPE_LHIST:
 			lhist_key(f, c, base, m, k, v);
