@@ -666,8 +666,8 @@ static void str_byte(struct gen *g, struct node *n, int buf, size_t i, int reg)
 }
 
 /* strcmp(a, b): -1, 0 or 1, comparing bytes as unsigned like C;
- * strncmp(a, b, n) the same over at most the first n bytes. Unrolled: the
- * kernel allows no loops. */
+ * strncmp(a, b, n) the same over at most the first n bytes. Unrolled, as
+ * long as the shorter string and its NUL (or n): no loop to verify. */
 static int gen_strcmp(struct gen *g, struct node *n)
 {
 	struct node *a = n->args, *b = a->next;
