@@ -181,7 +181,7 @@ enum ply_output_format {
 	PLY_OUTPUT_TEXT,	/* lines for people; reports on err */
 	PLY_OUTPUT_JSON,	/* one JSON object per line, reports and
 				 * messages included, all on out: see
-				 * ply(1), OUTPUT */
+				 * ply(1), "JSON output" */
 };
 
 struct ply_opts {
