@@ -210,7 +210,6 @@ struct scope_args {
 	size_t nnames;
 };
 
-/* -p 12,34: appended to the pids; 0 or a message. */
 /* "64M", "4096": bytes, a power of two in the ring buffer's range; 0 if
  * not one. */
 static size_t size_parse(const char *s)
@@ -237,6 +236,7 @@ static size_t size_parse(const char *s)
 	return v;
 }
 
+/* -p 12,34: appended to the pids; 0, or -1 and a message. */
 static int pids_add(struct scope_args *sa, const char *arg)
 {
 	const char *s = arg;
