@@ -163,9 +163,11 @@ typedef void (*ply_event_fn)(struct ply *p, const struct ply_event *ev,
  * types can't be learned from the program's writes. Plain maps only (no
  * '@'). Integers are 8 bytes wide in maps. */
 struct ply_type {
-	enum ply_value_kind kind;	/* PLY_INT, PLY_UINT, PLY_STR
-					 * (size with the NUL), PLY_BYTES */
-	size_t size;			/* PLY_STR, PLY_BYTES: bytes */
+	enum ply_value_kind kind;	/* PLY_INT, PLY_UINT or PLY_STR
+					 * (size with the NUL); nothing
+					 * else can be declared */
+	size_t size;			/* PLY_STR: bytes, 1 to
+					 * PLY_STRSIZE_MAX */
 };
 
 struct ply_map_decl {
