@@ -870,13 +870,14 @@ static int end_report(struct ply *p)
 	fprintf(stderr, TOOL ": %" PRIu64 " calls seen, %" PRIu64 " shown; "
 		"lost: %" PRIu64 " events (ring buffer full), %" PRIu64
 		" probe runs skipped by the kernel, %" PRIu64 " entries that "
-		"did not fit the map; %" PRIu64 " returns without their entry, "
+		"did not fit the map, %" PRIu64 " processes the scope had no "
+		"room for; %" PRIu64 " returns without their entry, "
 		"%" PRIu64 " entries without their return, %" PRIu64 " names "
 		"that could not be read, %" PRIu64 " paths that could not "
 		"be read, %" PRIu64 " calls whose path event was lost\n", nseen,
-		nshown, st.lost, missed, dropped, nno_entry, nlost_ret, failed,
-		nunresolved, nno_path);
-	return st.lost || missed || dropped ? 1 : 0;
+		nshown, st.lost, missed, dropped, st.scope_full, nno_entry,
+		nlost_ret, failed, nunresolved, nno_path);
+	return st.lost || missed || dropped || st.scope_full ? 1 : 0;
 }
 
 static int live(void)
