@@ -330,7 +330,7 @@ static int run(struct ply_opts *opts, int argc, char **argv, int dry_run,
 	if (optind != argc - 1) {
 		fprintf(stderr, "ply: error: %s\n\n%s", optind == argc ?
 			"no program given" : "more than one program given", usage);
-		return 1;
+		return 2;
 	}
 	text = program_text(argv[optind], &name);
 	if (!text)
@@ -420,7 +420,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "ply: error: -B takes a size, "
 					"a power of two from 4K to 1G (64M, "
 					"16777216)\n");
-				goto out;
+				goto usage_error;
 			}
 			break;
 		case 'M':
@@ -428,7 +428,7 @@ int main(int argc, char **argv)
 			if (*end || !opts.map_size || opts.map_size > 1u << 26) {
 				fprintf(stderr, "ply: error: -M takes a number "
 					"of entries from 1 to %u\n", 1u << 26);
-				goto out;
+				goto usage_error;
 			}
 			break;
 		case 'S': dump = 1; break;
@@ -440,12 +440,12 @@ int main(int argc, char **argv)
 			    opts.metrics_interval > 86400) {
 				fprintf(stderr, "ply: error: --metrics-interval "
 					"takes seconds from 1 to 86400\n");
-				goto out;
+				goto usage_error;
 			}
 			break;
 		case 'v': v = 1; break;
 		case 'V': v = 2; break;
-		default: fputs(usage, stderr); goto out;
+		default: fputs(usage, stderr); goto usage_error;
 		}
 	}
 	if (list) {
