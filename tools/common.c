@@ -809,7 +809,13 @@ int cols_parse(const struct col *cols, size_t ncols, const char *spec,
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		c = col_find(cols, ncols, tok);
-		if (c < 0 || n == max) {
+		if (c >= 0 && n == max) {
+			fprintf(stderr, "%s: -o: at most %zu columns\n", tool,
+				max);
+			free(copy);
+			return -1;
+		}
+		if (c < 0) {
 			fprintf(stderr, "%s: %s: no such column (", tool, tok);
 			for (i = 0; i < ncols; i++)
 				fprintf(stderr, "%s%s", i ? ", " : "",

@@ -3,6 +3,7 @@
  * flags, errno names, durations and human times, scope checks, columns. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ply/ply.h>
 
@@ -205,6 +206,24 @@ static void test_cols(void)
 	      out[0] == 1 && out[1] == 0);
 	CHECK(cols_parse(c, 2, "time,nope", out, 4, "t") < 0);
 	CHECK(cols_parse(c, 2, ",", out, 4, "t") < 0);
+	/* more columns than there is room for: said as such, not as an
+	 * unknown column */
+	{
+		char msg[128] = "";
+		FILE *t = tmpfile();
+		int saved = dup(2);
+
+		fflush(stderr);
+		dup2(fileno(t), 2);
+		CHECK(cols_parse(c, 2, "time,path,time", out, 2, "t") < 0);
+		fflush(stderr);
+		dup2(saved, 2);
+		close(saved);
+		rewind(t);
+		CHECK(fgets(msg, sizeof(msg), t) &&
+		      !strcmp(msg, "t: -o: at most 2 columns\n"));
+		fclose(t);
+	}
 }
 
 int main(void)
