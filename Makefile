@@ -35,12 +35,11 @@ endif
 override CFLAGS += -std=gnu11 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 	   -Wno-unused-parameter -Iinclude -Isrc -DPLY_VERSION='"$(VERSION)"'
 override LDLIBS += -lbpf -lelf -lz
-# --metrics serves HTTP with libmicrohttpd; HTTPD=0 builds without it
-# (--metrics-file still works).
+# --metrics serves HTTP with libmicrohttpd, loaded (dlopen) only when it
+# is asked for, so its header is needed to build and its library only to
+# serve; HTTPD=0 builds without it (--metrics-file still works).
 ifeq ($(HTTPD),0)
 override CFLAGS += -DPLY_NO_HTTPD
-else
-override LDLIBS += -lmicrohttpd
 endif
 
 ifeq ($(V),1)

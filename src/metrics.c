@@ -21,7 +21,64 @@
 #include <unistd.h>
 
 #ifndef PLY_NO_HTTPD
+#include <dlfcn.h>
 #include <microhttpd.h>
+
+/* libmicrohttpd, and the TLS libraries it brings, are loaded only when
+ * --metrics serves HTTP: a run without it maps none of them (ply's start
+ * and its memory are the tracing's alone). Its functions are called
+ * through these pointers, under their own names. */
+#define MHD_SONAME	"libmicrohttpd.so.12"
+#define MHD_FUNCS(X) X(MHD_start_daemon) X(MHD_stop_daemon) X(MHD_run) \
+	X(MHD_get_timeout) X(MHD_get_daemon_info) X(MHD_queue_response) \
+	X(MHD_destroy_response) X(MHD_add_response_header) \
+	X(MHD_lookup_connection_value) \
+	X(MHD_create_response_from_buffer_with_free_callback)
+
+static struct {
+#define MHD_PTR(f) __typeof__(f) *p_##f;
+	MHD_FUNCS(MHD_PTR)
+#undef MHD_PTR
+} mhd_lib;
+
+#define MHD_start_daemon	mhd_lib.p_MHD_start_daemon
+#define MHD_stop_daemon		mhd_lib.p_MHD_stop_daemon
+#define MHD_run			mhd_lib.p_MHD_run
+#define MHD_get_timeout		mhd_lib.p_MHD_get_timeout
+#define MHD_get_daemon_info	mhd_lib.p_MHD_get_daemon_info
+#define MHD_queue_response	mhd_lib.p_MHD_queue_response
+#define MHD_destroy_response	mhd_lib.p_MHD_destroy_response
+#define MHD_add_response_header	mhd_lib.p_MHD_add_response_header
+#define MHD_lookup_connection_value mhd_lib.p_MHD_lookup_connection_value
+#define MHD_create_response_from_buffer_with_free_callback \
+	mhd_lib.p_MHD_create_response_from_buffer_with_free_callback
+
+/* 0, or -1 with the loader's words in *why. Loaded once, kept. */
+static int mhd_load(const char **why)
+{
+	static void *h;
+	void *f;
+
+	if (h)
+		return 0;
+	h = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		*why = dlerror();
+		return -1;
+	}
+#define MHD_SYM(fn)							\
+	f = dlsym(h, #fn);						\
+	if (!f) {							\
+		*why = dlerror();					\
+		dlclose(h);						\
+		h = NULL;						\
+		return -1;						\
+	}								\
+	memcpy(&mhd_lib.p_##fn, &f, sizeof(f));
+	MHD_FUNCS(MHD_SYM)
+#undef MHD_SYM
+	return 0;
+}
 #else
 struct MHD_Daemon;
 #endif
@@ -371,8 +428,16 @@ static int listen_on(const struct metrics *m, const char *spec, int *v6)
 
 static int server_start(struct metrics *m, const char *spec)
 {
+	const char *why = NULL;
 	int fd, v6 = 0, err;
 
+	if (mhd_load(&why)) {
+		msg_print(m->err, m->prog, "error: --metrics %s: serving HTTP "
+			  "needs libmicrohttpd (Debian's libmicrohttpd12), "
+			  "which could not be loaded: %s\n", spec,
+			  why ? why : "unknown error");
+		return -ENOENT;
+	}
 	fd = listen_on(m, spec, &v6);
 	if (fd < 0)
 		return fd;

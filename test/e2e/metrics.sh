@@ -58,6 +58,7 @@ sockets() { ls -l /proc/"$1"/fd 2>/dev/null | grep -o 'socket:\[[0-9]*\]' | tr -
 p0=$!; PIDS+=($p0)
 sleep 1
 expect_eq "without --metrics: no socket" "$(sockets $p0 | wc -l)" 0
+expect_nogrep "without --metrics: libmicrohttpd is not loaded" /proc/$p0/maps 'libmicrohttpd'
 kill $p0; wait $p0
 
 # start_ply ARGS...: ply in the background, its port in $PORT
@@ -82,6 +83,7 @@ start_ply --metrics 127.0.0.1:0 "$PROG $READY" &&
 	ok "--metrics 127.0.0.1:0: says where" ||
 	nok "--metrics 127.0.0.1:0: says where" "$(cat $TMP/err)"
 inode=$(sockets $PLYPID | head -1)
+expect_grep "--metrics: libmicrohttpd loaded to serve" /proc/$PLYPID/maps 'libmicrohttpd\.so\.12'
 expect_grep "listens on 127.0.0.1 only" /proc/net/tcp \
 	"^ *[0-9]+: 0100007F:$(printf '%04X' "$PORT") 00000000:0000 0A .* $inode "
 
