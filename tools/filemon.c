@@ -1020,12 +1020,7 @@ static int compile(void)
 	po.no_maps = 1;
 	po.keep_going = 1;	/* losses are said as error events */
 	po.map_size = 16384;
-	po.command = o.scope.command;
-	po.pids = o.scope.pids;
-	po.npids = o.scope.npids;
-	po.names = o.scope.names;
-	po.nnames = o.scope.nnames;
-	po.follow = !o.no_children;
+	scope__apply(&o.scope, &po);
 	err = ply__compile(&ply, prog, &po);
 	free(prog);
 	if (err)
@@ -1199,6 +1194,7 @@ static int parse_opts(int argc, char **argv)
 		return bad("which processes: give -p, -n or -c");
 	if (n > 1)
 		return bad("give one of -p, -n and -c");
+	o.scope.follow = !o.no_children;	/* descendants, unless told */
 	return 0;
 }
 
