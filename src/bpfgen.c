@@ -625,7 +625,8 @@ static void gen_call(struct gen *g, const struct ir_insn *in)
 	for (k = 0; k < in->nargs; k++) {
 		r = BPF_REG_1 + k;
 		load_into(g, r, in->args[k]);
-		if (in->args[k].kind == O_FP)
+		if (in->args[k].kind == O_FP ||
+		    (in->args[k].kind == O_VREG && in->argoff[k]))
 			emit(g, insn(BPF_ALU64 | BPF_ADD | BPF_K, r, 0, 0,
 				     in->argoff[k]));
 	}

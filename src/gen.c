@@ -22,6 +22,11 @@ struct gen {
 	struct probe *probe;
 	int ctx;		/* vreg holding the program's context */
 	int out;		/* label of the program's exit */
+	int bail;		/* label to leave by where ply's own state is
+				 * not as it keeps it: the exit, or, while an
+				 * event's record is reserved, where it is
+				 * given back */
+	int nbail;		/* jumps to bail so far */
 	int nerrors;
 	struct lookup lookups[LOOKUPS_MAX];
 	int nlookups;
@@ -29,16 +34,31 @@ struct gen {
 
 struct arg {
 	struct ir_opnd o;
-	int off;		/* for O_FP: the stack address fp+off */
+	int off;		/* for O_FP, or an O_VREG address: added */
+};
+
+/* Where a value is written: the stack at fp+off, or memory a vreg points
+ * to (an event's record, reserved in the ring buffer) at base+off. */
+struct place {
+	struct ir_opnd base;
+	int off;
 };
 
 static struct arg A_V(int v) { return (struct arg){ ir_v(v), 0 }; }
 static struct arg A_I(int64_t i) { return (struct arg){ ir_imm(i), 0 }; }
 static struct arg A_FP(int off) { return (struct arg){ ir_fp(), off }; }
+static struct arg A_AT(struct place p) { return (struct arg){ p.base, p.off }; }
+static struct place P_FP(int off) { return (struct place){ ir_fp(), off }; }
+
+static struct place at(struct place p, size_t k)
+{
+	p.off += (int)k;
+	return p;
+}
 
 static int gen_scalar(struct gen *g, struct node *n);
 static int gen_copy(struct gen *g, struct node *n);
-static void gen_into(struct gen *g, struct node *n, int off,
+static void gen_into(struct gen *g, struct node *n, struct place to,
 		     const struct type *dst);
 
 /* d = helper(args...); returns d. */
@@ -83,7 +103,8 @@ static int map_reg(struct gen *g, int index)
 	p = call(g, BPF_FUNC_map_lookup_elem, 2,
 		 A_V(map_fd_reg(g, MAP_IDX_OUTER(index))), A_FP(key));
 	ir_jmp(g->ir, BPF_JNE, ir_v(p), ir_imm(0), ok);
-	ir_ret(g->ir, ir_imm(0));	/* never: ply keeps the slot filled */
+	ir_ja(g->ir, g->bail);	/* never: ply keeps the slot filled */
+	g->nbail++;
 	ir_place(g->ir, ok);
 	return p;
 }
@@ -162,7 +183,7 @@ static int ctx_load(struct gen *g, int off, const struct type *t)
 	return v;
 }
 
-static void ctx_copy(struct gen *g, int off, size_t size, int dst)
+static void ctx_copy(struct gen *g, int off, size_t size, struct place to)
 {
 	size_t i;
 
@@ -171,11 +192,11 @@ static void ctx_copy(struct gen *g, int off, size_t size, int dst)
 			int v = ir_vreg(g->ir);
 
 			ir_ldx(g->ir, 8, v, ir_v(g->ctx), off + i);
-			ir_stx(g->ir, 8, ir_fp(), dst + i, v);
+			ir_stx(g->ir, 8, to.base, to.off + (int)i, v);
 		}
 		return;
 	}
-	call(g, BPF_FUNC_probe_read_kernel, 3, A_FP(dst), A_I(size),
+	call(g, BPF_FUNC_probe_read_kernel, 3, A_AT(to), A_I(size),
 	     A_V(ctx_addr(g, off)));
 }
 
@@ -364,18 +385,19 @@ static int lval_load(struct gen *g, struct node *n)
 }
 
 /* The first size bytes of a member, element or pointer target (a struct,
- * string or array), read straight into the stack at dst. */
-static void lval_copy(struct gen *g, struct node *n, size_t size, int dst)
+ * string or array), read straight into their place. */
+static void lval_copy(struct gen *g, struct node *n, size_t size,
+		      struct place to)
 {
 	struct lval lv = { 0 };
 
 	gen_lval(g, n, &lv);
 	if (lv.base < 0 && lv.skip < 0) {
-		ctx_copy(g, lv.off, size, dst);
+		ctx_copy(g, lv.off, size, to);
 		return;
 	}
 	call(g, lv.user ? BPF_FUNC_probe_read_user : BPF_FUNC_probe_read_kernel,
-	     3, A_FP(dst), A_I(size),
+	     3, A_AT(to), A_I(size),
 	     A_V(lv.base >= 0 && !lv.off ? lv.base : lval_addr(g, &lv)));
 	if (lv.skip >= 0)
 		ir_place(g->ir, lv.skip);
@@ -399,7 +421,7 @@ static int gen_key(struct gen *g, struct node *n)
 	off = ir_stack(g->ir, m->ktype->size);
 	ir_zero(g->ir, off, m->ktype->size);
 	for (i = 0, k = n->keys; k; k = k->next, i++)
-		gen_into(g, k, off + m->ktype->fields[i].offset,
+		gen_into(g, k, P_FP(off + m->ktype->fields[i].offset),
 			 m->ktype->fields[i].type);
 	return off;
 }
@@ -490,9 +512,10 @@ static void branch_end(struct gen *g, int mark)
 	g->nlookups = mark;
 }
 
-/* Copies size bytes from the pointer in vreg p, from byte from on, to the
- * stack at dst. */
-static void copy_from(struct gen *g, int p, size_t from, size_t size, int dst)
+/* Copies size bytes from the pointer in vreg p, from byte from on, to
+ * their place. */
+static void copy_from(struct gen *g, int p, size_t from, size_t size,
+		      struct place to)
 {
 	size_t i = 0;
 	int v;
@@ -500,12 +523,12 @@ static void copy_from(struct gen *g, int p, size_t from, size_t size, int dst)
 	for (; i + 8 <= size; i += 8) {
 		v = ir_vreg(g->ir);
 		ir_ldx(g->ir, 8, v, ir_v(p), from + i);
-		ir_stx(g->ir, 8, ir_fp(), dst + i, v);
+		ir_stx(g->ir, 8, to.base, to.off + (int)i, v);
 	}
 	for (; i < size; i++) {
 		v = ir_vreg(g->ir);
 		ir_ldx(g->ir, 1, v, ir_v(p), from + i);
-		ir_stx(g->ir, 1, ir_fp(), dst + i, v);
+		ir_stx(g->ir, 1, to.base, to.off + (int)i, v);
 	}
 }
 
@@ -618,7 +641,7 @@ static int str_buf(struct gen *g, struct node *n)
 	int off = ir_stack(g->ir, size);
 
 	ir_zero(g->ir, off, size);
-	gen_into(g, n, off, n->type);
+	gen_into(g, n, P_FP(off), n->type);
 	return off;
 }
 
@@ -978,7 +1001,8 @@ static int gen_scalar(struct gen *g, struct node *n)
 
 /* ---- values in memory ---- */
 
-static void gen_strlit(struct gen *g, struct node *n, int off, size_t room)
+static void gen_strlit(struct gen *g, struct node *n, struct place to,
+		       size_t room)
 {
 	size_t i, len = n->slen < room ? n->slen : room - 1;
 
@@ -988,7 +1012,7 @@ static void gen_strlit(struct gen *g, struct node *n, int off, size_t room)
 
 		memcpy(&w, n->str + i, len - i < 8 ? len - i : 8);
 		ir_ld64(g->ir, v, (int64_t)w);
-		ir_stx(g->ir, 8, ir_fp(), off + i, v);
+		ir_stx(g->ir, 8, to.base, to.off + (int)i, v);
 	}
 }
 
@@ -1003,20 +1027,20 @@ static void read_check(struct gen *g, struct node *n, int r)
 }
 
 /* str(p[, size]) and dyn(data->member[, size]) into zeroed memory. */
-static void gen_strfn(struct gen *g, struct node *n, int off)
+static void gen_strfn(struct gen *g, struct node *n, struct place to)
 {
 	const struct builtin *bi = n->sym;
 	size_t size = n->type->kind == T_STR ? n->type->len : n->type->size;
 	int addr, r;
 
 	if (bi->id == BI_STR && n->args->type->kind == T_STR) {
-		gen_into(g, n->args, off, n->type);	/* a char[N] member */
+		gen_into(g, n->args, to, n->type);	/* a char[N] member */
 		return;
 	}
 	if (bi->id == BI_STR || bi->id == BI_MEM) {
 		addr = gen_scalar(g, n->args);
 		r = call(g, bi->id == BI_STR ? BPF_FUNC_probe_read_str :
-			 BPF_FUNC_probe_read, 3, A_FP(off), A_I(size),
+			 BPF_FUNC_probe_read, 3, A_AT(to), A_I(size),
 			 A_V(addr));
 		read_check(g, n, r);
 		return;
@@ -1025,25 +1049,27 @@ static void gen_strfn(struct gen *g, struct node *n, int off)
 	addr = gen_copy(g, n->args);
 	ir_alu(g->ir, BPF_AND, addr, ir_imm(0xffff));
 	ir_alu(g->ir, BPF_ADD, addr, ir_v(g->ctx));
-	r = call(g, BPF_FUNC_probe_read_kernel_str, 3, A_FP(off), A_I(size),
+	r = call(g, BPF_FUNC_probe_read_kernel_str, 3, A_AT(to), A_I(size),
 		 A_V(addr));
 	read_check(g, n, r);
 }
 
 /* path(p), fdpath(fd), cwd: the kernel's walk (path.c), into zeroed
  * memory; nothing to walk is counted for n's read site. */
-static void gen_path(struct gen *g, struct node *n, int off)
+static void gen_path(struct gen *g, struct node *n, struct place to)
 {
 	const struct builtin *bi = n->sym;
 	enum path_src src = bi->id == BI_PATH ? PATH_OF_PATH :
 		bi->id == BI_FDPATH ? PATH_OF_FD : PATH_OF_CWD;
 	int arg = src == PATH_OF_CWD ? -1 : gen_scalar(g, n->args);
 
-	read_check(g, n, path_gen(g->ir, g->s->paths, src, arg, off));
+	read_check(g, n, path_gen(g->ir, g->s->paths, src, arg, to.base,
+				  to.off));
 }
 
-/* Writes n's value at fp+off as a dst, into memory the caller zeroed. */
-static void gen_into(struct gen *g, struct node *n, int off,
+/* Writes n's value in its place as a dst, into memory the caller
+ * zeroed. */
+static void gen_into(struct gen *g, struct node *n, struct place to,
 		     const struct type *dst)
 {
 	const struct type *t = n->type;
@@ -1053,31 +1079,31 @@ static void gen_into(struct gen *g, struct node *n, int off,
 	int p, none;
 
 	if (type_is_scalar(dst)) {
-		ir_stx(g->ir, dst->size, ir_fp(), off, gen_scalar(g, n));
+		ir_stx(g->ir, dst->size, to.base, to.off, gen_scalar(g, n));
 		return;
 	}
 	switch (n->kind) {
 	case N_STR:
-		gen_strlit(g, n, off, dst->size);
+		gen_strlit(g, n, to, dst->size);
 		return;
 	case N_IDENT:	/* comm, cwd */
 		if (((const struct builtin *)n->sym)->id == BI_CWD) {
-			gen_path(g, n, off);
+			gen_path(g, n, to);
 			return;
 		}
-		call(g, BPF_FUNC_get_current_comm, 2, A_FP(off), A_I(16));
+		call(g, BPF_FUNC_get_current_comm, 2, A_AT(to), A_I(16));
 		return;
 	case N_CALL:
 		if (((const struct builtin *)n->sym)->id == BI_PATH ||
 		    ((const struct builtin *)n->sym)->id == BI_FDPATH) {
-			gen_path(g, n, off);
+			gen_path(g, n, to);
 			return;
 		}
-		gen_strfn(g, n, off);
+		gen_strfn(g, n, to);
 		return;
 	case N_TUPLE:	/* at the offsets and types of dst, the map's */
 		for (a = n->args, i = 0; a; a = a->next, i++)
-			gen_into(g, a, off + dst->fields[i].offset,
+			gen_into(g, a, at(to, dst->fields[i].offset),
 				 dst->fields[i].type);
 		return;
 	case N_MEMBER:
@@ -1086,20 +1112,20 @@ static void gen_into(struct gen *g, struct node *n, int off,
 			none = ir_label(g->ir);
 			ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
 			copy_from(g, p, f->offset, t->size < dst->size ?
-				  t->size : dst->size, off);
+				  t->size : dst->size, to);
 			ir_place(g->ir, none);
 			return;
 		}
 		/* fall through */
 	case N_INDEX:
 	case N_UNARY:	/* *p of a struct */
-		lval_copy(g, n, t->size < dst->size ? t->size : dst->size, off);
+		lval_copy(g, n, t->size < dst->size ? t->size : dst->size, to);
 		return;
 	case N_MAP:
 		p = map_lookup(g, n);
 		none = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
-		copy_from(g, p, 0, n->map->vtype->size, off);
+		copy_from(g, p, 0, n->map->vtype->size, to);
 		ir_place(g->ir, none);
 		return;
 	default:
@@ -1111,7 +1137,7 @@ static void gen_into(struct gen *g, struct node *n, int off,
 
 /* Wake ply only once PROG_CONST_RB_WAKEUP bytes wait in the ring buffer,
  * or to stop it; otherwise it reads the buffer every few milliseconds. */
-static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
+static int wakeup_flags(struct gen *g, const struct evsite *e)
 {
 	int flags = ir_vreg(g->ir), avail, wake, quiet = ir_label(g->ir);
 
@@ -1120,8 +1146,8 @@ static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
 		return flags;
 	}
 	ir_mov(g->ir, flags, ir_imm(BPF_RB_NO_WAKEUP));
-	avail = call(g, BPF_FUNC_ringbuf_query, 2, A_V(rb),
-		     A_I(BPF_RB_AVAIL_DATA));
+	avail = call(g, BPF_FUNC_ringbuf_query, 2,
+		     A_V(map_reg(g, MAP_IDX_RINGBUF)), A_I(BPF_RB_AVAIL_DATA));
 	wake = ir_vreg(g->ir);
 	ir_ldconst(g->ir, wake, PROG_CONST_RB_WAKEUP);
 	ir_jmp(g->ir, BPF_JLT, ir_v(avail), ir_v(wake), quiet);
@@ -1130,28 +1156,47 @@ static int wakeup_flags(struct gen *g, int rb, const struct evsite *e)
 	return flags;
 }
 
+/* An event's record is built where ply reads it: reserved in the ring
+ * buffer, filled, submitted. No copy, and no bound but EVENT_MAX from the
+ * stack; a full buffer is a lost event, counted, and nothing is built. */
 static void gen_event(struct gen *g, struct node *n)
 {
 	const struct evsite *e = g->s->sites.v[n->site];
 	const struct type *rec = e->rec;
 	struct node *a = n->args;
-	int off = ir_stack(g->ir, rec->size), r, rb, ok = ir_label(g->ir);
+	int lost = ir_label(g->ir), give = ir_label(g->ir);
+	int done = ir_label(g->ir), bail = g->bail, nbail = g->nbail, r, mark;
+	struct place to;
 	size_t i;
 
 	if (e->kind == EV_PRINTF)
 		a = a->next;	/* the format stays in ply */
 	if (e->kind == EV_PRINTMAP || e->kind == EV_CLEAR)
 		a = NULL;	/* the map is named by the site */
-	ir_zero(g->ir, off, rec->size);
-	ir_st(g->ir, 8, ir_fp(), off, e->id);
+	r = call(g, BPF_FUNC_ringbuf_reserve, 3,
+		 A_V(map_reg(g, MAP_IDX_RINGBUF)), A_I(rec->size), A_I(0));
+	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), lost);
+	to = (struct place){ ir_v(r), 0 };
+	ir_st(g->ir, 8, to.base, 0, e->id);
+	ir_zero_at(g->ir, to.base, 8, rec->size - 8);
+	g->bail = give;
+	mark = branch_start(g);	/* a full buffer skips the lookups here */
 	for (i = 1; a; a = a->next, i++)
-		gen_into(g, a, off + rec->fields[i].offset, rec->fields[i].type);
-	rb = map_reg(g, MAP_IDX_RINGBUF);
-	r = call(g, BPF_FUNC_ringbuf_output, 4, A_V(rb), A_FP(off),
-		 A_I(rec->size), A_V(wakeup_flags(g, rb, e)));
-	ir_jmp(g->ir, BPF_JEQ, ir_v(r), ir_imm(0), ok);
+		gen_into(g, a, at(to, rec->fields[i].offset),
+			 rec->fields[i].type);
+	branch_end(g, mark);
+	g->bail = bail;
+	call(g, BPF_FUNC_ringbuf_submit, 2, A_V(r), A_V(wakeup_flags(g, e)));
+	ir_ja(g->ir, done);
+	if (g->nbail != nbail) {	/* never: see map_reg */
+		ir_place(g->ir, give);
+		call(g, BPF_FUNC_ringbuf_discard, 2, A_V(r), A_I(0));
+		ir_ja(g->ir, bail);
+		g->nbail++;
+	}
+	ir_place(g->ir, lost);
 	stat_inc(g, STAT_LOST);
-	ir_place(g->ir, ok);
+	ir_place(g->ir, done);
 }
 
 /* The quantize() bucket of v (see QUANTIZE_BUCKETS): a binary search for
@@ -1380,7 +1425,7 @@ static void gen_assign(struct gen *g, struct node *n)
 	val = ir_stack(g->ir, vsize);
 	if (!type_is_scalar(m->vtype))
 		ir_zero(g->ir, val, vsize);
-	gen_into(g, n->b, val, m->vtype);
+	gen_into(g, n->b, P_FP(val), m->vtype);
 	lookups_forget(g, m);	/* after the value, which may read m */
 	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map_reg(g, m->index)),
 		 A_FP(key), A_FP(val), A_I(BPF_ANY));
@@ -1488,6 +1533,7 @@ int gen_probe(struct sema *s, struct probe *p, struct ir *ir)
 
 	g.ctx = ir_vreg(ir);
 	g.out = ir_label(ir);
+	g.bail = g.out;
 	ir_emit(ir, (struct ir_insn){ .op = IR_MOV, .d = ir_v(g.ctx),
 				      .a = { .kind = O_CTX } });
 	if (s->scope != SCOPE_NONE && (p->prov->flags & PROV_TASK))

@@ -202,15 +202,20 @@ void ir_ret(struct ir *ir, struct ir_opnd a)
 
 /* Whole words first; a ragged tail (not expected, but cheap to allow)
  * gets the widest stores that fit. */
-void ir_zero(struct ir *ir, int off, size_t size)
+void ir_zero_at(struct ir *ir, struct ir_opnd base, int off, size_t size)
 {
 	static const int widths[] = { 8, 4, 2, 1 };
 	size_t i, done = 0;
 
 	for (i = 0; i < ARRAY_SIZE(widths); i++) {
 		for (; size - done >= (size_t)widths[i]; done += widths[i])
-			ir_st(ir, widths[i], ir_fp(), off + (int)done, 0);
+			ir_st(ir, widths[i], base, off + (int)done, 0);
 	}
+}
+
+void ir_zero(struct ir *ir, int off, size_t size)
+{
+	ir_zero_at(ir, ir_fp(), off, size);
 }
 
 /* ---- dump ---- */
@@ -237,6 +242,7 @@ const char *bpf_helper_name(int func)
 	case BPF_FUNC_ringbuf_query:		return "ringbuf_query";
 	case BPF_FUNC_ringbuf_reserve:		return "ringbuf_reserve";
 	case BPF_FUNC_ringbuf_submit:		return "ringbuf_submit";
+	case BPF_FUNC_ringbuf_discard:		return "ringbuf_discard";
 	case BPF_FUNC_get_stackid:		return "get_stackid";
 	case BPF_FUNC_perf_event_output:	return "perf_event_output";
 	case BPF_FUNC_get_current_task:		return "get_current_task";
@@ -324,10 +330,13 @@ static void dump_call(const struct ir_insn *in, FILE *out)
 	for (i = 0; i < in->nargs; i++) {
 		if (i)
 			fputs(", ", out);
-		if (in->args[i].kind == O_FP)
+		if (in->args[i].kind == O_FP) {
 			fprintf(out, "fp%+d", in->argoff[i]);
-		else
+		} else {
 			dump_opnd(in->args[i], out);
+			if (in->argoff[i])
+				fprintf(out, "%+d", in->argoff[i]);
+		}
 	}
 	fputc(')', out);
 }

@@ -73,7 +73,8 @@ struct ir_insn {
 	int helper;		/* IR_CALL: BPF_FUNC_* */
 	int nargs;
 	struct ir_opnd args[5];
-	int argoff[5];		/* IR_CALL: offset for O_FP arguments */
+	int argoff[5];		/* IR_CALL: offset added to an O_FP or
+				 * O_VREG argument (an address) */
 	const char *comment;	/* shown by ir_dump, optional */
 };
 
@@ -138,8 +139,10 @@ void ir_jmp(struct ir *ir, int code, struct ir_opnd a, struct ir_opnd b,
 void ir_ja(struct ir *ir, int label);
 void ir_place(struct ir *ir, int label);
 void ir_ret(struct ir *ir, struct ir_opnd a);
-/* Zero size bytes (a multiple of 8) of stack at fp+off. */
+/* Zero size bytes (a multiple of 8) of stack at fp+off; ir_zero_at, of
+ * the memory at base+off (base: fp or a vreg holding a pointer). */
 void ir_zero(struct ir *ir, int off, size_t size);
+void ir_zero_at(struct ir *ir, struct ir_opnd base, int off, size_t size);
 
 void ir_dump(const struct ir *ir, FILE *out);
 

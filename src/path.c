@@ -1,5 +1,6 @@
 /* path: the kernel's d_path walk, emitted as ir (see path.h). */
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -559,20 +560,30 @@ static void loop_call(struct walk *w, int ctx, int buf, int pos, int any,
 	ir_place(ir, steps);
 }
 
+/* (mnt, dentry) of the working directory, from the fs_struct read at
+ * fp+fs (where its offset 0 would be). */
+static void pwd_of(struct ir *ir, const struct path_offs *o, int fs, int mnt,
+		   int dentry)
+{
+	ir_ldx(ir, 8, mnt, ir_fp(), fs + o->fs_pwd + o->path_mnt);
+	ir_ldx(ir, 8, dentry, ir_fp(), fs + o->fs_pwd + o->path_dentry);
+}
+
 int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
-	     int arg, int dst)
+	     int arg, struct ir_opnd base, int dst)
 {
 	static const char deleted[] = " (deleted)";
 	struct walk w = { .ir = ir, .o = o, .fail = ir_label(ir),
 			  .mem = ir_fp(), .idx = -1 };
 	int done = ir_label(ir), trunc = ir_label(ir), out = ir_label(ir);
 	int end = ir_label(ir), live = ir_label(ir), pseudo = ir_label(ir);
+	int at_cwd = ir_label(ir), walk = ir_label(ir);
 	int ret = vreg(&w), buf, task, fs = vreg(&w), mnt = vreg(&w), size;
 	int dentry = vreg(&w), mroot = vreg(&w), rmnt = vreg(&w);
 	int rdent = vreg(&w), pos = vreg(&w), any = vreg(&w), t = vreg(&w);
 	int psize = max2(o->path_mnt, o->path_dentry) + 8;
 	int dlo, dsize, mlo, msize, flo, fsize, xlo, xsize;
-	int key, tmp, fblk, dblk, mblk, xblk, scratch, ctx, i;
+	int key, tmp, fblk, dblk, mblk, xblk, scratch, scr, ctx, i;
 
 	dsize = span((int[]){ o->d_pprev, o->d_parent, o->d_len, o->d_name },
 		     (int[]){ 8, 8, 4, 8 }, 4, &dlo);
@@ -582,13 +593,20 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 		     2, &flo);
 	xsize = span((int[]){ o->fdt_max_fds, o->fdt_fd }, (int[]){ 4, 8 }, 2,
 		     &xlo);
-	/* Scratch for what is read is the start of dst, which is written
-	 * last and is zero now: its first 8 bytes are the key 0 of the
-	 * buffer. Each value is taken out of it before it is written again,
-	 * and it is zeroed again before dst is filled or left empty. */
+	/* Scratch for what is read is the start of dst when dst is on the
+	 * stack: it is written last and is zero now, its first 8 bytes the
+	 * key 0 of the buffer; it is zeroed again before dst is filled or
+	 * left empty. Elsewhere (an event's record) the scratch is a stack
+	 * slot of its own. Each value is taken out of it before it is
+	 * written again. */
 	scratch = max2(max2(max2(fsize, xsize), max2(dsize, msize)), psize);
 	scratch = ALIGN_UP(scratch, 8);
-	key = tmp = fblk = dblk = mblk = xblk = w.scratch = ctx = dst;
+	scr = dst;
+	if (base.kind != O_FP) {
+		scr = ir_stack(ir, scratch);
+		ir_st(ir, 8, ir_fp(), scr, 0);
+	}
+	key = tmp = fblk = dblk = mblk = xblk = w.scratch = ctx = scr;
 
 	ir_ldmap(ir, t, MAP_IDX_PATHBUF);
 	buf = call(&w, BPF_FUNC_map_lookup_elem, 2,
@@ -604,16 +622,16 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 
 	switch (src) {
 	case PATH_OF_CWD:
-		ir_ldx(ir, 8, mnt, ir_fp(), fblk + o->fs_pwd - flo + o->path_mnt);
-		ir_ldx(ir, 8, dentry, ir_fp(),
-		       fblk + o->fs_pwd - flo + o->path_dentry);
+		pwd_of(ir, o, fblk - flo, mnt, dentry);
 		break;
 	case PATH_OF_PATH:
 		ir_jmp(ir, BPF_JEQ, ir_v(arg), ir_imm(0), w.fail);
 		read_path(&w, xblk, arg, 0, mnt, dentry);
 		break;
 	case PATH_OF_FD:
-		/* current->files->fdt->fd[fd], fd < max_fds */
+		/* AT_FDCWD, as the *at() calls read it: the working
+		 * directory; else current->files->fdt->fd[fd], fd < max_fds */
+		ir_jmp(ir, BPF_JEQ, ir_v(arg), ir_imm(AT_FDCWD), at_cwd);
 		read_ptr(&w, t, tmp, task, o->task_files);
 		read_ptr(&w, t, tmp, t, o->files_fdt);
 		read_block(&w, xblk, xsize, t, xlo);
@@ -625,6 +643,10 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 		ir_alu(ir, BPF_ADD, t, ir_v(fs));
 		read_ptr(&w, t, tmp, t, 0);	/* the struct file */
 		read_path(&w, xblk, t, o->file_path, mnt, dentry);
+		ir_ja(ir, walk);
+		ir_place(ir, at_cwd);
+		pwd_of(ir, o, fblk - flo, mnt, dentry);
+		ir_place(ir, walk);
 		break;
 	}
 	ir_jmp(ir, BPF_JEQ, ir_v(mnt), ir_imm(0), w.fail);
@@ -645,7 +667,7 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	ir_jmp(ir, BPF_JNE, ir_v(t), ir_imm(0), live);
 	ir_ldx(ir, 8, t, w.mem, dblk + o->d_parent - dlo);
 	w.mem = ir_fp();
-	dblk = dst;
+	dblk = scr;
 	ir_jmp(ir, BPF_JEQ, ir_v(t), ir_v(dentry), live);
 	for (i = 0; deleted[i]; i++)
 		ir_st(ir, 1, ir_v(buf), PATH_SIZE - 1 - (int)strlen(deleted) + i,
@@ -679,21 +701,23 @@ int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
 	ir_jmp(ir, BPF_JNE, ir_v(any), ir_imm(0), out);
 	prepend_char(&w, buf, pos, '/');
 
-	ir_place(ir, out);	/* buf[pos..PATH_SIZE) to fp+dst, in order */
-	ir_zero(ir, dst, scratch);
+	ir_place(ir, out);	/* buf[pos..PATH_SIZE) to base+dst, in order */
+	if (base.kind == O_FP)
+		ir_zero(ir, dst, scratch);
 	ir_alu(ir, BPF_AND, pos, ir_imm(PATH_SIZE - 1));
 	size = vreg(&w);
 	ir_mov(ir, size, ir_imm(PATH_SIZE));
 	ir_alu(ir, BPF_SUB, size, ir_v(pos));
 	ir_alu(ir, BPF_ADD, buf, ir_v(pos));
 	i = call(&w, BPF_FUNC_probe_read_kernel, 3,
-		 (struct ir_opnd[]){ ir_fp(), ir_v(size), ir_v(buf) },
+		 (struct ir_opnd[]){ base, ir_v(size), ir_v(buf) },
 		 (int[]){ dst, 0, 0 });
 	ir_mov(ir, ret, ir_v(i));
 	ir_ja(ir, end);
 
 	ir_place(ir, w.fail);
-	ir_zero(ir, dst, scratch);
+	if (base.kind == O_FP)
+		ir_zero(ir, dst, scratch);
 	ir_mov(ir, ret, ir_imm(-1));
 	ir_place(ir, end);
 	return ret;

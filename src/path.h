@@ -72,11 +72,12 @@ enum path_src {
 };
 
 /* Emits the walk: the path of src (arg: the vreg holding the struct path
- * pointer or the fd; unused for PATH_OF_CWD) written at fp+dst, PATH_SIZE
- * bytes the caller zeroed. Returns a vreg that is 0 on success and
+ * pointer or the fd; unused for PATH_OF_CWD) written at base+dst (base:
+ * fp, or a vreg pointing to an event's record), PATH_SIZE bytes the
+ * caller zeroed. Returns a vreg that is 0 on success and
  * negative when there was nothing to walk (no such fd, no fs, a read that
  * failed): the result is then the empty string. */
 int path_gen(struct ir *ir, const struct path_offs *o, enum path_src src,
-	     int arg, int dst);
+	     int arg, struct ir_opnd base, int dst);
 
 #endif

@@ -69,6 +69,10 @@ struct readsite {
 	struct loc loc;
 };
 
+/* An event's record is built in the ring buffer (reserved, filled,
+ * submitted), not on the BPF stack: at most this many bytes. */
+#define EVENT_MAX	16384
+
 enum ev_kind {
 	EV_PRINTF,
 	EV_PRINT,

@@ -1561,10 +1561,9 @@ static void check_event(struct sema *s, struct node *n)
 	}
 	if (!ok || !s->final)
 		return;
-	if (size > BPF_STACK_SIZE) {
-		error(s, n->loc, "the arguments of %s() take %zu bytes, and the "
-		      "BPF stack they are built on has %d", n->name, size,
-		      BPF_STACK_SIZE);
+	if (size > EVENT_MAX) {
+		error(s, n->loc, "the arguments of %s() take %zu bytes, and an "
+		      "event holds at most %d", n->name, size, EVENT_MAX);
 		return;
 	}
 	if (bi->id == BI_PRINTF) {

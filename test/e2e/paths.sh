@@ -78,11 +78,17 @@ run_ply $TMP/out $TMP/err -c "$OPENER open $TMP/f 1" \
 expect_rc "fdpath at sys_exit_openat ran" 0
 expect_grep "fdpath(data->ret) is the opened file" $TMP/out "^po$$ $TMP/f$"
 cd $TMP/a/b
+# fdpath(data->dfd): open() is openat(AT_FDCWD, ...), and fdpath(-100) is
+# the working directory; the record (8 + 256 + 256 + 256 + 256 bytes) is
+# over the 512-byte stack, built in the ring buffer
 run_ply $TMP/out $TMP/err -c "$OPENER open ../../f 1" \
 	"tracepoint:syscalls/sys_enter_openat /comm == \"po$$\"/ {
-	printf(\"%s in %s\n\", str(data->filename), cwd); }"
+	printf(\"%s in %s|%s|%s\n\", str(data->filename, 256), cwd,
+	       fdpath(data->dfd), fdpath(-100)); }"
 cd - >/dev/null
-expect_grep "cwd beside a relative name" $TMP/out "^\.\./\.\./f in $TMP/a/b$"
+expect_grep "cwd beside a relative name" $TMP/out "^\.\./\.\./f in $TMP/a/b\|"
+expect_grep "fdpath(AT_FDCWD) is the working directory, in a record over the stack" \
+	$TMP/out "^\.\./\.\./f in $TMP/a/b\|$TMP/a/b\|$TMP/a/b$"
 
 # a path as a map key, and path() of an address that is not a struct path
 run_ply $TMP/out $TMP/err -c "$PATHLOAD $TMP/rec2 $TMP/d2" "

@@ -255,8 +255,9 @@ static void test_map_lookup(void)
 }
 
 /* printf's record: the site id at 0, then each argument 8-aligned (pid at
- * 8 as a u32, comm's 16 bytes at 16), 32 bytes in all, sent whole; the
- * wake-up threshold is the loader's; a lost event bumps STAT_LOST. */
+ * 8 as a u32, comm's 16 bytes at 16), 32 bytes in all, reserved in the
+ * ring buffer and written there, then submitted; the wake-up threshold is
+ * the loader's; no room (a lost event) bumps STAT_LOST. */
 static void test_printf_record(void)
 {
 	const struct type *rec;
@@ -270,14 +271,32 @@ static void test_printf_record(void)
 	CHECK(rec->size == 32 && rec->nfields == 3);
 	CHECK(rec->fields[0].offset == 0 && rec->fields[1].offset == 8 &&
 	      rec->fields[2].offset == 16);
-	CHECK_CODE(&r, 0, "st64:0 get_current_pid_tgid alu:>> stx32 "
-		   "get_current_comm map:-1 mov:1 ringbuf_query "
-		   "const:rb_wakeup if< mov:2 L ringbuf_output if== "
-		   "st64:0 map:-2 map_lookup_elem if== xadd");
-	out = call_of(&r, 0, BPF_FUNC_ringbuf_output, 0);
-	CHECK(out && out->args[1].kind == O_FP && out->args[2].v == 32);
+	CHECK_CODE(&r, 0, "map:-1 ringbuf_reserve if== st64:0 "
+		   "get_current_pid_tgid alu:>> stx32 get_current_comm "
+		   "mov:1 map:-1 ringbuf_query const:rb_wakeup if< mov:2 L "
+		   "ringbuf_submit goto L st64:0 map:-2 map_lookup_elem if== "
+		   "xadd");
+	CHECK_NOT_CODE(&r, 0, "ringbuf_output");
+	out = call_of(&r, 0, BPF_FUNC_ringbuf_reserve, 0);
+	CHECK(out && out->args[1].kind == O_IMM && out->args[1].v == 32);
 	out = call_of(&r, 0, BPF_FUNC_get_current_comm, 0);
-	CHECK(out && out->args[1].v == 16);
+	CHECK(out && out->args[0].kind == O_VREG && out->argoff[0] == 16 &&
+	      out->args[1].v == 16);
+	done(&r);
+	/* over the 512-byte stack: the record is not on it */
+	run(&r, "BEGIN { print(comm, str(0, 256), str(0, 256), "
+	    "str(0, 256)); }");
+	CHECK(r.ok);
+	CHECK(r.sema.sites.n == 1 &&
+	      r.sema.sites.v[0]->rec->size == 8 + 16 + 3 * 256);
+	done(&r);
+	/* a map print(@m); clear(@m); swaps is read through its slot, which
+	 * is never empty; were it, the record is given back, not leaked */
+	run(&r, "BEGIN { m[1] = 2; print(m[1]); print(m); clear(m); }");
+	CHECK(r.ok);
+	CHECK_CODE(&r, 0, "ringbuf_reserve if== map_lookup_elem if!= goto L "
+		   "map_lookup_elem ringbuf_submit goto L ringbuf_discard "
+		   "goto");
 	done(&r);
 }
 
@@ -316,7 +335,8 @@ static void test_str(void)
 
 	run(&r, OPENAT " { printf(\"%s\\n\", str(data->filename, 40)); }");
 	CHECK(r.ok);
-	CHECK_CODE(&r, 0, "ldx64@24 probe_read_str map:-1 ringbuf_output");
+	CHECK_CODE(&r, 0, "ringbuf_reserve ldx64@24 probe_read_str "
+		   "ringbuf_submit");
 	in = call_of(&r, 0, BPF_FUNC_probe_read_str, 0);
 	CHECK(in && in->args[1].v == 40);
 	CHECK(r.sema.sites.v[0]->rec->size == 48);
@@ -407,7 +427,8 @@ static void test_exit(void)
 
 	run(&r, "BEGIN { exit(3); }");
 	CHECK(r.ok);
-	CHECK_CODE(&r, 0, "st64:0 mov:3 stx64 map:-1 mov:2 ringbuf_output");
+	CHECK_CODE(&r, 0, "map:-1 ringbuf_reserve st64:0 mov:3 stx64 mov:2 "
+		   "ringbuf_submit");
 	CHECK_NOT_CODE(&r, 0, "ringbuf_query");
 	CHECK_NOT_CODE(&r, 0, "const:rb_wakeup");
 	done(&r);
@@ -525,7 +546,7 @@ static void test_tuple_lookups(void)
 	CHECK(ncalls(&r, 0, BPF_FUNC_map_lookup_elem) == 1);	/* stats' */
 	CHECK_CODE(&r, 1, "map_lookup_elem if== ldx64@0 L if== "
 		   "ldx64@0 L if== ldx64@16 L if== ldx64@8 L "
-		   "probe_read_str ringbuf_output "
+		   "probe_read_str ringbuf_submit "
 		   "map_delete_elem map_lookup_elem if== ldx64@16");
 	/* 5: before the delete, after it, and the stats' for a failed read
 	 * and for each lost event */
@@ -536,10 +557,20 @@ static void test_tuple_lookups(void)
 	    "print(m[1].1); print(pid && m[2].0 ? m[2].1 : m[2].0); "
 	    "m[1] = (m[1].1, 3); print(m[1].0); }");
 	REQUIRE(r.ok);
-	/* m[1] in the branch and after it, m[2] after && and in each arm
-	 * of ?: (m[1] in the value is the one before it); and the stats'
-	 * for each of four prints' lost events and the update's full map */
-	CHECK(ncalls(&r, 1, BPF_FUNC_map_lookup_elem) == 3 + 3 + 4 + 1);
+	/* m[1] in the branch, in a record after it and in the value (a
+	 * lookup made while a record is built is not kept: a full ring
+	 * buffer skips it), m[2] after && and in each arm of ?:; and the
+	 * stats' for each of four prints' lost events and the update's full
+	 * map */
+	CHECK(ncalls(&r, 1, BPF_FUNC_map_lookup_elem) == 4 + 3 + 4 + 1);
+	done(&r);
+
+	/* the same: the second record looks m[1] up again */
+	run(&r, "BEGIN { m[1] = 1; } END { print(m[1]); print(m[1]); }");
+	REQUIRE(r.ok);
+	CHECK_CODE(&r, 1, "ringbuf_reserve if== map:0 map_lookup_elem "
+		   "ringbuf_submit ringbuf_reserve if== map:0 "
+		   "map_lookup_elem ringbuf_submit");
 	done(&r);
 }
 

@@ -47,7 +47,8 @@ static struct form gen(int loop, int nwalks)
 	dst = ir_stack(&ir, PATH_SIZE);	/* each walk a statement of its own */
 	for (k = 0; k < nwalks; k++) {
 		ir_zero(&ir, dst, PATH_SIZE);
-		path_gen(&ir, &o, k ? PATH_OF_FD : PATH_OF_CWD, fd, dst);
+		path_gen(&ir, &o, k ? PATH_OF_FD : PATH_OF_CWD, fd, ir_fp(),
+			 dst);
 	}
 	ir_ret(&ir, ir_imm(0));
 	f.nsubs = ir.nsubs;
