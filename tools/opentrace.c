@@ -171,11 +171,8 @@ static const struct sys syscalls[] = {
  * ply__sites()). */
 enum site_kind {
 	SITE_LOST,	/* kpid, start: an entry whose return never came */
-	SITE_MERGED,	/* the call, with its name */
+	SITE_MERGED,	/* the call, with its name and path */
 	SITE_NOENTRY,	/* a return whose entry was not seen */
-	SITE_FILE,	/* kpid, ppid, fdpath(ret): the merged call's file */
-	SITE_DIR,	/* kpid, ppid, cwd or fdpath(dfd): its name's
-			 * directory */
 };
 
 #define MAX_SITES 32
@@ -203,27 +200,6 @@ static void ret_filter(FILE *f)
 		fprintf(f, "data->ret == %d", -o.err);
 	else if (o.failed)
 		fprintf(f, "data->ret < 0");
-}
-
-/* The path, computed in the kernel, goes in an event of its own right
- * after the call's (both would not fit the 512 bytes of BPF stack): the
- * opened file's on success; on failure the directory the name is relative
- * to, which user space joins with the name. */
-static void gen_paths(FILE *f, const struct sys *s, const char *t)
-{
-	/* Separate ifs, not else-if: each statement gets the BPF stack for
-	 * its own 256-byte path. */
-	fprintf(f, "%sif (data->ret >= 0)\n%s\tprint(kpid, ppid, fdpath(data->ret));"
-		"\n", t, t);
-	site_add(s, SITE_FILE);
-	if (s->dfd) {
-		fprintf(f, "%sif (data->ret < 0 && __e[kpid].3 != -100)\n%s\t"
-			"print(kpid, ppid, fdpath(__e[kpid].3));\n", t, t);
-		site_add(s, SITE_DIR);
-	}
-	fprintf(f, "%sif (data->ret < 0%s)\n%s\tprint(kpid, ppid, cwd);\n", t,
-		s->dfd ? " && __e[kpid].3 == -100" : "", t);
-	site_add(s, SITE_DIR);
 }
 
 static void gen_sys(FILE *f, const struct sys *s, const char *pred)
@@ -260,15 +236,18 @@ static void gen_sys(FILE *f, const struct sys *s, const char *pred)
 		fprintf(f, "%s%s) {\n", rf && *slow ? " && " : "", slow);
 		ind = "\t\t\t";
 	}
-	/* The name is read at the return, when its page is in. */
-	/* pid and tid, uid and gid, two to a word: the record and the path
-	 * after it must fit the 512 bytes of BPF stack. */
+	/* One record per call (pid and tid, uid and gid two to a word).
+	 * The name is read at the return, when its page is in. The path is
+	 * computed in the kernel: the opened file's on success; on failure
+	 * the directory the name is relative to (fdpath(AT_FDCWD) is the
+	 * working directory), which user space joins with the name. */
 	fprintf(f, "%sprint(__e[kpid].0, time, pid | kpid << 32, uid | gid << 32, "
-		"comm, %s, data->ret, %s, str(__e[kpid].1, 256));\n", ind,
+		"comm, %s, data->ret, %s, ppid, str(__e[kpid].1, 256),\n%s      "
+		"fdpath(data->ret >= 0 ? data->ret : %s));\n", ind,
 		s->how ? "mem(__e[kpid].2, 16)" : "__e[kpid].2",
+		s->dfd ? "__e[kpid].3" : "-100", ind,
 		s->dfd ? "__e[kpid].3" : "-100");
 	site_add(s, SITE_MERGED);
-	gen_paths(f, s, ind);
 	if (rf || *slow)
 		fprintf(f, "\t\t}\n");
 	fprintf(f, "\t\tdelete __e[kpid];\n");
@@ -340,7 +319,7 @@ static int wanted(const struct call *c, int all)
 
 static int64_t start_mono, mono_real;
 static FILE *out, *rec;
-static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved, nno_path;
+static uint64_t nseen, nshown, nlost_ret, nno_entry, nunresolved;
 
 static void cell(const struct call *c, int id, char *buf, size_t size)
 {
@@ -616,6 +595,33 @@ static char *copy_str(const struct ply_value *v, char *buf, size_t size,
 }
 
 static char comm_buf[PLY_STRSIZE_MAX + 1], name_buf[PLY_STRSIZE_MAX + 1];
+static char path_buf[2 * PLY_STRSIZE_MAX + 2];	/* a directory, '/', a name */
+
+/* The call's path from the kernel's fdpath() v: the opened file's; for a
+ * failed open, the directory its name is relative to, joined with the
+ * name. An empty one (not readable) leaves the path unknown, counted. */
+static void merged_path(struct call *c, const struct ply_value *v)
+{
+	size_t dl = strnlen(v->s, v->len);
+	char *joined;
+
+	if (dl > PLY_STRSIZE_MAX)
+		dl = PLY_STRSIZE_MAX;
+	if (!dl)
+		return;
+	if (c->ret >= 0) {
+		memcpy(path_buf, v->s, dl);
+		path_buf[dl] = 0;
+		c->path = path_buf;
+	} else if ((joined = path_join(v->s, dl, c->name, c->name_len))) {
+		/* its one malloc; a failed open is the rarer kind */
+		memcpy(path_buf, joined, strlen(joined) + 1);
+		free(joined);
+		c->path = path_buf;
+	}
+	if (c->path)
+		c->path_len = strlen(c->path);
+}
 
 static void on_merged(const struct sys *s, const struct ply_value *a,
 		      struct call *c)
@@ -646,7 +652,9 @@ static void on_merged(const struct sys *s, const struct ply_value *a,
 	c->ret = a[6].i;
 	c->has_ret = 1;
 	c->dfd = a[7].i;
-	c->name = copy_str(&a[8], name_buf, sizeof(name_buf), &c->name_len);
+	c->ppid = a[8].i;
+	c->name = copy_str(&a[9], name_buf, sizeof(name_buf), &c->name_len);
+	merged_path(c, &a[10]);
 }
 
 static void on_noentry(const struct ply_value *a, struct call *c)
@@ -681,107 +689,6 @@ static void no_return(const struct sys *s, int64_t tid, uint64_t t0)
 	call__free(&c);
 }
 
-/* ---- merged calls waiting for their path ---- */
-
-/* A call and the bytes it points to, so that waiting costs no malloc. */
-struct waiter {
-	struct call c;
-	char comm[PLY_STRSIZE_MAX + 1];
-	char name[PLY_STRSIZE_MAX + 1];
-	char path[2 * PLY_STRSIZE_MAX + 2];	/* a directory, '/', a name */
-};
-
-static struct waiter *waiting;	/* at most one per thread */
-static size_t nwaiting, capwaiting;
-
-/* After w's bytes have moved: its call points at them again. */
-static void waiter_fix(struct waiter *w)
-{
-	w->c.comm = w->comm;
-	w->c.name = w->name;
-	w->c.path = w->c.path ? w->path : NULL;
-}
-
-static void emit_waiting(size_t i)
-{
-	struct waiter *w = &waiting[i];
-
-	emit(&w->c, 0);
-	if (i != --nwaiting) {		/* the last one takes its place */
-		*w = waiting[nwaiting];
-		waiter_fix(w);
-	}
-}
-
-/* The call waits for the event with its path, which comes next from the
- * same probe run (other CPUs' events may come between). A thread's next
- * call means its path was lost: the call is shown without one. */
-static void wait_path(const struct call *c)
-{
-	struct waiter *w;
-	size_t i, n;
-
-	for (i = 0; i < nwaiting; i++)
-		if (waiting[i].c.tid == c->tid) {
-			nno_path++;
-			emit_waiting(i);
-			break;
-		}
-	if (nwaiting == capwaiting) {
-		capwaiting = capwaiting ? 2 * capwaiting : 1;
-		waiting = realloc(waiting, capwaiting * sizeof(*waiting));
-		if (!waiting)
-			abort();
-		for (i = 0; i < nwaiting; i++)
-			waiter_fix(&waiting[i]);
-	}
-	w = &waiting[nwaiting++];
-	w->c = *c;
-	w->c.owned = 0;
-	n = strlen(c->comm);
-	memcpy(w->comm, c->comm, n + 1);
-	memcpy(w->name, c->name, c->name_len + 1);
-	w->c.comm = w->comm;
-	w->c.name = w->name;
-	w->c.path = NULL;
-}
-
-static void on_path(enum site_kind k, const struct ply_value *a)
-{
-	struct call *c;
-	size_t i, dl;
-	char *p, *joined;
-
-	for (i = 0; i < nwaiting; i++)
-		if (waiting[i].c.tid == a[0].i)
-			break;
-	if (i == nwaiting)
-		return;		/* its call was lost: counted there */
-	c = &waiting[i].c;
-	p = waiting[i].path;
-	c->ppid = a[1].i;	/* the path event carries the parent too */
-	a++;
-	dl = strnlen(a[1].s, a[1].len);
-	if (dl > PLY_STRSIZE_MAX)
-		dl = PLY_STRSIZE_MAX;
-	if (k == SITE_FILE) {
-		if (dl) {
-			memcpy(p, a[1].s, dl);
-			p[dl] = 0;
-			c->path = p;
-		}
-	} else if ((joined = path_join(a[1].s, dl, c->name, c->name_len))) {
-		/* A failed open: its directory and the name, joined (its one
-		 * malloc; a failed open is the rarer kind). */
-		memcpy(p, joined, strlen(joined) + 1);
-		free(joined);
-		c->path = p;
-	}
-	if (c->path)
-		c->path_len = strlen(c->path);
-	emit_waiting(i);	/* a path not known is counted there */
-}
-
 static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 {
 	const struct sys *s;
@@ -802,15 +709,10 @@ static void on_event(struct ply *p, const struct ply_event *ev, void *ctx)
 		return;
 	case SITE_MERGED:
 		on_merged(s, ev->args, &c);
-		wait_path(&c);
-		return;
+		break;
 	case SITE_NOENTRY:
 		on_noentry(ev->args, &c);
 		break;
-	case SITE_FILE:
-	case SITE_DIR:
-		on_path(site_of[ev->site].kind, ev->args);
-		return;
 	}
 	emit(&c, 0);
 	call__free(&c);
@@ -874,9 +776,8 @@ static int end_report(struct ply *p)
 		"room for; %" PRIu64 " returns without their entry, "
 		"%" PRIu64 " entries without their return, %" PRIu64 " names "
 		"that could not be read, %" PRIu64 " paths that could not "
-		"be read, %" PRIu64 " calls whose path event was lost\n", nseen,
-		nshown, st.lost, missed, dropped, st.scope_full, nno_entry,
-		nlost_ret, failed, nunresolved, nno_path);
+		"be read\n", nseen, nshown, st.lost, missed, dropped,
+		st.scope_full, nno_entry, nlost_ret, failed, nunresolved);
 	return st.lost || missed || dropped || st.scope_full ? 1 : 0;
 }
 
@@ -910,7 +811,7 @@ static int live(void)
 	po.strsize = 64;
 	scope__apply(&o.scope, &po);
 	po.map_size = 16384;
-	/* A call is two events, about 650 bytes: 32 MiB holds some 50,000
+	/* A call is one event of about 610 bytes: 32 MiB holds some 55,000
 	 * calls, a consumer held up for a tenth of a second by a loop of
 	 * opens on a busy machine (4 MiB lost events then). */
 	po.ringbuf_size = 32 << 20;
@@ -957,11 +858,6 @@ static int live(void)
 	off = ply_int(0);
 	ply__map_update(ply, "__on", &off, 1, &off);
 	ply__finish(ply);
-	while (nwaiting) {
-		nno_path++;
-		emit_waiting(0);
-	}
-	free(waiting);
 	ply__map_foreach(ply, "__e", on_pending, NULL);
 	fflush(out);
 	if (rec && rec != stdout && fclose(rec))
