@@ -445,6 +445,16 @@ static int keys_stable(const struct node *k)
 	return 1;
 }
 
+/* Keys that name the running thread: kpid among them. */
+static int keys_thread(const struct node *k)
+{
+	for (; k; k = k->next)
+		if (k->kind == N_IDENT &&
+		    ((const struct builtin *)k->sym)->id == BI_KPID)
+			return 1;
+	return 0;
+}
+
 static int keys_same(const struct node *a, const struct node *b)
 {
 	for (; a && b; a = a->next, b = b->next) {
@@ -460,6 +470,23 @@ static int keys_same(const struct node *a, const struct node *b)
 	return !a && !b;
 }
 
+/* The pointer an earlier lookup of n found, as map_lookup would take it;
+ * -1 if there is none to take. */
+static int lookup_kept(struct gen *g, struct node *n)
+{
+	struct lookup *l;
+	int i;
+
+	if (!keys_stable(n->keys) || n->map->swap)
+		return -1;
+	for (i = 0; i < g->nlookups; i++) {
+		l = &g->lookups[i];
+		if (l->m == n->map && keys_same(l->keys, n->keys))
+			return l->p;
+	}
+	return -1;
+}
+
 /* Looks n up; returns the vreg holding the value pointer (or 0). A map
  * read again with the same stable keys (m[kpid] in the condition, then
  * m[kpid].0, m[kpid].1 in a print) takes the first lookup's pointer: no
@@ -469,14 +496,11 @@ static int keys_same(const struct node *a, const struct node *b)
  * branch's end). Maps swapped by print-and-clear are looked up each time. */
 static int map_lookup(struct gen *g, struct node *n)
 {
-	int stable = keys_stable(n->keys) && !n->map->swap, key, p, i;
+	int stable = keys_stable(n->keys) && !n->map->swap, key, p;
 	struct lookup *l;
 
-	for (i = 0; stable && i < g->nlookups; i++) {
-		l = &g->lookups[i];
-		if (l->m == n->map && keys_same(l->keys, n->keys))
-			return l->p;
-	}
+	if ((p = lookup_kept(g, n)) >= 0)
+		return p;
 	key = gen_key(g, n);
 	p = call(g, BPF_FUNC_map_lookup_elem, 2,
 		 A_V(map_reg(g, n->map->index)), A_FP(key));
@@ -1403,10 +1427,27 @@ static void gen_minmax(struct gen *g, struct node *n)
 	ir_place(g->ir, done);
 }
 
+/* size bytes from the stack at fp+off to where vreg p points, in the
+ * widest moves that fit. */
+static void copy_to(struct gen *g, int p, int off, size_t size)
+{
+	static const int widths[] = { 8, 4, 2, 1 };
+	size_t i = 0, k;
+	int v;
+
+	for (k = 0; k < ARRAY_SIZE(widths); k++) {
+		for (; size - i >= (size_t)widths[k]; i += widths[k]) {
+			v = ir_vreg(g->ir);
+			ir_ldx(g->ir, widths[k], v, ir_fp(), off + (int)i);
+			ir_stx(g->ir, widths[k], ir_v(p), (int)i, v);
+		}
+	}
+}
+
 static void gen_assign(struct gen *g, struct node *n)
 {
 	const struct mapsym *m = n->a->map;
-	int key, val, r, ok = ir_label(g->ir);
+	int key, val, r, p, ok = ir_label(g->ir), update = ir_label(g->ir);
 	size_t vsize = ALIGN_UP(m->vtype->size, 8);
 
 	if (m->agg == AGG_QUANTIZE || m->agg == AGG_LHIST) {
@@ -1426,6 +1467,18 @@ static void gen_assign(struct gen *g, struct node *n)
 	if (!type_is_scalar(m->vtype))
 		ir_zero(g->ir, val, vsize);
 	gen_into(g, n->b, P_FP(val), m->vtype);
+	/* A thread's own entry (kpid among the keys) that an earlier lookup
+	 * found is written where it is: a hash update would take a new
+	 * element and free the old one. Only the thread itself writes it,
+	 * so no other CPU can delete it meanwhile and have its element
+	 * reused for another key. (Built on the stack first: the value may
+	 * read the entry.) */
+	if (keys_thread(n->a->keys) && (p = lookup_kept(g, n->a)) >= 0) {
+		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), update);
+		copy_to(g, p, val, m->vtype->size);
+		ir_ja(g->ir, ok);
+		ir_place(g->ir, update);
+	}
 	lookups_forget(g, m);	/* after the value, which may read m */
 	r = call(g, BPF_FUNC_map_update_elem, 4, A_V(map_reg(g, m->index)),
 		 A_FP(key), A_FP(val), A_I(BPF_ANY));

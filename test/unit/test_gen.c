@@ -533,6 +533,17 @@ static int ncalls(const struct run *r, int i, int helper)
  * condition and every member read after it (their loads at the members'
  * offsets), until the delete; a lookup in a branch is not taken after it,
  * one before an update of the map is not taken after the update. */
+/* Loads from the stack in probe i's code. */
+static size_t nloads_fp(const struct run *r, int i)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < r->ir[i].n; k++)
+		n += r->ir[i].insns[k].op == IR_LDX &&
+		     r->ir[i].insns[k].a.kind == O_FP;
+	return n;
+}
+
 static void test_tuple_lookups(void)
 {
 	struct run r;
@@ -564,6 +575,28 @@ static void test_tuple_lookups(void)
 	 * map */
 	CHECK(ncalls(&r, 1, BPF_FUNC_map_lookup_elem) == 4 + 3 + 4 + 1);
 	done(&r);
+
+	/* an entry a lookup found is written in place (the value built on
+	 * the stack first); one not there is added */
+	run(&r, OPENAT " { if (e[kpid].0) { print(1); } "
+	    "e[kpid] = (time, 1); }");
+	REQUIRE(r.ok);
+	CHECK_CODE(&r, 0, "map_lookup_elem ktime_get_ns stx64 mov:1 stx64 "
+		   "if== ldx64@-24 stx64 ldx64@-16 stx64 goto L map:0 "
+		   "map_update_elem");
+	CHECK(ncalls(&r, 0, BPF_FUNC_map_update_elem) == 1);
+	CHECK(nloads_fp(&r, 0) == 2);	/* the value's two words */
+	done(&r);
+	run(&r, OPENAT " { e[kpid] = (time, 1); }");
+	REQUIRE(r.ok);	/* no lookup to take: updated */
+	CHECK_NOT_CODE(&r, 0, "map_lookup_elem if== ldx64 stx64");
+	done(&r);
+	/* another thread could delete a shared key's entry meanwhile, and
+	 * its element be reused for another key: updated */
+	run(&r, OPENAT " { if (e[1].0) { print(1); } e[1] = (time, 1); }");
+	REQUIRE(r.ok);
+	CHECK_CODE(&r, 0, "map_lookup_elem map:0 map_update_elem");
+	CHECK(nloads_fp(&r, 0) == 0);	/* no copy of the value */
 
 	/* the same: the second record looks m[1] up again */
 	run(&r, "BEGIN { m[1] = 1; } END { print(m[1]); print(m[1]); }");
