@@ -1447,7 +1447,7 @@ static void copy_to(struct gen *g, int p, int off, size_t size)
 static void gen_assign(struct gen *g, struct node *n)
 {
 	const struct mapsym *m = n->a->map;
-	int key, val, r, p, ok = ir_label(g->ir), update = ir_label(g->ir);
+	int key, val, r, p, ok = ir_label(g->ir), update;
 	size_t vsize = ALIGN_UP(m->vtype->size, 8);
 
 	if (m->agg == AGG_QUANTIZE || m->agg == AGG_LHIST) {
@@ -1474,6 +1474,7 @@ static void gen_assign(struct gen *g, struct node *n)
 	 * reused for another key. (Built on the stack first: the value may
 	 * read the entry.) */
 	if (keys_thread(n->a->keys) && (p = lookup_kept(g, n->a)) >= 0) {
+		update = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), update);
 		copy_to(g, p, val, m->vtype->size);
 		ir_ja(g->ir, ok);

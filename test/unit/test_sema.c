@@ -329,12 +329,14 @@ static void test_inference_work(void)
 }
 
 /* Once an abort in gen (ir_off16): a 40,000-character string stored in a
- * map and printed. Every key, value, string buffer and record is built on
- * the 512-byte BPF stack, so one larger is refused where it is made. */
+ * map and printed. Every key, value and string buffer is built on the
+ * 512-byte BPF stack, so one larger is refused where it is made; an
+ * event's record, in the ring buffer, holds up to EVENT_MAX bytes. */
 static void test_err_too_long(void)
 {
 	char *big = malloc(40010), *mid = malloc(610), *text;
 	struct run r;
+	int i;
 
 	memset(big, 'a', 40000);
 	big[40000] = '\0';
@@ -356,12 +358,23 @@ static void test_err_too_long(void)
 		  "1:1251: error: string too long for print(): 601 bytes, and "
 		  "the BPF stack it is built on has 512\n");
 	done(&r);
+	/* a record is built in the ring buffer: over the stack is fine, up
+	 * to EVENT_MAX */
 	mid[300] = '\0';
 	sprintf(text, "BEGIN { printf(\"%%s %%s\\n\", \"%s\", \"%s\"); }",
 		mid, mid);
 	run(&r, text);
-	CHECK_STR(r.errs, "1:9: error: the arguments of printf() take 616 "
-		  "bytes, and the BPF stack they are built on has 512\n");
+	CHECK(r.nerrors == 0);
+	done(&r);
+	memset(mid, 'b', 511);
+	mid[511] = '\0';	/* 512 bytes with its NUL */
+	strcpy(text, "BEGIN { print(");
+	for (i = 0; i < 32; i++)
+		sprintf(text + strlen(text), "%s\"%s\"", i ? ", " : "", mid);
+	strcat(text, "); }");
+	run(&r, text);
+	CHECK_STR(r.errs, "1:9: error: the arguments of print() take 16392 "
+		  "bytes, and an event holds at most 16384\n");
 	done(&r);
 	free(text);
 	free(big);
