@@ -597,6 +597,7 @@ static void test_tuple_lookups(void)
 	REQUIRE(r.ok);
 	CHECK_CODE(&r, 0, "map_lookup_elem map:0 map_update_elem");
 	CHECK(nloads_fp(&r, 0) == 0);	/* no copy of the value */
+	done(&r);
 
 	/* the same: the second record looks m[1] up again */
 	run(&r, "BEGIN { m[1] = 1; } END { print(m[1]); print(m[1]); }");
