@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -109,7 +110,6 @@ int scope__check(const struct scope *s, const char *tool)
 static size_t cat(char *buf, size_t size, size_t at, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#include <stdarg.h>
 static size_t cat(char *buf, size_t size, size_t at, const char *fmt, ...)
 {
 	va_list ap;
@@ -203,6 +203,21 @@ int scope__match(const struct scope *s, pid_t pid, uint32_t uid,
 			return 0;
 	}
 	return s->uid < 0 || s->uid == uid;
+}
+
+/* ---- usage errors ---- */
+
+int usage_error(const char *tool, int help, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s%s%s%s\n", tool, what, help ? " (see " : "",
+		help ? tool : "", help ? " --help)" : "");
+	return 2;
 }
 
 /* ---- names ---- */

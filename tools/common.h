@@ -44,6 +44,13 @@ void scope__ply_args(const struct scope *s, char *buf, size_t size);
 int scope__match(const struct scope *s, pid_t pid, uint32_t uid,
 		 const char *comm);
 
+/* ---- usage errors ---- */
+
+/* "TOOL: WHAT" on stderr, with " (see TOOL --help)" when help is set:
+ * 2, the exit status of a usage error. */
+int usage_error(const char *tool, int help, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* ---- names ---- */
 
 /* The user's name from the system's user database (NSS: files, LDAP...),

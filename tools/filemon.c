@@ -1109,11 +1109,8 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int bad(const char *what)
-{
-	fprintf(stderr, TOOL ": %s (see " TOOL " --help)\n", what);
-	return 2;
-}
+/* A usage error: one line, exit 2. */
+#define bad(...) usage_error(TOOL, 1, __VA_ARGS__)
 
 /* An absolute path prefix without its trailing slashes ("/" stays);
  * it goes into the program as a string literal. */
@@ -1165,10 +1162,8 @@ static int parse_opts(int argc, char **argv)
 		case 'S': o.show = 1; break;
 		case 'h': usage(stdout); exit(0);
 		default:
-			fprintf(stderr, TOOL ": unknown option or missing "
-				"argument: %s (see " TOOL " --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return bad("unknown option or missing argument: "
+				   "%s", argv[optind - 1]);
 		}
 	}
 	for (; optind < argc; optind++)
@@ -1184,11 +1179,9 @@ static int parse_opts(int argc, char **argv)
 		n += strlen(o.prefix[i]) + 1;
 	/* Each byte is compare code unrolled in the kernel, all inside one
 	 * branch, whose jump reaches 32767 instructions. */
-	if (n > PREFIX_BYTES) {
-		fprintf(stderr, TOOL ": the path prefixes are %d bytes together; "
-			"at most %d (see " TOOL " --help)\n", n, PREFIX_BYTES);
-		return 2;
-	}
+	if (n > PREFIX_BYTES)
+		return bad("the path prefixes are %d bytes together; "
+			   "at most %d", n, PREFIX_BYTES);
 	n = !!o.scope.npids + !!o.scope.nnames + !!o.scope.command;
 	if (n == 0)
 		return bad("which processes: give -p, -n or -c");

@@ -1212,11 +1212,8 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int bad(const char *what)
-{
-	fprintf(stderr, TOOL ": %s\n", what);
-	return 2;
-}
+/* A usage error: one line, exit 2. */
+#define bad(...) usage_error(TOOL, 0, __VA_ARGS__)
 
 static int parse_opts(int argc, char **argv)
 {
@@ -1233,11 +1230,9 @@ static int parse_opts(int argc, char **argv)
 		case 'x': o.failed = 1; break;
 		case 'e':
 			o.err = errno_parse(optarg);
-			if (o.err < 0) {
-				fprintf(stderr, TOOL ": -e %s: not an errno "
-					"name or number\n", optarg);
-				return 2;
-			}
+			if (o.err < 0)
+				return bad("-e %s: not an errno name or "
+					   "number", optarg);
 			break;
 		case OPT_PATH:
 			if (optarg[0] != '/')
@@ -1248,11 +1243,9 @@ static int parse_opts(int argc, char **argv)
 			break;
 		case 'd':
 			o.slower = duration_parse(optarg);
-			if (o.slower < 0) {
-				fprintf(stderr, TOOL ": -d %s: not a duration "
-					"(10us, 1.5ms, 2s)\n", optarg);
-				return 2;
-			}
+			if (o.slower < 0)
+				return bad("-d %s: not a duration (10us, "
+					   "1.5ms, 2s)", optarg);
 			break;
 		case 'o': colspec = optarg; break;
 		case 'T': o.wall = 1; break;
@@ -1263,11 +1256,9 @@ static int parse_opts(int argc, char **argv)
 			o.sort = col_find(cols, NCOLS, optarg);
 			if (o.sort < 0 && !strcmp(optarg, "lat"))
 				o.sort = C_LAT;
-			if (o.sort < 0) {
-				fprintf(stderr, TOOL ": --sort %s: no such "
-					"column\n", optarg);
-				return 2;
-			}
+			if (o.sort < 0)
+				return bad("--sort %s: no such column",
+					   optarg);
 			break;
 		case OPT_SUMMARY: o.summary = 1; break;
 		case 'S': o.show = 1; break;

@@ -1,6 +1,7 @@
 /* test_tools: tools/common through ply.h alone: the library's escapers as
  * the tools use them, JSON lines written and read back byte-exact, open(2)
- * flags, errno names, durations and human times, scope checks, columns. */
+ * flags, errno names, durations and human times, scope checks, columns,
+ * usage errors. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,34 @@ static char *json_of(const void *s, size_t len)
 	ply_json_str(f, s, len);
 	fclose(f);
 	return buf;
+}
+
+/* What a call writes to stderr: stderr_begin(), the call, stderr_end()
+ * (the text, until the next stderr_end). */
+static FILE *err_file;
+static int err_saved;
+
+static void stderr_begin(void)
+{
+	err_file = tmpfile();
+	err_saved = dup(2);
+	fflush(stderr);
+	dup2(fileno(err_file), 2);
+}
+
+static const char *stderr_end(void)
+{
+	static char msg[512];
+	size_t n;
+
+	fflush(stderr);
+	dup2(err_saved, 2);
+	close(err_saved);
+	rewind(err_file);
+	n = fread(msg, 1, sizeof(msg) - 1, err_file);
+	msg[n] = 0;
+	fclose(err_file);
+	return msg;
 }
 
 static char *text_of(const char *s, size_t len)
@@ -208,22 +237,26 @@ static void test_cols(void)
 	CHECK(cols_parse(c, 2, ",", out, 4, "t") < 0);
 	/* more columns than there is room for: said as such, not as an
 	 * unknown column */
-	{
-		char msg[128] = "";
-		FILE *t = tmpfile();
-		int saved = dup(2);
+	stderr_begin();
+	CHECK(cols_parse(c, 2, "time,path,time", out, 2, "t") < 0);
+	CHECK_STR(stderr_end(), "t: -o: at most 2 columns\n");
+}
 
-		fflush(stderr);
-		dup2(fileno(t), 2);
-		CHECK(cols_parse(c, 2, "time,path,time", out, 2, "t") < 0);
-		fflush(stderr);
-		dup2(saved, 2);
-		close(saved);
-		rewind(t);
-		CHECK(fgets(msg, sizeof(msg), t) &&
-		      !strcmp(msg, "t: -o: at most 2 columns\n"));
-		fclose(t);
-	}
+/* One line on stderr, exit status 2; filemon's points to --help. */
+static void test_usage(void)
+{
+	int r;
+
+	stderr_begin();
+	r = usage_error("opentrace", 0, "--path: too many");
+	CHECK_STR(stderr_end(), "opentrace: --path: too many\n");
+	CHECK(r == 2);
+	stderr_begin();
+	r = usage_error("filemon", 1, "unknown option or missing argument: %s",
+			"--bogus");
+	CHECK_STR(stderr_end(), "filemon: unknown option or missing argument: "
+		  "--bogus (see filemon --help)\n");
+	CHECK(r == 2);
 }
 
 int main(void)
@@ -234,5 +267,6 @@ int main(void)
 	test_times();
 	test_scope();
 	test_cols();
+	test_usage();
 	return test_report("tools");
 }
