@@ -184,6 +184,16 @@ void scope__ply_args(const struct scope *s, char *buf, size_t size)
 		at = cat(buf, size, at, "%s-F", at ? " " : "");
 }
 
+void scope__print_program(const struct scope *s, const char *prog, FILE *f)
+{
+	char args[4096];
+
+	scope__ply_args(s, args, sizeof(args));
+	if (*args)
+		fprintf(f, "# run with: ply %s\n", args);
+	fputs(prog, f);
+}
+
 int scope__match(const struct scope *s, pid_t pid, uint32_t uid,
 		 const char *comm)
 {

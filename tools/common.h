@@ -40,6 +40,9 @@ void scope__predicate(const struct scope *s, char *buf, size_t size);
 /* The ply options that give the program the same scope ("-p 12 -F"), ""
  * for none; shell words. */
 void scope__ply_args(const struct scope *s, char *buf, size_t size);
+/* -S: the program to f, after "# run with: ply ARGS" (the scope is the
+ * engine's, not in the text) when the scope has ply options. */
+void scope__print_program(const struct scope *s, const char *prog, FILE *f);
 /* Whether a recorded call matches the scope (for -r). */
 int scope__match(const struct scope *s, pid_t pid, uint32_t uid,
 		 const char *comm);

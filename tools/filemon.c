@@ -1201,8 +1201,10 @@ int main(int argc, char **argv)
 	if (r)
 		return r;
 	if (o.show) {
+		/* The scope is the engine's, not in the text: say which ply
+		 * options give it. */
 		prog = gen_program();
-		fputs(prog, stdout);
+		scope__print_program(&o.scope, prog, stdout);
 		free(prog);
 		return 0;
 	}

@@ -792,7 +792,7 @@ static int live(void)
 	struct ply_opts po = { .sz = sizeof(po) };
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct timespec ts;
-	char *prog, args[4096];
+	char *prog;
 	const struct ply_site *sites;
 	size_t nsites;
 	struct ply_value off;
@@ -802,10 +802,7 @@ static int live(void)
 	if (o.show) {
 		/* The scope is the engine's, not in the text: say which ply
 		 * options give it. */
-		scope__ply_args(&o.scope, args, sizeof(args));
-		if (*args)
-			printf("# run with: ply %s\n", args);
-		fputs(prog, stdout);
+		scope__print_program(&o.scope, prog, stdout);
 		free(prog);
 		return 0;
 	}

@@ -5,7 +5,8 @@
 # inherited at fork closed by the child and by its opener; exec closing an
 # O_CLOEXEC fd; dup2 onto a watched fd; a name with a newline and a byte
 # that is not UTF-8; filemon ending by itself when nothing matches; -S a
-# program ply accepts; usage errors; the library's messages under
+# program ply accepts, and runs with the options its first line gives;
+# usage errors; the library's messages under
 # filemon's name.
 . "$(dirname "$0")/lib.sh"
 FM=${FILEMON:-$(dirname "$PLY")/filemon}
@@ -105,6 +106,17 @@ for args in "-c true" "-x -c true /etc /usr/lib/" "--no-children -c true /" "-n 
 		nok "-S $args: ply accepts it" "$(head -c 1000 $TMP/err)"
 	fi
 done
+# The scope is ply's options, not in the text: the first line gives them;
+# the program saved and run with them sees the command's open.
+"$FM" -S -c "cat $D/f" "$D" >$TMP/prog.ply
+expect_eq "-S: the scope's ply options, as a comment" "$(head -1 $TMP/prog.ply)" \
+	"# run with: ply -c 'cat $D/f' -F"
+"$FM" -S --no-children -n x >$TMP/prog
+expect_eq "-S --no-children: without -F" "$(head -1 $TMP/prog)" "# run with: ply -n x"
+eval "set -- $(sed -n '1s/^# run with: ply //p' $TMP/prog.ply)"
+run_ply $TMP/out $TMP/err "$@" $TMP/prog.ply
+expect_rc "-S: ply ARGS FILE runs it and ends with the command" 0
+expect_grep "-S: ply ARGS FILE sees the command's open of $D/f" $TMP/out ", cat, 3, [0-9]+, $D/f\$"
 
 # ---- usage errors: exit 2, one line ----
 for args in "-p 1 -c true" "-n x -p 1" "" "-c true etc" "-c true /a\"b" "--bogus -c true"; do

@@ -1,7 +1,7 @@
 /* test_tools: tools/common through ply.h alone: the library's escapers as
  * the tools use them, JSON lines written and read back byte-exact, open(2)
- * flags, errno names, durations and human times, scope checks, columns,
- * usage errors. */
+ * flags, errno names, durations and human times, scope checks, -S's
+ * comment, columns, usage errors. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -223,6 +223,24 @@ static void test_scope(void)
 	scope__apply(&s, &po);
 	CHECK(po.follow && po.command && !strcmp(po.command, "cat 'a b'") &&
 	      !po.npids);
+	/* -S: the program after the options that give its scope */
+	{
+		char *buf = NULL;
+		size_t n = 0;
+		FILE *f = open_memstream(&buf, &n);
+
+		scope__print_program(&s, "BEGIN { exit(0); }\n", f);
+		fclose(f);
+		CHECK_STR(buf, "# run with: ply -c 'cat '\\''a b'\\''' -F\n"
+			  "BEGIN { exit(0); }\n");
+		free(buf);
+		scope__init(&s);	/* no scope: no comment */
+		f = open_memstream(&buf, &n);
+		scope__print_program(&s, "BEGIN { exit(0); }\n", f);
+		fclose(f);
+		CHECK_STR(buf, "BEGIN { exit(0); }\n");
+		free(buf);
+	}
 }
 
 static void test_cols(void)
