@@ -10,7 +10,10 @@
  *				scope (-F), or whose comm is a -n name, joins
  *	sched/sched_process_exec	a process that execs into a -n name joins
  *	sched/sched_process_exit	a process whose last thread exits leaves
- *				(so a reused pid is never traced by mistake);
+ *				(so a reused pid is never traced by mistake;
+ *				the tracepoint's group_dead says which is the
+ *				last, or on older kernels, the count of live
+ *				threads read through the kernel's BTF);
  *				with -p or -c -F, the loop is told, and ply
  *				stops once the scope is empty
  *
@@ -34,6 +37,7 @@
 #include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "rt.h"
@@ -222,15 +226,97 @@ static void trk_exec(struct trk *t, const struct runtime *rt,
 	add_and_out(t, rt, s);
 }
 
-/* sched_process_exit: the process leaves with its last thread (the
- * kernel says so in group_dead; a kernel without that field, with its
- * main thread). With -p or -c -F, tell the loop. */
+/* Where task_struct's signal and signal_struct's live.counter are, from
+ * the kernel's BTF: -1 when it has none or they are not there. */
+struct live_offs {
+	int signal;
+	int live;
+};
+
+/* The byte offset of member name in the struct t, looked for in its
+ * anonymous members too; -1 if none. */
+static int member_off(const struct btf *b, const struct btf_type *t,
+		      const char *name)
+{
+	const struct btf_member *m = btf_members(t);
+	const struct btf_type *mt;
+	int i, off;
+
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		off = btf_member_bit_offset(t, i) / 8;
+		if (m->name_off) {
+			if (!strcmp(btf__name_by_offset(b, m->name_off), name))
+				return off;
+			continue;
+		}
+		mt = btf__type_by_id(b, btf__resolve_type(b, m->type));
+		if (mt && (btf_is_struct(mt) || btf_is_union(mt))) {
+			int in = member_off(b, mt, name);
+
+			if (in >= 0)
+				return off + in;
+		}
+	}
+	return -1;
+}
+
+static int struct_member(const struct btf *b, const char *type,
+			 const char *name)
+{
+	int id = btf__find_by_name_kind(b, type, BTF_KIND_STRUCT);
+
+	return id < 0 ? -1 : member_off(b, btf__type_by_id(b, id), name);
+}
+
+static void live_offs_find(struct live_offs *lo)
+{
+	char path[512];
+	struct btf *b;
+
+	lo->signal = lo->live = -1;
+	snprintf(path, sizeof(path), "%s/vmlinux", sysroot_btf());
+	b = btf__parse(path, NULL);
+	if (!b)
+		return;
+	lo->live = struct_member(b, "signal_struct", "live");
+	if (lo->live >= 0)	/* atomic_t: its counter first */
+		lo->signal = struct_member(b, "task_struct", "signal");
+	btf__free(b);
+}
+
+/* fp-16 = size bytes of kernel memory at reg + off; if they can't be
+ * read, goto L_OUT. */
+static void read_at(struct trk *t, int reg, int off, int size)
+{
+	emit(t, MOV_REG(BPF_REG_3, reg));
+	emit(t, ALU_IMM(BPF_ADD, BPF_REG_3, off));
+	emit(t, MOV_REG(BPF_REG_1, BPF_REG_10));
+	emit(t, ALU_IMM(BPF_ADD, BPF_REG_1, -16));
+	emit(t, MOV_IMM(BPF_REG_2, size));
+	emit(t, CALL(BPF_FUNC_probe_read_kernel));
+	jmp(t, BPF_JNE, BPF_REG_0, 0, L_OUT);
+}
+
+/* sched_process_exit: the process leaves with its last thread. The
+ * kernel says so in group_dead (6.16 on); before it, the exiting thread
+ * has already counted itself out of task->signal->live, so 0 there is the
+ * last (two threads ending at once may both read 0: the second delete
+ * finds nothing, and says nothing); a kernel without either (no BTF),
+ * with its main thread. With -p or -c -F, tell the loop. */
 static void trk_exit(struct trk *t, const struct scope *s, int gd_off,
-		     int stop)
+		     const struct live_offs *lo, int stop)
 {
 	if (gd_off >= 0) {
 		emit(t, LDX(BPF_B, BPF_REG_2, BPF_REG_1, gd_off));
 		jmp(t, BPF_JEQ, BPF_REG_2, 0, L_OUT);
+	} else if (lo->signal >= 0) {
+		/* fp-16 = task->signal, then its live.counter */
+		emit(t, CALL(BPF_FUNC_get_current_task));
+		read_at(t, BPF_REG_0, lo->signal, 8);
+		emit(t, LDX(BPF_DW, BPF_REG_0, BPF_REG_10, -16));
+		read_at(t, BPF_REG_0, lo->live, 4);
+		emit(t, LDX(BPF_W, BPF_REG_2, BPF_REG_10, -16));
+		jmp(t, BPF_JNE, BPF_REG_2, 0, L_OUT);
 	} else {
 		emit(t, CALL(BPF_FUNC_get_current_pid_tgid));
 		emit(t, MOV_REG(BPF_REG_2, BPF_REG_0));
@@ -303,7 +389,8 @@ static int trk_load(struct runtime *rt, struct scope *s, int which)
 		"ply_scope_fork", "ply_scope_exec", "ply_scope_exit",
 	};
 	struct trk t = { .n = 0 };
-	int pid_off, flags_off;
+	struct live_offs lo = { -1, -1 };
+	int pid_off, flags_off, gd_off;
 
 	switch (which) {
 	case TRK_FORK:
@@ -317,8 +404,10 @@ static int trk_load(struct runtime *rt, struct scope *s, int which)
 		trk_exec(&t, rt, s);
 		break;
 	default:
-		trk_exit(&t, s, tp_field(trk_tp[TRK_EXIT], " group_dead;"),
-			 s->rb_fd >= 0);
+		gd_off = tp_field(trk_tp[TRK_EXIT], " group_dead;");
+		if (gd_off < 0)
+			live_offs_find(&lo);
+		trk_exit(&t, s, gd_off, &lo, s->rb_fd >= 0);
 		break;
 	}
 	resolve(&t);
