@@ -543,3 +543,26 @@ const char **kbtf_func_names(struct kbtf *k, size_t *n)
 		qsort(v, *n, sizeof(*v), cmp_name);
 	return v;
 }
+
+int kbtf_offsetof(struct kbtf *k, const char *sname, const char *members,
+		  int *out)
+{
+	struct type *t = kbtf_named(k, KBTF_STRUCT, sname);
+	char *chain = arena_strdup(k->arena, members), *part, *save = NULL;
+	const struct field *f;
+	int off = 0;
+
+	for (part = strtok_r(chain, ".", &save); part;
+	     part = strtok_r(NULL, ".", &save)) {
+		if (!t || t->kind != T_STRUCT)
+			return -1;
+		kbtf_complete(k, t);
+		f = type_field(t, part);
+		if (!f || f->bit_size)
+			return -1;
+		off += f->offset;
+		t = f->type;
+	}
+	*out = off;
+	return 0;
+}

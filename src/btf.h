@@ -47,6 +47,13 @@ const char *kbtf_closest(struct kbtf *k, enum kbtf_kind kind,
  * members of their parent too, at their real offsets. */
 void kbtf_complete(struct kbtf *k, struct type *t);
 
+/* The byte offset of a chain of members, "d_name.len", in the kernel's
+ * struct sname (an anonymous struct's or union's members count as its
+ * parent's): 0 with *off set, or -1 if there is no such struct or member
+ * (or no BTF), or the last is a bitfield. */
+int kbtf_offsetof(struct kbtf *k, const char *sname, const char *members,
+		  int *off);
+
 /* A function's parameters (a kernel function for kprobe/fentry, or a raw
  * tracepoint's btf_trace_NAME prototype with its leading context pointer
  * dropped): *args gets n fields named as in the source, each at offset

@@ -11,30 +11,6 @@
 
 /* ---- offsets, from BTF ---- */
 
-/* Offset of member chain `members` ("d_hash.pprev") in struct sname. */
-static int member_off(struct kbtf *k, const char *sname, const char *members,
-		      struct arena *a, int *out)
-{
-	struct type *t = kbtf_named(k, KBTF_STRUCT, sname);
-	char *chain = arena_strdup(a, members), *part, *save = NULL;
-	const struct field *f;
-	int off = 0;
-
-	for (part = strtok_r(chain, ".", &save); part;
-	     part = strtok_r(NULL, ".", &save)) {
-		if (!t || t->kind != T_STRUCT)
-			return -1;
-		kbtf_complete(k, t);
-		f = type_field(t, part);
-		if (!f || f->bit_size)
-			return -1;
-		off += f->offset;
-		t = f->type;
-	}
-	*out = off;
-	return 0;
-}
-
 /* The bytes [lo, hi) a block read of these fields covers. */
 static int span(const int *off, const int *size, int n, int *lo)
 {
@@ -105,8 +81,8 @@ int path_offs_get(struct kbtf *k, struct path_offs *o, const char **why,
 	if (kbtf_load(k, why))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(need); i++) {
-		if (member_off(k, need[i].sname, need[i].members, a,
-			       (int *)((char *)o + need[i].at))) {
+		if (kbtf_offsetof(k, need[i].sname, need[i].members,
+				  (int *)((char *)o + need[i].at))) {
 			*why = arena_printf(a, "this kernel's BTF has no "
 					    "struct %s member %s, which the "
 					    "path walk reads", need[i].sname,

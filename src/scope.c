@@ -37,9 +37,9 @@
 #include <linux/perf_event.h>
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
+#include "btf.h"
 #include "rt.h"
 #include "sysroot.h"
 
@@ -233,55 +233,20 @@ struct live_offs {
 	int live;
 };
 
-/* The byte offset of member name in the struct t, looked for in its
- * anonymous members too; -1 if none. */
-static int member_off(const struct btf *b, const struct btf_type *t,
-		      const char *name)
-{
-	const struct btf_member *m = btf_members(t);
-	const struct btf_type *mt;
-	int i, off;
-
-	for (i = 0; i < btf_vlen(t); i++, m++) {
-		off = btf_member_bit_offset(t, i) / 8;
-		if (m->name_off) {
-			if (!strcmp(btf__name_by_offset(b, m->name_off), name))
-				return off;
-			continue;
-		}
-		mt = btf__type_by_id(b, btf__resolve_type(b, m->type));
-		if (mt && (btf_is_struct(mt) || btf_is_union(mt))) {
-			int in = member_off(b, mt, name);
-
-			if (in >= 0)
-				return off + in;
-		}
-	}
-	return -1;
-}
-
-static int struct_member(const struct btf *b, const char *type,
-			 const char *name)
-{
-	int id = btf__find_by_name_kind(b, type, BTF_KIND_STRUCT);
-
-	return id < 0 ? -1 : member_off(b, btf__type_by_id(b, id), name);
-}
-
 static void live_offs_find(struct live_offs *lo)
 {
-	char path[512];
-	struct btf *b;
+	struct arena *a = arena__new();
+	struct kbtf *k = a ? kbtf__new(a, NULL) : NULL;
+	const char *why;
 
 	lo->signal = lo->live = -1;
-	snprintf(path, sizeof(path), "%s/vmlinux", sysroot_btf());
-	b = btf__parse(path, NULL);
-	if (!b)
-		return;
-	lo->live = struct_member(b, "signal_struct", "live");
-	if (lo->live >= 0)	/* atomic_t: its counter first */
-		lo->signal = struct_member(b, "task_struct", "signal");
-	btf__free(b);
+	/* live is an atomic_t: its counter first */
+	if (k && !kbtf_load(k, &why) &&
+	    (kbtf_offsetof(k, "signal_struct", "live", &lo->live) ||
+	     kbtf_offsetof(k, "task_struct", "signal", &lo->signal)))
+		lo->signal = lo->live = -1;
+	kbtf__free(k);
+	arena__free(a);
 }
 
 /* fp-16 = size bytes of kernel memory at reg + off; if they can't be
