@@ -536,23 +536,22 @@ static void branch_end(struct gen *g, int mark)
 	g->nlookups = mark;
 }
 
-/* Copies size bytes from the pointer in vreg p, from byte from on, to
- * their place. */
-static void copy_from(struct gen *g, int p, size_t from, size_t size,
-		      struct place to)
+/* Copies size bytes from one place to another, in the widest moves that
+ * fit. */
+static void copy_mem(struct gen *g, struct place from, struct place to,
+		     size_t size)
 {
-	size_t i = 0;
+	static const int widths[] = { 8, 4, 2, 1 };
+	size_t i = 0, k;
 	int v;
 
-	for (; i + 8 <= size; i += 8) {
-		v = ir_vreg(g->ir);
-		ir_ldx(g->ir, 8, v, ir_v(p), from + i);
-		ir_stx(g->ir, 8, to.base, to.off + (int)i, v);
-	}
-	for (; i < size; i++) {
-		v = ir_vreg(g->ir);
-		ir_ldx(g->ir, 1, v, ir_v(p), from + i);
-		ir_stx(g->ir, 1, to.base, to.off + (int)i, v);
+	for (k = 0; k < ARRAY_SIZE(widths); k++) {
+		for (; size - i >= (size_t)widths[k]; i += widths[k]) {
+			v = ir_vreg(g->ir);
+			ir_ldx(g->ir, widths[k], v, from.base,
+			       from.off + (int)i);
+			ir_stx(g->ir, widths[k], to.base, to.off + (int)i, v);
+		}
 	}
 }
 
@@ -1135,8 +1134,8 @@ static void gen_into(struct gen *g, struct node *n, struct place to,
 			p = map_lookup(g, n->a);
 			none = ir_label(g->ir);
 			ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
-			copy_from(g, p, f->offset, t->size < dst->size ?
-				  t->size : dst->size, to);
+			copy_mem(g, (struct place){ ir_v(p), f->offset }, to,
+				 t->size < dst->size ? t->size : dst->size);
 			ir_place(g->ir, none);
 			return;
 		}
@@ -1149,7 +1148,8 @@ static void gen_into(struct gen *g, struct node *n, struct place to,
 		p = map_lookup(g, n);
 		none = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), none);
-		copy_from(g, p, 0, n->map->vtype->size, to);
+		copy_mem(g, (struct place){ ir_v(p), 0 }, to,
+			 n->map->vtype->size);
 		ir_place(g->ir, none);
 		return;
 	default:
@@ -1427,23 +1427,6 @@ static void gen_minmax(struct gen *g, struct node *n)
 	ir_place(g->ir, done);
 }
 
-/* size bytes from the stack at fp+off to where vreg p points, in the
- * widest moves that fit. */
-static void copy_to(struct gen *g, int p, int off, size_t size)
-{
-	static const int widths[] = { 8, 4, 2, 1 };
-	size_t i = 0, k;
-	int v;
-
-	for (k = 0; k < ARRAY_SIZE(widths); k++) {
-		for (; size - i >= (size_t)widths[k]; i += widths[k]) {
-			v = ir_vreg(g->ir);
-			ir_ldx(g->ir, widths[k], v, ir_fp(), off + (int)i);
-			ir_stx(g->ir, widths[k], ir_v(p), (int)i, v);
-		}
-	}
-}
-
 static void gen_assign(struct gen *g, struct node *n)
 {
 	const struct mapsym *m = n->a->map;
@@ -1476,7 +1459,8 @@ static void gen_assign(struct gen *g, struct node *n)
 	if (keys_thread(n->a->keys) && (p = lookup_kept(g, n->a)) >= 0) {
 		update = ir_label(g->ir);
 		ir_jmp(g->ir, BPF_JEQ, ir_v(p), ir_imm(0), update);
-		copy_to(g, p, val, m->vtype->size);
+		copy_mem(g, P_FP(val), (struct place){ ir_v(p), 0 },
+			 m->vtype->size);
 		ir_ja(g->ir, ok);
 		ir_place(g->ir, update);
 	}
