@@ -143,7 +143,8 @@ static int vreg(struct walk *w)
 	return ir_vreg(w->ir);
 }
 
-/* d = helper(args); an O_FP argument is the stack address fp+off. */
+/* d = helper(args); an O_FP argument is the stack address fp+off, an
+ * O_VREG one with an offset the address in it plus that. */
 static int call(struct walk *w, int helper, int nargs, struct ir_opnd *args,
 		const int *offs)
 {
@@ -163,21 +164,10 @@ static int call(struct walk *w, int helper, int nargs, struct ir_opnd *args,
  * fail. */
 static void read_block(struct walk *w, int slot, int size, int base, int off)
 {
-	struct ir_opnd dst = w->mem;
-	int a = vreg(w), r;
+	int r = call(w, BPF_FUNC_probe_read_kernel, 3,
+		     (struct ir_opnd[]){ w->mem, ir_imm(size), ir_v(base) },
+		     (int[]){ slot, 0, off });
 
-	if (w->mem.kind == O_VREG) {	/* a pointer of its own */
-		dst = ir_v(vreg(w));
-		ir_mov(w->ir, (int)dst.v, w->mem);
-		ir_alu(w->ir, BPF_ADD, (int)dst.v, ir_imm(slot));
-		slot = 0;
-	}
-	ir_mov(w->ir, a, ir_v(base));
-	if (off)
-		ir_alu(w->ir, BPF_ADD, a, ir_imm(off));
-	r = call(w, BPF_FUNC_probe_read_kernel, 3,
-		 (struct ir_opnd[]){ dst, ir_imm(size), ir_v(a) },
-		 (int[]){ slot, 0, 0 });
 	ir_jmp(w->ir, BPF_JSLT, ir_v(r), ir_imm(0), w->fail);
 }
 

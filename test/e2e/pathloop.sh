@@ -22,14 +22,14 @@ if [ "$KMAJ" -gt 5 ] || { [ "$KMAJ" = 5 ] && [ "$KMIN" -ge 17 ]; }; then
 	# program's: a program of 480 bytes has room for it, one of 488 or
 	# more gets the walk unrolled. A map's key is built on the stack
 	# (an event's record is not): the path, comm and str() of n bytes.
-	for n in 120 128; do
+	for n in 128 136; do
 		run_ply $TMP/big.$n $TMP/err -S -c true "tracepoint:syscalls/sys_enter_getppid {
 			@[fdpath(0), comm, str(0, $n)] = count(); }"
 		expect_rc "a walk in a program with a $n-byte string on its stack loads" 0
 	done
-	expect_grep "... 120: the walk is a loop" $TMP/big.120 'call loop#181$'
-	expect_nogrep "... 128: no room for the loop's frame: unrolled" \
-		$TMP/big.128 'call loop#'
+	expect_grep "... 128: the walk is a loop" $TMP/big.128 'call loop#181$'
+	expect_nogrep "... 136: no room for the loop's frame: unrolled" \
+		$TMP/big.136 'call loop#'
 fi
 PLY_PATH_LOOP=0 run_ply $TMP/unrolled $TMP/err -S -c true "$PROG"
 expect_rc "ply -S ran, PLY_PATH_LOOP=0" 0
